@@ -8,7 +8,7 @@ const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url
 const outdir = new URL('../dist/', import.meta.url).pathname;
 await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { awsmfa: 'src/cli.ts' },
+  entryPoints: { awsmfa: 'src/main.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -1,0 +1,67 @@
+/**
+ * The only module that imports the AWS SDK. It is reached through a dynamic import, so the bundle keeps
+ * the SDK in a chunk of its own that a command loads only when it really needs the network.
+ */
+import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import type { StsCredentials, StsTarget, TemporaryCredentials } from './sts.js';
+
+function temporary(credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): TemporaryCredentials {
+  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken || !credentials.Expiration) {
+    throw new Error('STS answered without complete credentials');
+  }
+  return {
+    accessKeyId: credentials.AccessKeyId,
+    secretAccessKey: credentials.SecretAccessKey,
+    sessionToken: credentials.SessionToken,
+    expiration: credentials.Expiration.toISOString(),
+  };
+}
+
+export function createStsClient(target: StsTarget, credentials: StsCredentials) {
+  // Our users are told about Node versions by us, not by a notice in the middle of their prompt.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const client = new STSClient({
+    region: target.region,
+    ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
+    // Only the key material: the SDK reads `expiration` as a Date, and needs nothing else from us.
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
+    },
+    // One attempt: a retried request could spend the same MFA code twice, and AWS refuses the second.
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: target.timeoutMs, requestTimeout: target.timeoutMs },
+  });
+
+  /** A request refused for clock skew is retried once: the SDK has then learnt AWS's time from the answer. */
+  async function send<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const offset = client.config.systemClockOffset ?? 0;
+      if (Math.abs(offset) > 60_000 && (error as { $metadata?: { clockSkewCorrected?: boolean } }).$metadata?.clockSkewCorrected) {
+        target.onClockSkew?.(offset / 1000);
+        return await call();
+      }
+      throw error;
+    }
+  }
+
+  return {
+    getSessionToken: (input: { DurationSeconds?: number; SerialNumber?: string; TokenCode?: string }) =>
+      send(async () => temporary((await client.send(new GetSessionTokenCommand(input))).Credentials)),
+    assumeRole: (input: { RoleArn: string; RoleSessionName: string; DurationSeconds?: number; ExternalId?: string; SerialNumber?: string; TokenCode?: string }) =>
+      send(async () => {
+        const output = await client.send(new AssumeRoleCommand(input));
+        return { ...temporary(output.Credentials), assumedRoleArn: output.AssumedRoleUser?.Arn };
+      }),
+    getCallerIdentity: () =>
+      send(async () => {
+        const output = await client.send(new GetCallerIdentityCommand({}));
+        return { account: output.Account, arn: output.Arn, userId: output.UserId };
+      }),
+    clockOffsetSeconds: () => (client.config.systemClockOffset ?? 0) / 1000,
+    destroy: () => client.destroy(),
+  };
+}

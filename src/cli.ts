@@ -1,0 +1,17 @@
+import { supportsColorStderr } from 'chalk';
+import { Builtins, Cli } from 'clipanion';
+import { EnvCommand } from './commands/env.js';
+import { UnsetCommand } from './commands/unset.js';
+import { VERSION, VersionCommand } from './commands/version.js';
+
+// Help and usage errors go to stderr, so colour follows stderr (and NO_COLOR / FORCE_COLOR, through chalk).
+export const cli = new Cli({ binaryLabel: 'awsmfa', binaryName: 'awsmfa', binaryVersion: VERSION, enableColors: Boolean(supportsColorStderr) });
+cli.register(Builtins.HelpCommand);
+cli.register(VersionCommand);
+cli.register(EnvCommand);
+cli.register(UnsetCommand);
+
+/** First words of the commands whose stdout is code for the shell. */
+export const SHELL_CODE_COMMANDS: ReadonlySet<string> = new Set(
+  [EnvCommand, UnsetCommand].flatMap((command) => command.paths.map((path) => path[0] ?? '')),
+);

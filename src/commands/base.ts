@@ -1,0 +1,98 @@
+/**
+ * What every command shares: where its output goes, and how a failure is reported. Human-readable text
+ * goes to stderr; `out` (stdout) carries only shell code or data a program reads.
+ */
+import { Command, type BaseContext } from 'clipanion';
+import { reportError } from '../output.js';
+import { detectShell, dialectFor, parseShellName } from '../shell/index.js';
+import type { ShellName } from '../shell/dialect.js';
+
+export interface AwsmfaContext extends BaseContext {
+  /** The real stdout. clipanion's own `stdout` is pointed at stderr, so its usage messages never reach an eval. */
+  readonly out: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+  /** Shared by reference: clipanion hands each command a copy of the context. */
+  readonly state: { failureWritten: boolean };
+}
+
+export abstract class AwsmfaCommand extends Command<AwsmfaContext> {
+  abstract run(): Promise<number | void>;
+
+  get debug(): boolean {
+    return this.context.env.AWSMFA_DEBUG === '1';
+  }
+
+  async execute(): Promise<number> {
+    try {
+      return (await this.run()) ?? 0;
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  protected fail(error: unknown): number {
+    return reportError(error, this.context.stderr, this.debug);
+  }
+}
+
+/** Writes the statement that makes the caller's eval / source / Invoke-Expression fail. */
+export function writeFailure(context: AwsmfaContext, shell: ShellName): void {
+  if (context.state.failureWritten) return;
+  context.state.failureWritten = true;
+  context.out.write(dialectFor(shell).failure());
+}
+
+/** The shell named by a --shell flag in raw arguments, for failures that happen before options are parsed. */
+export function shellFromArguments(argv: readonly string[], env: NodeJS.ProcessEnv): ShellName {
+  for (const [index, argument] of argv.entries()) {
+    const value = argument === '--shell' ? argv[index + 1] : argument.startsWith('--shell=') ? argument.slice(8) : undefined;
+    const parsed = value === undefined ? undefined : parseShellName(value);
+    if (parsed !== undefined) return parsed;
+  }
+  return detectShell(env);
+}
+
+/**
+ * A command whose stdout is code for the shell. When it fails, stdout carries only a statement that makes
+ * the caller's eval fail, so that `eval "$(awsmfa env doug)" && aws s3 ls` stops.
+ */
+export abstract class ShellCodeCommand extends AwsmfaCommand {
+  abstract readonly shellOption: string | undefined;
+
+  get shell(): ShellName {
+    return (this.shellOption === undefined ? undefined : parseShellName(this.shellOption)) ?? detectShell(this.context.env);
+  }
+
+  protected override fail(error: unknown): number {
+    writeFailure(this.context, this.shell);
+    return super.fail(error);
+  }
+}
+
+/**
+ * Runs the command line. Usage errors (an unknown flag, a value a validator refused) happen before a
+ * command runs; for the commands whose output is shell code, stdout still gets the failure statement.
+ */
+export async function runCli(
+  cli: { run(argv: string[], context: AwsmfaContext): Promise<number> },
+  shellCodePaths: ReadonlySet<string>,
+  argv: string[] = process.argv.slice(2),
+): Promise<void> {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // A reader that went away (`awsmfa env doug | head -c0`) is not worth a stack trace.
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 1);
+    throw error;
+  });
+  const context: AwsmfaContext = {
+    stdin: process.stdin,
+    stdout: process.stderr,
+    stderr: process.stderr,
+    colorDepth: 1,
+    out: process.stdout,
+    env: process.env,
+    state: { failureWritten: false },
+  };
+  const status = await cli.run(argv, context);
+  if (status !== 0 && argv[0] !== undefined && shellCodePaths.has(argv[0])) writeFailure(context, shellFromArguments(argv, context.env));
+  process.exitCode = status;
+}

@@ -1,0 +1,2 @@
+/** Replaced by the bundler with the version in package.json. */
+declare const AWSMFA_VERSION: string;

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { SHELL_CODE_COMMANDS, cli } from './cli.js';
+import { runCli } from './commands/base.js';
+
+await runCli(cli, SHELL_CODE_COMMANDS);

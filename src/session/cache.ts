@@ -1,0 +1,195 @@
+/**
+ * The session cache: temporary credentials only, one JSON file per session under
+ * $XDG_CACHE_HOME/awsmfa (0700), each file 0600, replaced atomically (temporary file + rename).
+ * A file that is corrupt or truncated is a miss; a directory or file that others could read, or that
+ * belongs to someone else, is refused, because it would mean someone else may have read the keys.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as t from 'typanion';
+import { AwsmfaError } from '../errors.js';
+
+const isSession = t.isObject(
+  {
+    version: t.isLiteral(1),
+    kind: t.isEnum(['mfa', 'role'] as const),
+    profile: t.isString(),
+    sourceKeyId: t.isString(),
+    mfaSerial: t.isOptional(t.isString()),
+    roleArn: t.isOptional(t.isString()),
+    accessKeyId: t.isString(),
+    secretAccessKey: t.isString(),
+    sessionToken: t.isString(),
+    expiration: t.isString(),
+    createdAt: t.isString(),
+    assumedRoleArn: t.isOptional(t.isString()),
+  },
+  { extra: t.isUnknown() },
+);
+
+export type CachedSession = t.InferType<typeof isSession>;
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  return join(base, 'awsmfa');
+}
+
+/** Seconds left, from the cached expiration. */
+export function secondsLeft(session: Pick<CachedSession, 'expiration'>, nowMs = Date.now()): number {
+  return Math.floor((Date.parse(session.expiration) - nowMs) / 1000);
+}
+
+function describeMode(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, '0');
+}
+
+export class SessionCache {
+  constructor(readonly dir: string) {}
+
+  static forEnvironment(env: NodeJS.ProcessEnv = process.env): SessionCache {
+    return new SessionCache(cacheDir(env));
+  }
+
+  /** A stable file name for a key; the key itself (profile names may be anything) never reaches the file system. */
+  fileFor(key: string, prefix = 'session'): string {
+    return join(this.dir, `${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
+  }
+
+  /** Refuses a directory that is a link, someone else's, or open to group or others. */
+  private async checkDir(): Promise<boolean> {
+    let info;
+    try {
+      info = await lstat(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new AwsmfaError(`cannot use the cache directory ${this.dir} (${(error as NodeJS.ErrnoException).code})`, {
+        hint: `Check ${this.dir} and its parents, or set XDG_CACHE_HOME to a directory of your own.`,
+      });
+    }
+    if (!info.isDirectory()) {
+      throw new AwsmfaError(`the cache path ${this.dir} is not a directory`, { hint: `Remove it (rm ${this.dir}); awsmfa will create the directory.` });
+    }
+    if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
+      throw new AwsmfaError(`the cache directory ${this.dir} belongs to another user (uid ${info.uid})`, {
+        hint: `Remove it (it may hold someone else's sessions) or set XDG_CACHE_HOME to a directory of your own.`,
+      });
+    }
+    if ((info.mode & 0o077) !== 0) {
+      throw new AwsmfaError(`the cache directory ${this.dir} is open to other users (mode ${describeMode(info.mode)})`, {
+        hint: `Run: chmod 700 ${this.dir}`,
+      });
+    }
+    return true;
+  }
+
+  private async ensureDir(): Promise<void> {
+    if (await this.checkDir()) return;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.checkDir();
+  }
+
+  /** The cached session for `key`, or undefined when there is none or it cannot be read as one. */
+  async read(key: string): Promise<CachedSession | undefined> {
+    if (!(await this.checkDir())) return undefined;
+    return this.readSession(this.fileFor(key));
+  }
+
+  private async readSession(path: string): Promise<CachedSession | undefined> {
+    const parsed = await this.readJson(path);
+    if (!isSession(parsed) || Number.isNaN(Date.parse(parsed.expiration))) return undefined;
+    return parsed;
+  }
+
+  /** The parsed JSON of a file in the cache, or undefined when there is none or it is not JSON. */
+  async readRecord(path: string): Promise<unknown> {
+    if (!(await this.checkDir())) return undefined;
+    return this.readJson(path);
+  }
+
+  private async readJson(path: string): Promise<unknown> {
+    let handle;
+    try {
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ELOOP') {
+        throw new AwsmfaError(`the cache file ${path} is a symbolic link`, { hint: `Remove it: rm ${path}` });
+      }
+      throw new AwsmfaError(`cannot read the cache file ${path} (${code})`, { hint: `Remove it: rm ${path}` });
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new AwsmfaError(`the cache file ${path} is not a regular file`, { hint: `Remove it: rm -r ${path}` });
+      if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
+        throw new AwsmfaError(`the cache file ${path} belongs to another user (uid ${info.uid})`, { hint: `Remove it: rm ${path}` });
+      }
+      if ((info.mode & 0o077) !== 0) {
+        throw new AwsmfaError(`the cache file ${path} is readable by other users (mode ${describeMode(info.mode)})`, {
+          hint: `Its keys may have been read: run \`awsmfa clear\`, or at least chmod 600 ${path}.`,
+        });
+      }
+      const text = await handle.readFile('utf8');
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Writes the whole entry to a new file, then renames it over the old one: readers see old or new, never half. */
+  async write(key: string, session: CachedSession): Promise<void> {
+    await this.writeJson(this.fileFor(key), session);
+  }
+
+  /** Writes JSON to a file of the cache atomically, creating the cache directory if needed. */
+  async writeJson(target: string, value: unknown): Promise<void> {
+    await this.ensureDir();
+    const temporary = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(value)}\n`, 'utf8');
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    try {
+      await rename(temporary, target);
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async remove(key: string): Promise<boolean> {
+    try {
+      await unlink(this.fileFor(key));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /** Every readable cached session with the path it lives at. */
+  async entries(): Promise<{ path: string; session: CachedSession }[]> {
+    if (!(await this.checkDir())) return [];
+    const names = (await readdir(this.dir)).filter((name) => name.startsWith('session-') && name.endsWith('.json')).sort();
+    const found: { path: string; session: CachedSession }[] = [];
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const session = await this.readSession(path);
+      if (session !== undefined) found.push({ path, session });
+    }
+    return found;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Getting a session for a profile: from the cache while it has time left, else from STS with one MFA
+ * code. For a role profile, the MFA session of the user's keys is cached on its own, so that one code
+ * serves every role until it expires.
+ */
+import type { ProfileSet, ResolvedProfile, RoleHop } from '../aws/profiles.js';
+import {
+  checkRoleDuration,
+  checkSessionDuration,
+  explainStsError,
+  stsClient,
+  stsTarget,
+  type CallContext,
+  type StsCredentials,
+  type StsTarget,
+  type TemporaryCredentials,
+} from '../aws/sts.js';
+import { AwsmfaError } from '../errors.js';
+import { obtainCode } from '../mfa/code.js';
+import { refuseReusedCode, rememberUsedCode } from '../mfa/reuse.js';
+import { warn } from '../output.js';
+import { secondsLeft, type CachedSession, type SessionCache } from './cache.js';
+
+export const DEFAULT_SESSION_SECONDS = 43_200;
+export const DEFAULT_ROLE_SECONDS = 3600;
+/** A cached session is reused while more than this is left (AWSMFA_MIN_REMAINING overrides). */
+export const DEFAULT_MIN_REMAINING_SECONDS = 300;
+
+export interface SessionRequest {
+  readonly profile: string;
+  readonly tokenCode: string | undefined;
+  readonly durationSeconds: number | undefined;
+  readonly force: boolean;
+}
+
+export interface ObtainedSession {
+  readonly profile: ResolvedProfile;
+  readonly session: CachedSession;
+  readonly fromCache: boolean;
+}
+
+export interface SessionServices {
+  readonly profiles: ProfileSet;
+  readonly cache: SessionCache;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stderr?: NodeJS.WritableStream;
+  readonly now?: () => number;
+}
+
+export function minRemainingSeconds(env: NodeJS.ProcessEnv): number {
+  const configured = Number(env.AWSMFA_MIN_REMAINING);
+  return env.AWSMFA_MIN_REMAINING !== undefined && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_MIN_REMAINING_SECONDS;
+}
+
+function mfaCacheKey(profile: ResolvedProfile, serial: string | undefined): string {
+  return JSON.stringify(['mfa', profile.keys.profile, profile.keys.accessKeyId, serial ?? null]);
+}
+
+function roleCacheKey(profile: ResolvedProfile): string {
+  return JSON.stringify(['role', profile.name, profile.keys.accessKeyId, profile.roles.map((hop) => [hop.roleArn, hop.externalId ?? null])]);
+}
+
+/** A valid RoleSessionName (2–64 of [\w+=,.@-]) derived from the user's profile name. */
+export function roleSessionName(hop: RoleHop, userProfile: string): string {
+  if (hop.roleSessionName !== undefined) return hop.roleSessionName;
+  const base = `awsmfa-${userProfile}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return base.length >= 2 ? base : 'awsmfa';
+}
+
+export async function obtainSession(request: SessionRequest, services: SessionServices): Promise<ObtainedSession> {
+  const { profiles, cache, env } = services;
+  const now = services.now ?? Date.now;
+  const stderr = services.stderr ?? process.stderr;
+  const profile = profiles.resolve(request.profile);
+  const minRemaining = minRemainingSeconds(env);
+  const usable = (session: CachedSession | undefined): session is CachedSession =>
+    session !== undefined && secondsLeft(session, now()) > minRemaining;
+
+  const isRole = profile.roles.length > 0;
+  const serial = profile.mfaSerial;
+  if (!isRole && serial === undefined) {
+    throw new AwsmfaError(`profile [${profile.name}] has no mfa_serial`, {
+      hint: `Add mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE to [profile ${profile.name}] in ${profiles.files.configPath} (the ARN is in the IAM console under Security credentials).`,
+    });
+  }
+  if (serial !== undefined && !/^(arn:aws[\w-]*:iam::\d{12}:(mfa|u2f)\/.+|[\w+=/:,.@-]{9,256})$/.test(serial)) {
+    throw new AwsmfaError(`mfa_serial ${JSON.stringify(serial)} of [${profile.name}] in ${profiles.chainSetting(profile.chain, 'mfa_serial')?.file ?? profiles.files.configPath} is not an MFA device ARN`, {
+      hint: 'It looks like arn:aws:iam::123456789012:mfa/doug (IAM console → Security credentials → MFA).',
+    });
+  }
+
+  const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
+  if (!request.force) {
+    const cached = await cache.read(key);
+    if (usable(cached)) return { profile, session: cached, fromCache: true };
+  }
+
+  const target = stsTarget(profile, env, (offset) =>
+    warn(`this computer's clock is ${Math.abs(Math.round(offset))} s ${offset > 0 ? 'behind' : 'ahead of'} AWS's; set it right (e.g. sudo timedatectl set-ntp true)`, stderr),
+  );
+  const context = (action: CallContext['action'], extra: Partial<CallContext> = {}): CallContext => ({
+    action,
+    profile: profile.name,
+    keysProfile: profile.keys.profile,
+    keysFile: profile.keys.file,
+    serial,
+    endpoint: target.endpoint ?? `STS in ${target.region}`,
+    ...extra,
+  });
+
+  let code: string | undefined;
+  const takeCode = async (): Promise<string> => {
+    if (serial === undefined) throw new Error('an MFA code was asked for without a device');
+    code = await obtainCode({
+      serial,
+      profile: profile.name,
+      flag: request.tokenCode,
+      mfaProcess: profile.mfaProcess === undefined ? undefined : { command: profile.mfaProcess, file: profiles.chainSetting(profile.chain, 'mfa_process')?.file ?? profiles.files.configPath },
+    });
+    await refuseReusedCode(cache, serial, code, now() / 1000);
+    return code;
+  };
+
+  const longTerm: StsCredentials = { accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey };
+  let session: CachedSession;
+  if (!isRole) {
+    const duration = request.durationSeconds ?? profile.durationSeconds ?? DEFAULT_SESSION_SECONDS;
+    checkSessionDuration(duration, request.durationSeconds !== undefined ? '--duration' : `duration_seconds of [${profile.name}]`);
+    const tokenCode = await takeCode();
+    const credentials = await callSts(target, longTerm, context('GetSessionToken'), (client) =>
+      client.getSessionToken({ DurationSeconds: duration, SerialNumber: serial, TokenCode: tokenCode }),
+    );
+    session = record(profile, 'mfa', credentials, now(), { mfaSerial: serial });
+  } else {
+    session = await assumeRoles(profile, request, services, { target, longTerm, serial, takeCode, context, usable, key: mfaCacheKey(profile, serial) });
+  }
+  if (serial !== undefined && code !== undefined) await rememberUsedCode(cache, serial, code, now() / 1000);
+  await cache.write(key, session);
+  return { profile, session, fromCache: false };
+}
+
+function record(
+  profile: ResolvedProfile,
+  kind: CachedSession['kind'],
+  credentials: TemporaryCredentials,
+  nowMs: number,
+  extra: Partial<CachedSession> = {},
+): CachedSession {
+  return {
+    version: 1,
+    kind,
+    profile: profile.name,
+    sourceKeyId: profile.keys.accessKeyId,
+    ...extra,
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: credentials.secretAccessKey,
+    sessionToken: credentials.sessionToken,
+    expiration: credentials.expiration,
+    createdAt: new Date(nowMs).toISOString(),
+  };
+}
+
+async function callSts<T>(target: StsTarget, credentials: StsCredentials, context: CallContext, call: (client: Awaited<ReturnType<typeof stsClient>>) => Promise<T>): Promise<T> {
+  const client = await stsClient(target, credentials);
+  try {
+    return await call(client);
+  } catch (error) {
+    throw explainStsError(error, context);
+  } finally {
+    client.destroy();
+  }
+}
+
+interface RoleFlow {
+  readonly target: StsTarget;
+  readonly longTerm: StsCredentials;
+  readonly serial: string | undefined;
+  readonly takeCode: () => Promise<string>;
+  readonly context: (action: CallContext['action'], extra?: Partial<CallContext>) => CallContext;
+  readonly usable: (session: CachedSession | undefined) => session is CachedSession;
+  /** Where the user's MFA session is cached. */
+  readonly key: string;
+}
+
+/**
+ * Roles, from the user's keys upwards. With an MFA device, the first role is assumed with the user's MFA
+ * session (GetSessionToken, cached on its own), which carries aws:MultiFactorAuthPresent into the role
+ * session; each further hop is role chaining, which AWS limits to one hour.
+ */
+async function assumeRoles(profile: ResolvedProfile, request: SessionRequest, services: SessionServices, flow: RoleFlow): Promise<CachedSession> {
+  const now = services.now ?? Date.now;
+  let credentials: StsCredentials = flow.longTerm;
+  if (flow.serial !== undefined) {
+    let mfaSession = request.force ? undefined : await services.cache.read(flow.key);
+    if (!flow.usable(mfaSession)) {
+      const tokenCode = await flow.takeCode();
+      const userDuration = DEFAULT_SESSION_SECONDS;
+      const fresh = await callSts(flow.target, flow.longTerm, flow.context('GetSessionToken'), (client) =>
+        client.getSessionToken({ DurationSeconds: userDuration, SerialNumber: flow.serial, TokenCode: tokenCode }),
+      );
+      mfaSession = record({ ...profile, name: profile.keys.profile }, 'mfa', fresh, now(), { mfaSerial: flow.serial });
+      await services.cache.write(flow.key, mfaSession);
+    }
+    credentials = mfaSession;
+  }
+  const last = profile.roles.length - 1;
+  const durations = profile.roles.map((hop, index) => {
+    const fromFlag = index === last ? request.durationSeconds : undefined;
+    const duration = fromFlag ?? hop.durationSeconds ?? DEFAULT_ROLE_SECONDS;
+    checkRoleDuration(duration, fromFlag !== undefined ? '--duration' : `duration_seconds of [${hop.profile}]`, index > 0);
+    return duration;
+  });
+  let assumed: (TemporaryCredentials & { assumedRoleArn?: string | undefined }) | undefined;
+  for (const [index, hop] of profile.roles.entries()) {
+    const input = {
+      RoleArn: hop.roleArn,
+      RoleSessionName: roleSessionName(hop, profile.keys.profile),
+      DurationSeconds: durations[index],
+      ...(hop.externalId === undefined ? {} : { ExternalId: hop.externalId }),
+    };
+    assumed = await callSts(flow.target, credentials, flow.context('AssumeRole', { roleArn: hop.roleArn, profile: hop.profile }), (client) => client.assumeRole(input));
+    credentials = assumed;
+  }
+  if (assumed === undefined) throw new Error('a role profile without roles');
+  return record(profile, 'role', assumed, now(), {
+    ...(flow.serial === undefined ? {} : { mfaSerial: flow.serial }),
+    roleArn: profile.roles[last]?.roleArn,
+    ...(assumed.assumedRoleArn === undefined ? {} : { assumedRoleArn: assumed.assumedRoleArn }),
+  });
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { AwsmfaError } from '../src/errors.js';
+import { refuseReusedCode, rememberUsedCode } from '../src/mfa/reuse.js';
+import { cacheDir, SessionCache, type CachedSession } from '../src/session/cache.js';
+
+let base: string;
+before(async () => {
+  base = await mkdtemp(join(tmpdir(), 'awsmfa-cache-'));
+});
+after(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+const entry = (profile: string, expiration = new Date(Date.now() + 3600_000).toISOString()): CachedSession => ({
+  version: 1,
+  kind: 'mfa',
+  profile,
+  sourceKeyId: 'AKIADOUGDOUG0EXAMPLE',
+  mfaSerial: 'arn:aws:iam::123456789012:mfa/doug',
+  accessKeyId: 'ASIASESSION000EXAMPLE',
+  secretAccessKey: 'secret',
+  sessionToken: 'token',
+  expiration,
+  createdAt: new Date().toISOString(),
+});
+
+let n = 0;
+const freshCache = () => new SessionCache(join(base, `c${n++}`, 'awsmfa'));
+
+test('the cache lives in $XDG_CACHE_HOME/awsmfa, else ~/.cache/awsmfa', () => {
+  assert.equal(cacheDir({ XDG_CACHE_HOME: '/x/cache', HOME: '/home/u' }), '/x/cache/awsmfa');
+  assert.equal(cacheDir({ HOME: '/home/u' }), '/home/u/.cache/awsmfa');
+  assert.equal(cacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/u' }), '/home/u/.cache/awsmfa', 'a relative XDG path is ignored, as the spec says');
+});
+
+test('written files are 0600 in a 0700 directory, and read back whole', async () => {
+  const cache = freshCache();
+  const written = entry('doug');
+  await cache.write('k', written);
+  assert.equal((await stat(cache.dir)).mode & 0o777, 0o700);
+  assert.equal((await stat(cache.fileFor('k'))).mode & 0o777, 0o600);
+  assert.deepEqual(await cache.read('k'), written);
+});
+
+test('the file name does not contain the profile name', async () => {
+  const cache = freshCache();
+  await cache.write('../../$(reboot)\nevil', entry('../../$(reboot)\nevil'));
+  const names = await readdir(cache.dir);
+  assert.equal(names.length, 1);
+  assert.match(names[0]!, /^session-[0-9a-f]{40}\.json$/);
+});
+
+test('a write replaces the old entry atomically and leaves no temporary file', async () => {
+  const cache = freshCache();
+  await cache.write('k', entry('first'));
+  const inode = (await stat(cache.fileFor('k'))).ino;
+  await cache.write('k', entry('second'));
+  assert.equal((await cache.read('k'))?.profile, 'second');
+  assert.notEqual((await stat(cache.fileFor('k'))).ino, inode, 'a new file was renamed into place');
+  assert.deepEqual((await readdir(cache.dir)).filter((name) => name.startsWith('.tmp')), []);
+});
+
+test('a leftover temporary file from a crash mid-write does not disturb the entry', async () => {
+  const cache = freshCache();
+  await cache.write('k', entry('kept'));
+  await writeFile(join(cache.dir, '.tmp-99999-abcdef'), '{"version":1,"kind":"mf', { mode: 0o600 });
+  assert.equal((await cache.read('k'))?.profile, 'kept');
+  assert.equal((await cache.entries()).length, 1);
+});
+
+for (const [what, text] of [
+  ['truncated', '{"version":1,"kind":"mfa","profile":"doug","acc'],
+  ['empty', ''],
+  ['not an object', '[1,2,3]'],
+  ['missing the token', JSON.stringify({ ...entry('doug'), sessionToken: undefined })],
+  ['a bad date', JSON.stringify({ ...entry('doug'), expiration: 'soon' })],
+  ['binary', '\u0000\u0001\u00ff'],
+] as const) {
+  test(`a corrupt cache file (${what}) is a miss, not a crash`, async () => {
+    const cache = freshCache();
+    await cache.write('k', entry('doug'));
+    await writeFile(cache.fileFor('k'), text, { mode: 0o600 });
+    assert.equal(await cache.read('k'), undefined);
+  });
+}
+
+test('a cache directory open to others is refused with the fix', async () => {
+  const cache = freshCache();
+  await cache.write('k', entry('doug'));
+  await chmod(cache.dir, 0o755);
+  await assert.rejects(cache.read('k'), (error: AwsmfaError) => /open to other users \(mode 0755\)/.test(error.message) && /chmod 700/.test(error.hint ?? ''));
+  await assert.rejects(cache.write('k', entry('x')), AwsmfaError);
+});
+
+test('a cache file readable by others is refused with the fix', async () => {
+  const cache = freshCache();
+  await cache.write('k', entry('doug'));
+  await chmod(cache.fileFor('k'), 0o644);
+  await assert.rejects(cache.read('k'), (error: AwsmfaError) => /readable by other users \(mode 0644\)/.test(error.message));
+});
+
+test('a cache file that is a symbolic link is refused', async () => {
+  const cache = freshCache();
+  await cache.write('other', entry('doug'));
+  await symlink(cache.fileFor('other'), cache.fileFor('k'));
+  await assert.rejects(cache.read('k'), /symbolic link/);
+});
+
+test('a cache path that is a file, not a directory, is refused', async () => {
+  const dir = join(base, `c${n++}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'awsmfa'), 'not a dir');
+  await assert.rejects(new SessionCache(join(dir, 'awsmfa')).read('k'), /not a directory/);
+});
+
+test('a missing cache is a miss and creates nothing', async () => {
+  const cache = freshCache();
+  assert.equal(await cache.read('k'), undefined);
+  await assert.rejects(stat(cache.dir), { code: 'ENOENT' });
+});
+
+test('a used MFA code is refused for the same device within its window, and only then', async () => {
+  const cache = freshCache();
+  const serial = 'arn:aws:iam::123456789012:mfa/doug';
+  const now = 1_800_000_000;
+  await rememberUsedCode(cache, serial, '123456', now);
+  await assert.rejects(refuseReusedCode(cache, serial, '123456', now + 20), /already used[\s\S]*/);
+  await refuseReusedCode(cache, serial, '654321', now + 20);
+  await refuseReusedCode(cache, 'arn:aws:iam::123456789012:mfa/other', '123456', now + 20);
+  await refuseReusedCode(cache, serial, '123456', now + 120);
+  const text = await readFile(cache.fileFor(serial, 'codes'), 'utf8');
+  assert.ok(!text.includes('123456'), 'codes are remembered as hashes only');
+});
