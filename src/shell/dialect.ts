@@ -47,3 +47,22 @@ export function checkEnvChange(change: EnvChange): void {
     throw new InvalidShellValueError(`the value for ${change.name} contains a lone UTF-16 surrogate, which an environment cannot hold`);
   }
 }
+
+/** A value that must become one word of shell code: the same limits as an environment value. */
+export function checkShellWord(value: string): void {
+  if (value.includes('\0')) {
+    throw new InvalidShellValueError('a NUL character cannot be part of a shell word');
+  }
+  if (!value.isWellFormed()) {
+    throw new InvalidShellValueError('a lone UTF-16 surrogate cannot be part of a shell word');
+  }
+}
+
+/**
+ * Every change is checked before any code is rendered, so one invalid change means no code at all
+ * (never half an environment). Each statement is terminated by a newline.
+ */
+export function renderChanges(changes: readonly EnvChange[], statement: (change: EnvChange) => string): string {
+  for (const change of changes) checkEnvChange(change);
+  return changes.map((change) => `${statement(change)}\n`).join('');
+}
