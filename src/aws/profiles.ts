@@ -241,7 +241,7 @@ export async function loadProfiles(env: NodeJS.ProcessEnv = process.env): Promis
   await Promise.all([checkReadable(files.configPath), checkReadable(files.credentialsPath)]);
   let loaded;
   try {
-    loaded = await loadSharedConfigFiles({ configFilepath: files.configPath, filepath: files.credentialsPath });
+    loaded = await loadSharedConfigFiles({ configFilepath: files.configPath, filepath: files.credentialsPath, ignoreCache: true });
   } catch (error) {
     throw new AwsmfaError(`cannot parse the AWS config files: ${(error as Error).message}`, {
       hint: `Check ${files.configPath} and ${files.credentialsPath} with \`aws configure list-profiles\`.`,

@@ -31,7 +31,7 @@ export function createStsClient(target: StsTarget, credentials: StsCredentials) 
     },
     // One attempt: a retried request could spend the same MFA code twice, and AWS refuses the second.
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: target.timeoutMs, requestTimeout: target.timeoutMs },
+    requestHandler: { connectionTimeout: target.timeoutMs, requestTimeout: target.timeoutMs, throwOnRequestTimeout: true },
   });
 
   /** A request refused for clock skew is retried once: the SDK has then learnt AWS's time from the answer. */

@@ -5,6 +5,7 @@
  */
 import type { ProfileSet, ResolvedProfile, RoleHop } from '../aws/profiles.js';
 import {
+  ROLE_DURATION,
   checkRoleDuration,
   checkSessionDuration,
   explainStsError,
@@ -104,7 +105,7 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
     keysProfile: profile.keys.profile,
     keysFile: profile.keys.file,
     serial,
-    endpoint: target.endpoint ?? `STS in ${target.region}`,
+    endpoint: target.endpoint ?? `https://sts.${target.region}.amazonaws.com`,
     ...extra,
   });
 
@@ -183,26 +184,20 @@ interface RoleFlow {
 }
 
 /**
- * Roles, from the user's keys upwards. With an MFA device, the first role is assumed with the user's MFA
- * session (GetSessionToken, cached on its own), which carries aws:MultiFactorAuthPresent into the role
- * session; each further hop is role chaining, which AWS limits to one hour.
+ * Roles, from the user's keys upwards. With an MFA device, the first role is normally assumed with the
+ * user's MFA session (GetSessionToken, cached on its own), which carries aws:MultiFactorAuthPresent into
+ * the role session, so one code serves every role until that session expires.
+ *
+ * AWS counts AssumeRole called with any temporary credentials, GetSessionToken's included, as role
+ * chaining, and role chaining limits the role session to one hour ("Users that use MFA with the AWS CLI
+ * use temporary credentials to assume another role. The temporary credentials use the AWS STS
+ * GetSessionToken API and are limited to 1 hour": AWS knowledge center, iam-role-chaining-limit; and the
+ * AssumeRole API reference on DurationSeconds). So a first role asked for longer than an hour is assumed
+ * with the long-term keys and the code passed to AssumeRole itself, which costs a code of its own.
+ * Every further hop is role chaining whatever we do, and limited to an hour.
  */
 async function assumeRoles(profile: ResolvedProfile, request: SessionRequest, services: SessionServices, flow: RoleFlow): Promise<CachedSession> {
   const now = services.now ?? Date.now;
-  let credentials: StsCredentials = flow.longTerm;
-  if (flow.serial !== undefined) {
-    let mfaSession = request.force ? undefined : await services.cache.read(flow.key);
-    if (!flow.usable(mfaSession)) {
-      const tokenCode = await flow.takeCode();
-      const userDuration = DEFAULT_SESSION_SECONDS;
-      const fresh = await callSts(flow.target, flow.longTerm, flow.context('GetSessionToken'), (client) =>
-        client.getSessionToken({ DurationSeconds: userDuration, SerialNumber: flow.serial, TokenCode: tokenCode }),
-      );
-      mfaSession = record({ ...profile, name: profile.keys.profile }, 'mfa', fresh, now(), { mfaSerial: flow.serial });
-      await services.cache.write(flow.key, mfaSession);
-    }
-    credentials = mfaSession;
-  }
   const last = profile.roles.length - 1;
   const durations = profile.roles.map((hop, index) => {
     const fromFlag = index === last ? request.durationSeconds : undefined;
@@ -210,6 +205,23 @@ async function assumeRoles(profile: ResolvedProfile, request: SessionRequest, se
     checkRoleDuration(duration, fromFlag !== undefined ? '--duration' : `duration_seconds of [${hop.profile}]`, index > 0);
     return duration;
   });
+  let credentials: StsCredentials = flow.longTerm;
+  let mfaInCall: { SerialNumber: string; TokenCode: string } | undefined;
+  if (flow.serial !== undefined && (durations[0] ?? 0) > ROLE_DURATION.chainedMax) {
+    mfaInCall = { SerialNumber: flow.serial, TokenCode: await flow.takeCode() };
+  } else if (flow.serial !== undefined) {
+    let mfaSession = request.force ? undefined : await services.cache.read(flow.key);
+    if (!flow.usable(mfaSession)) {
+      const tokenCode = await flow.takeCode();
+      const serial = flow.serial;
+      const fresh = await callSts(flow.target, flow.longTerm, flow.context('GetSessionToken'), (client) =>
+        client.getSessionToken({ DurationSeconds: DEFAULT_SESSION_SECONDS, SerialNumber: serial, TokenCode: tokenCode }),
+      );
+      mfaSession = record({ ...profile, name: profile.keys.profile }, 'mfa', fresh, now(), { mfaSerial: flow.serial });
+      await services.cache.write(flow.key, mfaSession);
+    }
+    credentials = mfaSession;
+  }
   let assumed: (TemporaryCredentials & { assumedRoleArn?: string | undefined }) | undefined;
   for (const [index, hop] of profile.roles.entries()) {
     const input = {
@@ -217,6 +229,7 @@ async function assumeRoles(profile: ResolvedProfile, request: SessionRequest, se
       RoleSessionName: roleSessionName(hop, profile.keys.profile),
       DurationSeconds: durations[index],
       ...(hop.externalId === undefined ? {} : { ExternalId: hop.externalId }),
+      ...(index === 0 && mfaInCall !== undefined ? mfaInCall : {}),
     };
     assumed = await callSts(flow.target, credentials, flow.context('AssumeRole', { roleArn: hop.roleArn, profile: hop.profile }), (client) => client.assumeRole(input));
     credentials = assumed;

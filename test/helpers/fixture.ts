@@ -80,6 +80,8 @@ export interface WorldOptions {
   roles?: EmulatorRole[];
   users?: EmulatorUser[];
   clockOffsetSeconds?: number;
+  /** The emulator's clock in epoch ms, for tests that move time. */
+  now?: () => number;
 }
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
@@ -92,6 +94,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     users: [user, ...(options.users ?? [])],
     roles,
     ...(options.clockOffsetSeconds === undefined ? {} : { clockOffsetSeconds: options.clockOffsetSeconds }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const home = await mkdtemp(join(tmpdir(), 'awsmfa-test-'));
   const configPath = join(home, '.aws', 'config');
