@@ -4,7 +4,7 @@
  * Children are spawned asynchronously: the emulator answers from this same process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,11 +99,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const home = await mkdtemp(join(tmpdir(), 'awsmfa-test-'));
   const configPath = join(home, '.aws', 'config');
   const credentialsPath = join(home, '.aws', 'credentials');
-  await import('node:fs/promises').then((fs) => fs.mkdir(join(home, '.aws'), { recursive: true }));
+  await mkdir(join(home, '.aws'), { recursive: true });
   await writeFile(configPath, (options.config ?? DEFAULT_CONFIG)(user));
   await writeFile(credentialsPath, (options.credentials ?? DEFAULT_CREDENTIALS)(user), { mode: 0o600 });
+  // `awsmfa` on PATH, as an installed one would be, running this checkout's build.
+  const bin = join(home, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'awsmfa'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, { mode: 0o755 });
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     HOME: home,
     LANG: 'C.UTF-8',
     AWS_CONFIG_FILE: configPath,
