@@ -1,9 +1,11 @@
 // Bundles the CLI into dist/ so that start-up does not pay for module resolution.
+// CommonJS, not ESM: Node's ESM loader costs a start-up a good part of its time (module jobs, a facade
+// per built-in module), and the bundle has nothing left to resolve. dist/package.json says so to Node.
 // Two separate bundles, not one split one: under code splitting the SDK and the config loader share
 // @smithy/core modules, and the shared chunks the CLI then has to load at start-up cost more than the
 // few kilobytes the two bundles repeat. The SDK bundle is loaded only when a command needs the network.
 import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outdir = new URL('../dist/', import.meta.url).pathname;
@@ -25,18 +27,18 @@ const lazyImports = {
 
 const common = {
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
+  // ESM builds of the dependencies where they have them, so that what is not used is left out.
+  mainFields: ['module', 'main'],
   target: 'node20',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  // Some dependencies are CommonJS and call require() for Node built-ins.
-  banner: {
-    js: "import{createRequire as __awsmfaRequire}from'node:module';const require=__awsmfaRequire(import.meta.url);",
-  },
-  define: { AWSMFA_VERSION: JSON.stringify(pkg.version) },
+  // import.meta.url (where the bundle lives, to find shells/ beside it) as a CommonJS module knows it.
+  banner: { js: "const __awsmfaUrl=require('node:url').pathToFileURL(__filename).href;" },
+  define: { AWSMFA_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__awsmfaUrl' },
 };
 
 await rm(outdir, { recursive: true, force: true });
@@ -44,3 +46,4 @@ await Promise.all([
   build({ ...common, entryPoints: { awsmfa: 'src/main.ts' }, outdir, plugins: [lazyImports] }),
   build({ ...common, entryPoints: LAZY, outdir }),
 ]);
+await writeFile(new URL('package.json', new URL('../dist/', import.meta.url)), '{ "type": "commonjs" }\n');

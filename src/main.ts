@@ -2,4 +2,4 @@
 import { SHELL_CODE_COMMANDS, cli } from './cli.js';
 import { runCli } from './commands/base.js';
 
-await runCli(cli, SHELL_CODE_COMMANDS);
+void runCli(cli, SHELL_CODE_COMMANDS);

@@ -1,0 +1,192 @@
+/**
+ * `npm run bench`: each case measured many times after a warm-up, as a ratio against a floor or a peer
+ * measured in the same run, so the figures mean the same on a slower or busier machine.
+ * `--quick` runs each case a few times only, to prove the benchmarks still run (CI does that).
+ * Results: docs/benchmarks.md and docs/benchmarks.json (with --quick, a temporary directory).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { randomTotpSecret, type EmulatorUser } from '../../src/emulator/index.js';
+import { ACCOUNT, CLI, ROOT, awsmfa, createWorld, type World } from '../helpers/fixture.js';
+import { gnuTimeAvailable, medianPeakMemory, timePair, type Command, type Sample } from './measure.js';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : Number(process.env.BENCH_RUNS ?? 30);
+const WARMUP = quick ? 1 : 5;
+const NETWORK_RUNS = quick ? 2 : Number(process.env.BENCH_NETWORK_RUNS ?? 12);
+
+export interface Row {
+  readonly case: string;
+  readonly floor: string;
+  readonly value: string;
+  readonly floorValue: string;
+  /** value / floor (or value − floor, for additive targets). */
+  readonly measured: number;
+  readonly target: string;
+  readonly met: boolean | null;
+  readonly note?: string;
+}
+
+const rows: Row[] = [];
+const fmt = (s: Sample) => `${s.medianMs.toFixed(1)} ms (p10 ${s.p10Ms.toFixed(1)}, p90 ${s.p90Ms.toFixed(1)})`;
+
+function ratioRow(name: string, floor: string, value: Sample, floorValue: Sample, target: number, note?: string): void {
+  const measured = value.medianMs / floorValue.medianMs;
+  rows.push({ case: name, floor, value: fmt(value), floorValue: fmt(floorValue), measured, target: `≤ ${target}×`, met: measured <= target, ...(note ? { note } : {}) });
+  console.error(`${name}: ${measured.toFixed(2)}× (${fmt(value)} vs ${fmt(floorValue)})`);
+}
+
+const node = (args: string[], env: Record<string, string>): Command => ({ argv: [process.execPath, ...args], env });
+const cli = (args: string[], env: Record<string, string>): Command => node([CLI, ...args], env);
+
+async function awsCliPath(): Promise<string | undefined> {
+  try {
+    await promisify(execFile)('aws', ['--version']);
+    return 'aws';
+  } catch {
+    return undefined;
+  }
+}
+
+function profiles(count: number): string {
+  let text = '';
+  for (let i = 0; i < count; i++) text += `[profile filler${i}]\nregion = us-east-1\nmfa_serial = arn:aws:iam::${ACCOUNT}:mfa/filler${i}\n\n`;
+  return text;
+}
+
+/** A live cached session for doug, in a world whose config also holds `extra` other profiles. */
+async function cachedWorld(extra: number): Promise<World> {
+  const world = await createWorld({
+    config: (user) => `[profile doug]\nmfa_serial = ${user.mfaSerial}\nregion = eu-west-1\n\n${profiles(extra)}`,
+  });
+  const made = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+  if (made.code !== 0) throw new Error(made.stderr);
+  return world;
+}
+
+async function cachedEnv(): Promise<void> {
+  const world = await cachedWorld(10);
+  try {
+    const env = cli(['env', 'doug', '--shell', 'bash'], world.env);
+    const floor = node(['-e', '0'], world.env);
+    const [value, base] = await timePair(() => env, () => floor, RUNS, WARMUP);
+    ratioRow('`awsmfa env doug`, live cached session', '`node -e 0`', value, base, 1.2);
+    if (await gnuTimeAvailable()) {
+      const memory = await medianPeakMemory(env, quick ? 1 : 5);
+      const baseMemory = await medianPeakMemory(floor, quick ? 1 : 5);
+      const measured = memory / baseMemory;
+      rows.push({ case: 'same, peak memory', floor: '`node -e 0`', value: `${(memory / 1024).toFixed(1)} MiB`, floorValue: `${(baseMemory / 1024).toFixed(1)} MiB`, measured, target: '≤ 1.3×', met: measured <= 1.3 });
+      console.error(`peak memory: ${measured.toFixed(2)}×`);
+    }
+  } finally {
+    await world.close();
+  }
+}
+
+async function manyProfiles(): Promise<void> {
+  const small = await cachedWorld(10);
+  const large = await cachedWorld(5000);
+  try {
+    const [value, base] = await timePair(
+      () => cli(['env', 'doug', '--shell', 'bash'], large.env),
+      () => cli(['env', 'doug', '--shell', 'bash'], small.env),
+      RUNS,
+      WARMUP,
+    );
+    ratioRow('`awsmfa env doug` cached, 5,000 profiles in config', 'with 10 profiles', value, base, 1.1);
+  } finally {
+    await small.close();
+    await large.close();
+  }
+}
+
+/** Users with devices of their own, so that every cold run has an unused code. */
+function freshUsers(count: number, prefix: string): EmulatorUser[] {
+  return Array.from({ length: count }, (_, i) => ({
+    userName: `${prefix}${i}`,
+    accountId: ACCOUNT,
+    accessKeyId: `AKIA${prefix.toUpperCase().padEnd(4, 'X').slice(0, 4)}${String(i).padStart(5, '0')}EXAMPLE`.slice(0, 20),
+    secretAccessKey: `secret${prefix}${i}EXAMPLE`,
+    mfaSerial: `arn:aws:iam::${ACCOUNT}:mfa/${prefix}${i}`,
+    totpSecret: randomTotpSecret(),
+  }));
+}
+
+async function coldSessions(): Promise<void> {
+  const aws = await awsCliPath();
+  const count = NETWORK_RUNS + WARMUP;
+  const ours = freshUsers(count, 'cold');
+  // The peer runs twice as often (once per comparison), each time with a device of its own.
+  const theirs = freshUsers(2 * count, 'peer');
+  const all = [...ours, ...theirs];
+  const world = await createWorld({
+    users: all,
+    config: (user) =>
+      [
+        `[profile doug]\nmfa_serial = ${user.mfaSerial}\n`,
+        ...all.map((u) => `[profile ${u.userName}]\nmfa_serial = ${u.mfaSerial}\nregion = eu-west-1\n`),
+        ...ours.map((u, i) => `[profile role${i}]\nrole_arn = arn:aws:iam::${ACCOUNT}:role/admin\nsource_profile = doug\nmfa_serial = ${user.mfaSerial}\n`),
+      ].join('\n'),
+    credentials: (user) =>
+      [`[doug]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`, ...all.map((u) => `[${u.userName}]\naws_access_key_id = ${u.accessKeyId}\naws_secret_access_key = ${u.secretAccessKey}\n`)].join('\n'),
+  });
+  try {
+    if (aws === undefined) {
+      rows.push({ case: 'cold `env` and role `env`', floor: '`aws sts get-session-token`', value: '—', floorValue: '—', measured: NaN, target: '≤ 0.4×', met: null, note: 'aws CLI not installed' });
+      return;
+    }
+    const peer = (i: number): Command => {
+      const u = theirs[i]!;
+      return {
+        argv: ['aws', 'sts', 'get-session-token', '--profile', u.userName, '--serial-number', u.mfaSerial!, '--token-code', world.emulator.code(u.mfaSerial!), '--endpoint-url', world.emulator.url, '--output', 'json'],
+        env: world.env,
+      };
+    };
+    const cold = (i: number): Command => {
+      const u = ours[i]!;
+      return cli(['env', u.userName, '--shell', 'bash', '--token-code', world.emulator.code(u.mfaSerial!)], world.env);
+    };
+    const [value, base] = await timePair(cold, peer, NETWORK_RUNS, WARMUP);
+    ratioRow('`awsmfa env doug --token-code …`, new session from the loopback emulator', '`aws sts get-session-token`, same emulator', value, base, 0.4);
+
+    // One MFA session for doug, then each run assumes a role profile not yet cached: one AssumeRole.
+    const made = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    if (made.code !== 0) throw new Error(made.stderr);
+    const role = (i: number): Command => cli(['env', `role${i}`, '--shell', 'bash'], world.env);
+    const peerAgain = (i: number): Command => peer(count + i);
+    const [roleValue, roleBase] = await timePair(role, peerAgain, NETWORK_RUNS, WARMUP);
+    ratioRow('`awsmfa env admin` (role), live MFA session, one AssumeRole', '`aws sts get-session-token`, same emulator', roleValue, roleBase, 0.4);
+  } finally {
+    await world.close();
+  }
+}
+
+async function write(): Promise<void> {
+  const outDir = quick ? await mkdtemp(join(tmpdir(), 'awsmfa-bench-')) : join(ROOT, 'docs');
+  await mkdir(outDir, { recursive: true });
+  const machine = `${(await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU'}, Node ${process.version}`;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${machine}); ${RUNS} measured runs per case after ${WARMUP} warm-up runs (${NETWORK_RUNS} for cases that make a new session), each case alternating with its floor.`,
+    'Figures are medians, with the 10th and 90th percentiles.',
+    '',
+    '| case | floor / peer | awsmfa | floor / peer | measured | target | met |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.case} | ${r.floor} | ${r.value} | ${r.floorValue} | ${Number.isNaN(r.measured) ? '—' : `${r.measured.toFixed(2)}${r.target.includes('ms') ? ' ms' : '×'}`} | ${r.target} | ${r.met === null ? `— (${r.note})` : r.met ? 'yes' : `no${r.note ? ` (${r.note})` : ''}`} |`),
+    '',
+  ];
+  await writeFile(join(outDir, 'benchmarks.md'), lines.join('\n'));
+  await writeFile(join(outDir, 'benchmarks.json'), `${JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, rows }, null, 2)}\n`);
+  console.log(lines.join('\n'));
+  console.error(`written to ${outDir}`);
+  if (quick) await rm(outDir, { recursive: true, force: true });
+}
+
+await cachedEnv();
+await manyProfiles();
+await coldSessions();
+await write();
