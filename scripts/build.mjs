@@ -5,10 +5,17 @@
 // @smithy/core modules, and the shared chunks the CLI then has to load at start-up cost more than the
 // few kilobytes the two bundles repeat. The SDK bundle is loaded only when a command needs the network.
 import { build } from 'esbuild';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chmod, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
-const outdir = new URL('../dist/', import.meta.url).pathname;
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+// Built beside dist/ and swapped in whole, so that a CLI started meanwhile finds the old build or the new one.
+const outdir = await mkdtemp(join(root, '.dist-'));
+await chmod(outdir, 0o755);
 
 /** Bundles reached by dynamic import: kept out of the CLI bundle, imported from dist/ at run time. */
 const LAZY = { 'sts-client': 'src/aws/sts-client.ts' };
@@ -41,9 +48,20 @@ const common = {
   define: { AWSMFA_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__awsmfaUrl' },
 };
 
-await rm(outdir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: { awsmfa: 'src/main.ts' }, outdir, plugins: [lazyImports] }),
   build({ ...common, entryPoints: LAZY, outdir }),
 ]);
-await writeFile(new URL('package.json', new URL('../dist/', import.meta.url)), '{ "type": "commonjs" }\n');
+await writeFile(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+const old = `${outdir}-old`;
+await rename(dist, old).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
+await rename(outdir, dist);
+await rm(old, { recursive: true, force: true });
+
+// completions/ is generated from the command definitions just bundled, so a command added to src/cli.ts
+// reaches every shell's completions with the next build.
+await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/gen-completions.ts'], {
+  cwd: new URL('..', import.meta.url).pathname,
+});

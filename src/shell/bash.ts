@@ -1,3 +1,4 @@
+import type { CompletionSpec } from './completions.js';
 import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
 
 /**
@@ -22,4 +23,59 @@ export const bash: Dialect = {
     // eval returns the status of its last command; `false` fails without printing or exiting the shell.
     return 'false\n';
   },
+  integration: {
+    integrationFile: 'awsmfa.bash',
+    completionFile: 'awsmfa.bash',
+    isFunctionName: (name) => isPosixFunctionName(name, BASH_RESERVED),
+    completionData: bashCompletionData,
+  },
 };
+
+/**
+ * Words a wrapper function must not be named: the shell's keywords, and the builtins the integration
+ * calls (`\builtin` and `\command` skip aliases, not functions).
+ */
+const BASH_RESERVED = new Set(
+  'if then else elif fi case esac for select while until do done in function time coproc builtin command eval local return shift unset alias unalias printf read shopt set test declare typeset export complete compgen compopt source true false'.split(' '),
+);
+
+/** A function name that bash and zsh read as one plain word wherever it is used. */
+export function isPosixFunctionName(name: string, reserved: ReadonlySet<string>): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !reserved.has(name);
+}
+
+/**
+ * For each command, the options (`--name=kind` when a value of that kind follows) and the kinds of its
+ * arguments (`...kind` for any number more), as arrays the completion function walks.
+ */
+function bashCompletionData(spec: CompletionSpec): string {
+  const words = (items: readonly string[]) => items.map(quoteSingle).join(' ');
+  const lines = [
+    `__awsmfa_commands=(${words(spec.commands.map((c) => c.name))})`,
+    `__awsmfa_global_options=(${words(spec.globalOptions.flatMap((o) => o.names))})`,
+    `__awsmfa_shell_names=(${words(spec.shells)})`,
+    '',
+    '# Sets __awsmfa_spec_options and __awsmfa_spec_arguments for the command named by $1.',
+    '__awsmfa_command_spec() {',
+    '    case $1 in',
+  ];
+  for (const command of spec.commands) {
+    const options = command.options.flatMap((o) => o.names.map((n) => (o.value === undefined ? n : `${n}=${o.value}`)));
+    const args = [...command.positionals, ...(command.rest === undefined ? [] : [`...${command.rest}`])];
+    lines.push(
+      `        ${quoteSingle(command.name)})`,
+      `            __awsmfa_spec_options=(${words(options)})`,
+      `            __awsmfa_spec_arguments=(${words(args)})`,
+      '            ;;',
+    );
+  }
+  lines.push(
+    '        *)',
+    '            __awsmfa_spec_options=()',
+    '            __awsmfa_spec_arguments=()',
+    '            ;;',
+    '    esac',
+    '}',
+  );
+  return lines.join('\n');
+}

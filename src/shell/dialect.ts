@@ -1,3 +1,5 @@
+import type { ShellIntegration } from './integration.js';
+
 /**
  * One dialect per shell behind one interface. Everything that differs between shells lives in
  * that shell's module; the rest of the program only ever talks to a Dialect.
@@ -22,6 +24,8 @@ export interface Dialect {
   apply(changes: readonly EnvChange[]): string;
   /** Code that does nothing but make the caller's eval / source / Invoke-Expression fail. */
   failure(): string;
+  /** How `awsmfa init` and `awsmfa completions` render for this shell. */
+  readonly integration: ShellIntegration;
 }
 
 export class InvalidShellValueError extends Error {

@@ -1,3 +1,4 @@
+import { valuedOptionNames, type CompletionOption, type CompletionSpec, type ValueKind } from './completions.js';
 import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
 
 /** Inside fish's single quotes `\\` and `\'` are escapes (any other backslash is literal). */
@@ -23,4 +24,73 @@ export const fish: Dialect = {
   failure() {
     return 'false\n';
   },
+  integration: {
+    integrationFile: 'awsmfa.fish',
+    completionFile: 'awsmfa.fish',
+    isFunctionName: (name) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !FISH_RESERVED.has(name),
+    completionData: fishCompletionData,
+  },
 };
+
+/** fish's keywords and the builtins the integration calls, which a wrapper function must not shadow. */
+const FISH_RESERVED = new Set(
+  'and or not begin end if else while for in switch case function return break continue builtin command exec set test string math contains commandline complete functions source status printf read count true false'.split(' '),
+);
+
+/** `-l name`, `-s c` or `-o old` for one option name. */
+function optionFlag(name: string): string {
+  if (name.startsWith('--')) return `-l ${quoteFish(name.slice(2))}`;
+  return name.length === 2 ? `-s ${quoteFish(name.slice(1))}` : `-o ${quoteFish(name.slice(1))}`;
+}
+
+/** What `complete` offers for a value: candidates (-a) and whether file names are wanted (-F). */
+function valueCandidates(kind: ValueKind, spec: CompletionSpec): string {
+  switch (kind) {
+    case 'profile':
+      return "-a '(__awsmfa_read_profiles)'";
+    case 'shell':
+      return `-a ${quoteFish(spec.shells.join(' '))}`;
+    case 'command':
+      return "-a '(__fish_complete_command)'";
+    case 'any':
+      return '-F';
+  }
+}
+
+function optionLine(condition: string, option: CompletionOption, spec: CompletionSpec): string {
+  const flags = option.names.map(optionFlag).join(' ');
+  // -x: the option needs a value; an option value of no particular kind offers nothing (not files).
+  const value = option.value === undefined ? '' : option.value === 'any' ? ' -x' : ` -x ${valueCandidates(option.value, spec)}`;
+  return `complete -c awsmfa -n ${quoteFish(condition)} ${flags}${value} -d ${quoteFish(option.description)}`;
+}
+
+function fishCompletionData(spec: CompletionSpec): string {
+  const lines = [
+    '# Whether option $option of command $command takes a value.',
+    'function __awsmfa_takes_value --argument-names command option',
+    '    switch "$command $option"',
+  ];
+  const valued = spec.commands.flatMap((c) => valuedOptionNames(c).map((name) => quoteFish(`${c.name} ${name}`)));
+  if (valued.length > 0) lines.push(`        case ${valued.join(' ')}`, '            return 0');
+  lines.push('    end', '    return 1', 'end', '', '# How many arguments command $command takes before any number more.');
+  lines.push('function __awsmfa_fixed_arguments --argument-names command', '    switch $command');
+  for (const command of spec.commands) {
+    lines.push(`        case ${quoteFish(command.name)}`, `            echo ${command.positionals.length}`);
+  }
+  lines.push("        case '*'", '            echo 0', '    end', 'end', '');
+  for (const command of spec.commands) {
+    lines.push(`complete -c awsmfa -n __awsmfa_needs_command -a ${quoteFish(command.name)} -d ${quoteFish(command.description)}`);
+  }
+  for (const option of spec.globalOptions) lines.push(optionLine('__awsmfa_needs_command', option, spec));
+  for (const command of spec.commands) {
+    const using = `__awsmfa_using ${command.name}`;
+    for (const option of command.options) lines.push(optionLine(using, option, spec));
+    command.positionals.forEach((kind, i) => {
+      lines.push(`complete -c awsmfa -n ${quoteFish(`__awsmfa_argument ${command.name} ${i + 1}`)} ${valueCandidates(kind, spec)}`);
+    });
+    if (command.rest !== undefined) {
+      lines.push(`complete -c awsmfa -n ${quoteFish(`__awsmfa_argument ${command.name} rest`)} ${valueCandidates(command.rest, spec)}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,3 +1,4 @@
+import type { CompletionOption, CompletionSpec } from './completions.js';
 import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
 
 /**
@@ -49,4 +50,58 @@ export const pwsh: Dialect = {
     // the error stream, not to stdout. $LASTEXITCODE is set too, for callers that look at that.
     return "$global:LASTEXITCODE = 1; throw 'awsmfa: no session was exported (see the message above)'\n";
   },
+  integration: {
+    integrationFile: 'awsmfa.ps1',
+    completionFile: 'awsmfa.ps1',
+    // A function name is one bare word here: `function global:NAME` and `& NAME` must both read it.
+    isFunctionName: (name) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !PWSH_RESERVED.has(name.toLowerCase()),
+    completionData: pwshCompletionData,
+  },
 };
+
+/** PowerShell's keywords (case-insensitive), which cannot name a function one calls by name. */
+const PWSH_RESERVED = new Set(
+  'begin break catch class clean continue data define do dynamicparam else elseif end enum exit filter finally for foreach from function hidden if in param process return static switch throw trap try until using var while workflow'.split(' '),
+);
+
+function pwshArray(items: readonly string[]): string {
+  return `@(${items.map(quotePwsh).join(', ')})`;
+}
+
+function pwshOption(option: CompletionOption): string {
+  const value = option.value === undefined ? '$null' : quotePwsh(option.value);
+  return `@{ Names = ${pwshArray(option.names)}; Value = ${value}; Description = ${quotePwsh(option.description)} }`;
+}
+
+function pwshCompletionData(spec: CompletionSpec): string {
+  const lines = [
+    '# The commands, their options (Value: the kind of value one takes) and the kinds of their arguments.',
+    'function global:__awsmfa_completion_data {',
+    '    @{',
+    '        Commands = @(',
+  ];
+  spec.commands.forEach((command, i) => {
+    const rest = command.rest === undefined ? '$null' : quotePwsh(command.rest);
+    lines.push(
+      '            @{',
+      `                Name = ${quotePwsh(command.name)}`,
+      `                Description = ${quotePwsh(command.description)}`,
+      '                Options = @(',
+      ...command.options.map((o, j) => `                    ${pwshOption(o)}${j < command.options.length - 1 ? ',' : ''}`),
+      '                )',
+      `                Arguments = ${pwshArray(command.positionals)}`,
+      `                Rest = ${rest}`,
+      `            }${i < spec.commands.length - 1 ? ',' : ''}`,
+    );
+  });
+  lines.push(
+    '        )',
+    '        GlobalOptions = @(',
+    ...spec.globalOptions.map((o, j) => `            ${pwshOption(o)}${j < spec.globalOptions.length - 1 ? ',' : ''}`),
+    '        )',
+    `        Shells = ${pwshArray(spec.shells)}`,
+    '    }',
+    '}',
+  );
+  return lines.join('\n');
+}

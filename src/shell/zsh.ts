@@ -1,4 +1,5 @@
-import { quoteSingle } from './bash.js';
+import { isPosixFunctionName, quoteSingle } from './bash.js';
+import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
 import { renderChanges, type Dialect } from './dialect.js';
 
 export const zsh: Dialect = {
@@ -16,4 +17,78 @@ export const zsh: Dialect = {
   failure() {
     return 'false\n';
   },
+  integration: {
+    integrationFile: 'awsmfa.zsh',
+    completionFile: '_awsmfa',
+    isFunctionName: (name) => isPosixFunctionName(name, ZSH_RESERVED),
+    completionData: zshCompletionData,
+  },
 };
+
+/** zsh's reserved words and the builtins the integration calls, which a wrapper must not shadow. */
+const ZSH_RESERVED = new Set(
+  'if then else elif fi case esac for select while until do done in function time coproc repeat foreach end nocorrect noglob builtin command eval local return shift unset alias unalias emulate zmodload typeset declare export compdef autoload setopt unsetopt print printf read true false'.split(' '),
+);
+
+/** Text for inside an _arguments `[description]`, where a backslash or `]` needs a backslash before it. */
+function argumentsDescription(text: string): string {
+  return text.replace(/[\\\]]/g, (c) => `\\${c}`);
+}
+
+/** `name:description` for _describe, where a colon in the name needs a backslash. */
+function describeEntry(name: string, description: string): string {
+  return quoteSingle(`${name.replaceAll(':', '\\:')}:${description}`);
+}
+
+function valueAction(kind: ValueKind, positional: boolean): string {
+  switch (kind) {
+    case 'profile':
+      return ':profile:__awsmfa_complete_profiles';
+    case 'shell':
+      return ':shell:__awsmfa_complete_shells';
+    case 'command':
+      return ':command:_command_names -e';
+    case 'any':
+      // An option's value (a code, a duration) has nothing to offer; an argument may well be a file.
+      return positional ? ':argument:_files' : ':value: ';
+  }
+}
+
+/** _arguments specs of one option, one per name, each excluding all the option's names. */
+function optionSpecs(option: CompletionOption): string[] {
+  const exclusions = `(${option.names.join(' ')})`;
+  const description = `[${argumentsDescription(option.description)}]`;
+  return option.names.map((name) => {
+    if (option.value === undefined) return `${exclusions}${name}${description}`;
+    // `--name=` takes the value after `=` or as the next word; `-c+` in the same word or the next.
+    const form = name.startsWith('--') ? `${name}=` : `${name}+`;
+    return `${exclusions}${form}${description}${valueAction(option.value, false)}`;
+  });
+}
+
+function zshCompletionData(spec: CompletionSpec): string {
+  const lines = [
+    'typeset -ga __awsmfa_commands __awsmfa_global_options __awsmfa_shell_names',
+    '__awsmfa_commands=(',
+    ...spec.commands.map((c) => `    ${describeEntry(c.name, c.description)}`),
+    ')',
+    '__awsmfa_global_options=(',
+    ...spec.globalOptions.flatMap((o) => o.names.map((n) => `    ${describeEntry(n, o.description)}`)),
+    ')',
+    `__awsmfa_shell_names=(${spec.shells.map(quoteSingle).join(' ')})`,
+    '',
+    '# Sets the _arguments specs (in the caller\'s `specs`) of the command named by $1.',
+    '__awsmfa_arguments() {',
+    '    case $1 in',
+  ];
+  for (const command of spec.commands) {
+    const specs = [
+      ...command.options.flatMap(optionSpecs),
+      ...command.positionals.map((kind, i) => `${i + 1}${valueAction(kind, true)}`),
+      ...(command.rest === undefined ? [] : [`*${valueAction(command.rest, true)}`]),
+    ];
+    lines.push(`        (${quoteSingle(command.name)})`, '            specs=(', ...specs.map((s) => `                ${quoteSingle(s)}`), '            )', '            ;;');
+  }
+  lines.push('        (*) specs=() ;;', '    esac', '}');
+  return lines.join('\n');
+}

@@ -1,0 +1,181 @@
+# shellcheck shell=bash
+# awsmfa shell integration for bash (3.2 and later). Load it from ~/.bashrc, after anything that sets
+# PS1 or PROMPT_COMMAND:
+#
+#     eval "$(awsmfa init bash)"
+#
+# or source the file install.sh writes. `awsmfa init` fills the __AWSMFA_*__ placeholders below.
+#
+#     awsmfa use <profile> [flags]   start a session in this shell (`awsmfa env` applied here)
+#     awsmfa unset                   end it, restoring what was there before
+#     awsmfa <anything else>         the awsmfa program itself
+#
+# Names are kept under __awsmfa_ and builtins are called as \builtin / \command, so that neither the
+# user's aliases nor functions of the same names change what this code does.
+
+# shellcheck disable=SC2016 # single-quoted on purpose: a path or prefix holding `$(` stays literal
+{
+    __awsmfa_node=__AWSMFA_NODE__
+    __awsmfa_script=__AWSMFA_SCRIPT__
+    __awsmfa_want_prompt=__AWSMFA_PROMPT__
+    __awsmfa_want_aliases=__AWSMFA_ALIASES__
+    __awsmfa_alias_prefix=__AWSMFA_ALIAS_PREFIX__
+}
+
+__awsmfa_run() {
+    \command "$__awsmfa_node" "$__awsmfa_script" "$@"
+}
+
+# `use` and `unset` change this shell, which the program cannot do: its code is captured, and applied
+# only when the program succeeded, so that a failure returns its status and changes nothing.
+__awsmfa_apply() {
+    \builtin local __awsmfa_code __awsmfa_status
+    __awsmfa_code=$(__awsmfa_run "$1" --shell bash "${@:2}")
+    __awsmfa_status=$?
+    if [[ $__awsmfa_status -ne 0 ]]; then
+        \builtin return "$__awsmfa_status"
+    fi
+    \builtin eval "$__awsmfa_code"
+}
+
+__awsmfa_main() {
+    case ${1-} in
+        use)
+            \builtin shift
+            __awsmfa_apply env "$@"
+            ;;
+        unset)
+            \builtin shift
+            __awsmfa_apply unset "$@"
+            ;;
+        *) __awsmfa_run "$@" ;;
+    esac
+}
+
+# An alias of the same name would be expanded inside the definition below.
+\builtin unalias __AWSMFA_CMD__ >/dev/null 2>&1
+__AWSMFA_CMD__() {
+    __awsmfa_main "$@"
+}
+\builtin complete -o bashdefault -o default -F __awsmfa_complete __AWSMFA_CMD__
+
+# --- Prompt ------------------------------------------------------------------------------------------
+# `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
+# left, red once expired; nothing without a session. It runs before every prompt, so it starts no
+# process (bash 4.2 and later) and leaves $? as it found it.
+#
+# The profile name is never put into PS1's text, where bash would expand `$(…)` and backslash escapes
+# in it: PS1 refers to __awsmfa_prompt_text, and the result of a parameter expansion is not expanded
+# again. Colours are set the same way, inside \[ \] so that readline knows they take no room.
+
+__awsmfa_prompt_text=
+__awsmfa_prompt_color=
+__awsmfa_prompt_reset=
+# shellcheck disable=SC2016 # expanded by bash when the prompt is shown, not here
+__awsmfa_prompt_reference='\[${__awsmfa_prompt_color}\]${__awsmfa_prompt_text}\[${__awsmfa_prompt_reset}\]'
+__awsmfa_prompt_literal=
+
+# Sets __awsmfa_prompt_text/_color/_reset for the session in AWSMFA_PROFILE and AWSMFA_EXPIRES_AT.
+__awsmfa_prompt_render() {
+    __awsmfa_prompt_text=
+    __awsmfa_prompt_color=
+    __awsmfa_prompt_reset=
+    [[ -n ${AWSMFA_PROFILE-} ]] || \builtin return 0
+    \builtin local expires=${AWSMFA_EXPIRES_AT-} warn=${AWSMFA_PROMPT_WARN_SECONDS-} now left left_text
+    # Both are read as numbers only after checking that they are digits: bash evaluates the contents
+    # of a variable used in arithmetic as an expression, `a[$(…)]` included.
+    [[ -n $warn && $warn != *[!0-9]* ]] || warn=900
+    if [[ -z $expires || $expires == *[!0-9]* ]]; then
+        __awsmfa_prompt_text="[$AWSMFA_PROFILE] "
+        \builtin return 0
+    fi
+    if [[ -n ${EPOCHSECONDS-} ]]; then
+        now=$EPOCHSECONDS
+    elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2))); then
+        \builtin printf -v now '%(%s)T' -1
+    else
+        now=$(\command date +%s) # bash before 4.2 has no clock of its own
+    fi
+    left=$((10#$expires - now))
+    if ((left <= 0)); then
+        left_text=expired
+        __awsmfa_prompt_color=$'\e[31m'
+    else
+        if ((left >= 86400)); then
+            left_text=$((left / 86400))d
+            ((left % 86400 / 3600)) && left_text+=$((left % 86400 / 3600))h
+        elif ((left >= 3600)); then
+            left_text=$((left / 3600))h
+            ((left % 3600 / 60)) && left_text+=$((left % 3600 / 60))m
+        elif ((left >= 60)); then
+            left_text=$((left / 60))m
+        else
+            left_text=${left}s
+        fi
+        ((left <= 10#$warn)) && __awsmfa_prompt_color=$'\e[33m'
+    fi
+    if [[ -n $__awsmfa_prompt_color && -z ${NO_COLOR-} ]]; then
+        __awsmfa_prompt_reset=$'\e[0m'
+    else
+        __awsmfa_prompt_color=
+    fi
+    __awsmfa_prompt_text="[$AWSMFA_PROFILE $left_text] "
+}
+
+# Runs before each prompt, after the user's PROMPT_COMMAND, so it sees the PS1 they (or their theme)
+# just set, and puts the indicator in front of it unless it is there already.
+__awsmfa_prompt() {
+    \builtin local __awsmfa_status=$?
+    if [[ -n $__awsmfa_want_prompt ]]; then
+        __awsmfa_prompt_render
+        if \builtin shopt -q promptvars; then
+            [[ $PS1 == *"$__awsmfa_prompt_reference"* ]] || PS1=$__awsmfa_prompt_reference$PS1
+        else
+            # Without promptvars PS1 is not expanded at all, so the text itself goes in, with its
+            # backslashes doubled, replacing what was put there for the previous prompt.
+            [[ -n $__awsmfa_prompt_literal && $PS1 == "$__awsmfa_prompt_literal"* ]] && PS1=${PS1#"$__awsmfa_prompt_literal"}
+            __awsmfa_prompt_literal=
+            if [[ -n $__awsmfa_prompt_text ]]; then
+                __awsmfa_prompt_literal="\\[$__awsmfa_prompt_color\\]${__awsmfa_prompt_text//\\/\\\\}\\[$__awsmfa_prompt_reset\\]"
+            fi
+            PS1=$__awsmfa_prompt_literal$PS1
+        fi
+    fi
+    \builtin return "$__awsmfa_status"
+}
+
+__awsmfa_install_prompt() {
+    if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+        # bash-preexec runs precmd_functions itself and takes anything later in PROMPT_COMMAND for a
+        # command the user typed.
+        [[ " ${precmd_functions[*]-} " == *' __awsmfa_prompt '* ]] || precmd_functions+=(__awsmfa_prompt)
+    elif [[ "${PROMPT_COMMAND[*]-}" != *__awsmfa_prompt* ]]; then
+        if ((${#PROMPT_COMMAND[@]} > 1)); then
+            PROMPT_COMMAND+=(__awsmfa_prompt) # bash 5.1's array form: one more element
+        else
+            # A string (or an array of one): one more line of it. Assigning without an index sets
+            # element 0, so this is right for both.
+            # shellcheck disable=SC2128,SC2178 # element 0 on purpose, as said above
+            PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}__awsmfa_prompt"
+        fi
+    fi
+}
+
+# --- Aliases -----------------------------------------------------------------------------------------
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, read from the config
+# now, so each new shell has the profiles the config has then. Names bash cannot take are skipped.
+__awsmfa_define_aliases() {
+    \builtin local profile name quoted
+    __awsmfa_read_profiles
+    # shellcheck disable=SC2154 # __awsmfa_read_profiles (in the completion code) sets it
+    for profile in "${__awsmfa_mfa_profiles[@]}"; do
+        name=$__awsmfa_alias_prefix$profile
+        [[ -n $name && $name != -* && $name != *[!A-Za-z0-9_.@+:-]* ]] || continue
+        \builtin printf -v quoted '%q' "$profile"
+        # shellcheck disable=SC2139 # expanded now on purpose: the alias holds the quoted profile name
+        \builtin alias -- "$name=__awsmfa_main use $quoted"
+    done
+}
+
+if [[ -n $__awsmfa_want_prompt ]]; then __awsmfa_install_prompt; fi
+if [[ -n $__awsmfa_want_aliases ]]; then __awsmfa_define_aliases; fi

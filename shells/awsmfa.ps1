@@ -1,0 +1,140 @@
+# awsmfa shell integration for PowerShell. Load it from your $PROFILE, after your prompt theme:
+#
+#     awsmfa init pwsh | Out-String | Invoke-Expression
+#
+# or dot-source the file install.sh writes. `awsmfa init` fills the __AWSMFA_*__ placeholders below.
+#
+#     awsmfa use <profile> [flags]   start a session in this shell (`awsmfa env` applied here)
+#     awsmfa unset                   end it, restoring what was there before
+#     awsmfa <anything else>         the awsmfa program itself
+#
+# Only language statements and .NET calls are used (no cmdlets), so it works in any host whatever
+# modules it has loaded.
+
+$global:__awsmfa_node = __AWSMFA_NODE__
+$global:__awsmfa_script = __AWSMFA_SCRIPT__
+$global:__awsmfa_want_prompt = __AWSMFA_PROMPT__
+$global:__awsmfa_want_aliases = __AWSMFA_ALIASES__
+$global:__awsmfa_alias_prefix = __AWSMFA_ALIAS_PREFIX__
+
+# `use` and `unset` change this session, which the program cannot do: its code is captured, and run
+# only when the program succeeded, so that a failure leaves $LASTEXITCODE at its status and changes
+# nothing else.
+function global:__awsmfa_apply([string] $command, [object[]] $rest) {
+    $code = & $global:__awsmfa_node $global:__awsmfa_script $command --shell pwsh @rest
+    if ($LASTEXITCODE -ne 0) { return }
+    . ([scriptblock]::Create(($code -join "`n")))
+}
+
+function global:__awsmfa_main {
+    $first = $args[0]
+    [object[]] $rest = if ($args.Count -gt 1) { $args[1..($args.Count - 1)] } else { @() }
+    if ($first -ceq 'use') { __awsmfa_apply env $rest }
+    elseif ($first -ceq 'unset') { __awsmfa_apply unset $rest }
+    else { & $global:__awsmfa_node $global:__awsmfa_script @args }
+}
+
+# PowerShell takes a bare `--` out of the arguments of a function (it would end the function's own
+# parameters), but `awsmfa exec doug -- aws s3 ls --recursive` needs it: it is put back where the
+# command line had it. Arguments that were not on the line as such (a splatted array before the
+# `--`) can place it wrongly; a quoted '--' always passes through.
+function global:__awsmfa_restore_end_of_options($invocation, [object[]] $arguments) {
+    $elements = $null
+    try {
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($invocation.Line, [ref] $null, [ref] $null)
+        $call = $ast.Find({
+                param($node)
+                $node -is [System.Management.Automation.Language.CommandAst] -and $node.Extent.StartColumnNumber -eq $invocation.OffsetInLine
+            }, $true)
+        if ($call) { $elements = $call.CommandElements }
+    }
+    catch { }
+    if (-not $elements) { return $arguments }
+    for ($i = 1; $i -lt $elements.Count; $i++) {
+        if ($elements[$i] -is [System.Management.Automation.Language.CommandParameterAst] -and $elements[$i].Extent.Text -ceq '--') {
+            $at = $i - 1
+            $before = if ($at -gt 0) { $arguments[0..($at - 1)] } else { @() }
+            $after = if ($at -lt $arguments.Count) { $arguments[$at..($arguments.Count - 1)] } else { @() }
+            return @($before) + @('--') + @($after)
+        }
+    }
+    $arguments
+}
+
+function global:__AWSMFA_CMD__ {
+    [object[]] $arguments = __awsmfa_restore_end_of_options $MyInvocation $args
+    __awsmfa_main @arguments
+}
+if ($global:__awsmfa_completion_names -cnotcontains '__AWSMFA_CMD__') {
+    $global:__awsmfa_completion_names = @($global:__awsmfa_completion_names) + '__AWSMFA_CMD__'
+}
+__awsmfa_register_completion
+
+# --- Prompt ------------------------------------------------------------------------------------------
+# `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
+# left, red once expired; nothing without a session. It starts no process; the profile name is
+# returned as text, never evaluated.
+
+function global:__awsmfa_prompt_segment {
+    $profileName = $env:AWSMFA_PROFILE
+    if (-not $profileName) { return '' }
+    $warn = 900
+    if ($env:AWSMFA_PROMPT_WARN_SECONDS -match '^[0-9]+$') { $warn = [long] $env:AWSMFA_PROMPT_WARN_SECONDS }
+    $text = ''
+    $color = ''
+    if ($env:AWSMFA_EXPIRES_AT -match '^[0-9]+$') {
+        $left = [long] $env:AWSMFA_EXPIRES_AT - [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+        if ($left -le 0) {
+            $text = ' expired'
+            $color = '31'
+        }
+        else {
+            $days = [Math]::Floor($left / 86400)
+            $hours = [Math]::Floor(($left % 86400) / 3600)
+            $minutes = [Math]::Floor(($left % 3600) / 60)
+            if ($days -gt 0) { $text = " ${days}d" + $(if ($hours -gt 0) { "${hours}h" } else { '' }) }
+            elseif ($hours -gt 0) { $text = " ${hours}h" + $(if ($minutes -gt 0) { "${minutes}m" } else { '' }) }
+            elseif ($minutes -gt 0) { $text = " ${minutes}m" }
+            else { $text = " ${left}s" }
+            if ($left -le $warn) { $color = '33' }
+        }
+    }
+    $segment = '[' + $profileName + $text + '] '
+    if ($color -and -not $env:NO_COLOR) {
+        $escape = [char] 27
+        $segment = "$escape[${color}m" + $segment + "$escape[0m"
+    }
+    $segment
+}
+
+# The prompt function there was is kept as __awsmfa_user_prompt and called after the indicator, with
+# $LASTEXITCODE (and $?, where it was false) as the command before the prompt left them. Only once:
+# loading this again must not wrap the wrapper.
+if ($global:__awsmfa_want_prompt -and -not ${function:__awsmfa_user_prompt}) {
+    ${function:global:__awsmfa_user_prompt} = if (${function:prompt}) { ${function:prompt} } else { { 'PS> ' } }
+    function global:prompt {
+        $succeeded = $global:?
+        $exitCode = $global:LASTEXITCODE
+        $segment = __awsmfa_prompt_segment
+        $global:LASTEXITCODE = $exitCode
+        # A prompt that reads $? first sees a failure as a failure: a caught exception sets it false.
+        if (-not $succeeded) { try { [void][int]::Parse('awsmfa') } catch { } }
+        $rest = __awsmfa_user_prompt
+        $global:LASTEXITCODE = $exitCode
+        $segment + (@($rest) -join '')
+    }
+}
+
+# --- Aliases -----------------------------------------------------------------------------------------
+# `aws-doug` = `awsmfa use doug` (a function: PowerShell's aliases take no arguments), for every
+# profile with mfa_serial or role_arn, read from the config now, so each new session has the profiles
+# the config has then. Names that are not one plain word are skipped.
+if ($global:__awsmfa_want_aliases) {
+    foreach ($__awsmfa_profile in __awsmfa_read_profiles -Mfa) {
+        $__awsmfa_name = $global:__awsmfa_alias_prefix + $__awsmfa_profile
+        if ($__awsmfa_name -cnotmatch '^[A-Za-z0-9_.@+][A-Za-z0-9_.@+-]*$') { continue }
+        $__awsmfa_body = { __awsmfa_main use $__awsmfa_profile @args }.GetNewClosure()
+        $null = $ExecutionContext.InvokeProvider.Item.Set("function:global:$__awsmfa_name", $__awsmfa_body)
+    }
+    foreach ($__awsmfa_name in '__awsmfa_profile', '__awsmfa_body', '__awsmfa_name') { $ExecutionContext.SessionState.PSVariable.Remove($__awsmfa_name) }
+}

@@ -1,0 +1,145 @@
+# awsmfa shell integration for zsh. Load it from ~/.zshrc, after your prompt theme:
+#
+#     eval "$(awsmfa init zsh)"
+#
+# or source the file install.sh writes. `awsmfa init` fills the __AWSMFA_*__ placeholders below.
+#
+#     awsmfa use <profile> [flags]   start a session in this shell (`awsmfa env` applied here)
+#     awsmfa unset                   end it, restoring what was there before
+#     awsmfa <anything else>         the awsmfa program itself
+#
+# Functions start with `emulate -L zsh` so that the user's options (ksh_arrays, sh_word_split, …)
+# do not change them; names are kept under __awsmfa_ and builtins called as \builtin / \command.
+
+typeset -g __awsmfa_node=__AWSMFA_NODE__
+typeset -g __awsmfa_script=__AWSMFA_SCRIPT__
+typeset -g __awsmfa_want_prompt=__AWSMFA_PROMPT__
+typeset -g __awsmfa_want_aliases=__AWSMFA_ALIASES__
+typeset -g __awsmfa_alias_prefix=__AWSMFA_ALIAS_PREFIX__
+
+__awsmfa_run() {
+    \command "$__awsmfa_node" "$__awsmfa_script" "$@"
+}
+
+# `use` and `unset` change this shell, which the program cannot do: its code is captured, and applied
+# only when the program succeeded, so that a failure returns its status and changes nothing.
+__awsmfa_apply() {
+    \builtin emulate -L zsh
+    \builtin local code
+    code=$(__awsmfa_run "$1" --shell zsh "${@[2,-1]}") || \builtin return
+    \builtin eval "$code"
+}
+
+__awsmfa_main() {
+    \builtin emulate -L zsh
+    case ${1-} in
+        (use) __awsmfa_apply env "${@[2,-1]}" ;;
+        (unset) __awsmfa_apply unset "${@[2,-1]}" ;;
+        (*) __awsmfa_run "$@" ;;
+    esac
+}
+
+# An alias of the same name would be expanded inside the definition below.
+\builtin unalias __AWSMFA_CMD__ >/dev/null 2>&1
+__AWSMFA_CMD__() {
+    __awsmfa_main "$@"
+}
+__awsmfa_completion_names+=(__AWSMFA_CMD__)
+__awsmfa_register_completion
+
+# --- Prompt ------------------------------------------------------------------------------------------
+# `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
+# left, red once expired; nothing without a session. It runs before every prompt and starts no
+# process: the clock is zsh/datetime's $EPOCHSECONDS.
+#
+# The profile name is never expanded as prompt code: `%` is doubled (and `!` too under PROMPT_BANG).
+# Under PROMPT_SUBST, PROMPT refers to __awsmfa_prompt_segment, whose value is not expanded again for
+# `$(…)`; without it, the escaped text itself is put in front of PROMPT for each prompt.
+
+\builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+typeset -g __awsmfa_prompt_segment=
+typeset -g __awsmfa_prompt_literal=
+
+# Sets __awsmfa_prompt_segment: the indicator as prompt code, or nothing without a session. $1 is
+# set when the user's PROMPT_BANG is on (it has to be read before `emulate` resets options).
+__awsmfa_prompt_render() {
+    \builtin emulate -L zsh
+    __awsmfa_prompt_segment=
+    [[ -n ${AWSMFA_PROFILE-} ]] || \builtin return 0
+    \builtin local expires=${AWSMFA_EXPIRES_AT-} warn=${AWSMFA_PROMPT_WARN_SECONDS-} text= color=
+    \builtin local -i now left
+    # Read as numbers only once known to be digits: zsh evaluates a variable's contents in arithmetic.
+    [[ $warn == <-> ]] || warn=900
+    if [[ $expires == <-> ]]; then
+        if (( ${+EPOCHSECONDS} )); then
+            now=$EPOCHSECONDS
+        else
+            now=$(\command date +%s) # only if zsh/datetime could not be loaded
+        fi
+        left=$(( 10#$expires - now ))
+        if (( left <= 0 )); then
+            text=' expired'
+            color=red
+        else
+            if (( left >= 86400 )); then
+                text=" $(( left / 86400 ))d"
+                (( left % 86400 / 3600 )) && text+="$(( left % 86400 / 3600 ))h"
+            elif (( left >= 3600 )); then
+                text=" $(( left / 3600 ))h"
+                (( left % 3600 / 60 )) && text+="$(( left % 3600 / 60 ))m"
+            elif (( left >= 60 )); then
+                text=" $(( left / 60 ))m"
+            else
+                text=" ${left}s"
+            fi
+            (( left <= 10#$warn )) && color=yellow
+        fi
+    fi
+    \builtin local profile=${AWSMFA_PROFILE//\%/%%}
+    [[ -n ${1-} ]] && profile=${profile//\!/!!}
+    __awsmfa_prompt_segment="[$profile$text] "
+    if [[ -n $color && -z ${NO_COLOR-} ]]; then
+        __awsmfa_prompt_segment="%F{$color}$__awsmfa_prompt_segment%f"
+    fi
+}
+
+# A precmd hook, after the user's (a theme sets PROMPT in its own): puts the indicator in front of
+# PROMPT unless it is there already. $? is left as the command before the prompt set it.
+__awsmfa_prompt() {
+    \builtin local __awsmfa_status=$? subst= bang=
+    [[ -o prompt_subst ]] && subst=1
+    [[ -o prompt_bang ]] && bang=1
+    \builtin emulate -L zsh
+    if [[ -n $__awsmfa_want_prompt ]]; then
+        __awsmfa_prompt_render $bang
+        if [[ -n $subst ]]; then
+            [[ $PROMPT == *'${__awsmfa_prompt_segment}'* ]] || PROMPT='${__awsmfa_prompt_segment}'$PROMPT
+        else
+            [[ -n $__awsmfa_prompt_literal && $PROMPT == "$__awsmfa_prompt_literal"* ]] && PROMPT=${PROMPT#"$__awsmfa_prompt_literal"}
+            __awsmfa_prompt_literal=$__awsmfa_prompt_segment
+            PROMPT=$__awsmfa_prompt_literal$PROMPT
+        fi
+    fi
+    \builtin return $__awsmfa_status
+}
+
+if [[ -n $__awsmfa_want_prompt ]]; then
+    \builtin typeset -ga precmd_functions
+    (( ${precmd_functions[(Ie)__awsmfa_prompt]} )) || precmd_functions+=(__awsmfa_prompt)
+fi
+
+# --- Aliases -----------------------------------------------------------------------------------------
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, read from the config
+# now, so each new shell has the profiles the config has then. Names zsh cannot take are skipped.
+__awsmfa_define_aliases() {
+    \builtin emulate -L zsh
+    \builtin local profile name
+    __awsmfa_read_profiles
+    for profile in $__awsmfa_mfa_profiles; do
+        name=$__awsmfa_alias_prefix$profile
+        [[ -n $name && $name != -* && $name != *[^A-Za-z0-9_.@+:-]* ]] || continue
+        \builtin alias -- "$name=__awsmfa_main use ${(q)profile}"
+    done
+}
+
+if [[ -n $__awsmfa_want_aliases ]]; then __awsmfa_define_aliases; fi

@@ -1,0 +1,135 @@
+/**
+ * The PowerShell integration in the real PowerShell engine (the test host: language and core cmdlets
+ * only, so the integration must not lean on anything else): it parses, the wrapper applies a session
+ * from the STS emulator only on success, the prompt chains the previous one and keeps $LASTEXITCODE
+ * and $?, profile names print literally, aliases follow the config, and TabExpansion2 completes.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { COMPLETIONS_DIR } from '../scripts/gen-completions.js';
+import { createWorld } from './helpers/fixture.js';
+import { TRICKY_CONFIG, TRICKY_CREDENTIALS, initCode, sdkProfiles } from './helpers/integration.js';
+import { PWSH_UNAVAILABLE, pwshAvailable, runPwsh } from './helpers/pwsh.js';
+import { ROOT } from './helpers/fixture.js';
+import { quotePwsh } from '../src/shell/pwsh.js';
+
+async function requirePwsh(t: TestContext): Promise<boolean> {
+  if (await pwshAvailable()) return true;
+  t.skip(PWSH_UNAVAILABLE);
+  return false;
+}
+
+/** A PowerShell string literal, quoted by the dialect that the shell-dialect tests check. */
+const literal = quotePwsh;
+
+/** Tab completion as PowerShell asks for it: the completion texts for a line with the cursor at its end. */
+const complete = (line: string) =>
+  `(TabExpansion2 -inputScript ${literal(line)} -cursorColumn ${line.length}).CompletionMatches | ForEach-Object { $_.CompletionText }`;
+
+test('pwsh: every integration script parses', async (t) => {
+  if (!(await requirePwsh(t))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const texts = [
+    await readFile(join(ROOT, 'shells', 'awsmfa.ps1'), 'utf8'),
+    await readFile(join(ROOT, 'shells', 'completion', 'awsmfa.ps1'), 'utf8'),
+    await readFile(join(COMPLETIONS_DIR, 'awsmfa.ps1'), 'utf8'),
+    await initCode('pwsh', world.env),
+    await initCode('pwsh', world.env, ['--cmd', 'mfa', '--no-prompt', '--no-aliases', '--alias-prefix', "it's-"]),
+  ];
+  const results = await runPwsh(
+    texts.map(
+      (text) => `$errors = $null; $null = [System.Management.Automation.Language.Parser]::ParseInput(${literal(text)}, [ref] $null, [ref] $errors); $errors.Count; $errors | ForEach-Object { $_.Message }`,
+    ),
+  );
+  for (const [i, result] of results.entries()) assert.deepEqual(result.output, ['0'], `script ${i}: ${result.output.join('\n')}`);
+});
+
+test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', async (t) => {
+  if (!(await requirePwsh(t))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const init = join(world.home, 'init.ps1');
+  await writeFile(init, await initCode('pwsh', world.env));
+  const custom = join(world.home, 'custom.ps1');
+  await writeFile(custom, await initCode('pwsh', world.env, ['--cmd', 'mfa', '--no-prompt', '--alias-prefix', 'x-']));
+  const argv = join(world.home, 'argv.js');
+  await writeFile(argv, 'console.log(JSON.stringify(process.argv.slice(2)))\n');
+  const hostile = "$(throw 'PWNED')`n'x'\u2018y\u2019";
+  const scripts = [
+    // 0: the user's prompt reads $? and $LASTEXITCODE, as prompt themes do; the integration is loaded twice.
+    `function global:prompt { $ok = $?; "PS[ok=$ok code=$global:LASTEXITCODE]> " }
+     . ${literal(init)}; . ${literal(init)}
+     $env:AWS_PROFILE = 'keep'; $env:AWS_ACCESS_KEY_ID = 'AKIAOLD'`,
+    // 1: a failure changes nothing and leaves its status in $LASTEXITCODE.
+    `awsmfa use no-such-profile --token-code 123456; "status=$LASTEXITCODE"; "profile=$env:AWS_PROFILE key=$env:AWS_ACCESS_KEY_ID session=$env:AWSMFA_PROFILE"`,
+    // 2
+    `awsmfa use doug --token-code ${world.code()} --duration 900; "status=$LASTEXITCODE"; "profile=$env:AWS_PROFILE session=$env:AWSMFA_PROFILE"; "key=$env:AWS_ACCESS_KEY_ID"`,
+    // 3: the prompt after a failed native command.
+    `$global:LASTEXITCODE = 7; try { [int]::Parse('x') } catch { }; prompt; "after=$global:LASTEXITCODE"`,
+    // 4
+    `$env:AWSMFA_EXPIRES_AT = [string]([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() - 5); $env:AWSMFA_PROFILE = ${literal(hostile)}; prompt`,
+    // 5
+    `awsmfa unset; "status=$LASTEXITCODE"; "profile=$env:AWS_PROFILE key=$env:AWS_ACCESS_KEY_ID session=$env:AWSMFA_PROFILE"; prompt`,
+    // 6: aliases are functions; the cached session needs no code.
+    `[bool]\${function:aws-doug}; [bool]\${function:aws-admin}; [bool]\${function:aws-nomfa}; aws-doug; "status=$LASTEXITCODE session=$env:AWSMFA_PROFILE"`,
+    // 7-11: Tab.
+    complete('awsmfa e'),
+    complete('awsmfa use '),
+    complete('awsmfa env --shell '),
+    complete('awsmfa env --tok'),
+    complete('awsmfa env doug '),
+    // 12: another wrapper name, and its completion.
+    `. ${literal(custom)}; mfa --version | Out-Null; "status=$LASTEXITCODE"; [bool]\${function:x-doug}`,
+    complete('mfa use d'),
+    // 14: PowerShell drops a bare `--` from a function's arguments; the wrapper puts it back for the program.
+    `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -- aws s3 ls --recursive`,
+  ];
+  const r = await runPwsh(scripts, { env: { ...world.env, NO_COLOR: null } });
+  for (const [i, result] of r.entries()) assert.deepEqual(result.errors, [], `script ${i}: ${result.errorDetails.join('\n')}`);
+
+  assert.notEqual(r[1]!.output[0], 'status=0');
+  assert.equal(r[1]!.output[1], 'profile=keep key=AKIAOLD session=');
+
+  assert.deepEqual(r[2]!.output.slice(0, 2), ['status=0', 'profile= session=doug']);
+  assert.match(r[2]!.output[2]!, /^key=ASIA/);
+
+  const [prompt, after] = r[3]!.output;
+  assert.match(prompt!, /^\x1b\[33m\[doug 1[45]m\] \x1b\[0mPS\[ok=False code=7\]> $/, JSON.stringify(prompt));
+  assert.equal(after, 'after=7');
+
+  assert.equal(r[4]!.output[0], `\x1b[31m[${hostile} expired] \x1b[0mPS[ok=True code=7]> `);
+
+  assert.deepEqual(r[5]!.output, ['status=0', 'profile=keep key=AKIAOLD session=', 'PS[ok=True code=0]> ']);
+
+  assert.deepEqual(r[6]!.output, ['True', 'True', 'False', 'status=0 session=doug']);
+
+  assert.deepEqual(r[7]!.output, ['env', 'exec']);
+  assert.deepEqual([...r[8]!.output].sort(), ['admin', 'audit', 'default', 'doug', 'nomfa']);
+  assert.deepEqual(r[9]!.output, ['bash', 'zsh', 'fish', 'pwsh']);
+  assert.deepEqual(r[10]!.output, ['--token-code']);
+  assert.deepEqual(r[11]!.output, []);
+  assert.deepEqual(r[12]!.output, ['status=0', 'True']);
+  assert.deepEqual(r[13]!.output, ['default', 'doug']);
+  assert.deepEqual(r[14]!.output, ['["exec","doug","--","aws","s3","ls","--recursive"]']);
+});
+
+test('pwsh: profile names read by PowerShell agree with the AWS SDK', async (t) => {
+  if (!(await requirePwsh(t))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const config = join(world.home, 'tricky-config');
+  const credentials = join(world.home, 'tricky-credentials');
+  await writeFile(config, TRICKY_CONFIG);
+  await writeFile(credentials, TRICKY_CREDENTIALS);
+  const result = await runPwsh(
+    `. ${literal(join(COMPLETIONS_DIR, 'awsmfa.ps1'))}; (__awsmfa_read_profiles) -join '|'; (__awsmfa_read_profiles -Mfa) -join '|'`,
+    { env: { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials } },
+  );
+  assert.deepEqual(result.errors, []);
+  const expected = await sdkProfiles(config, credentials);
+  assert.deepEqual(result.output[0]!.split('|').sort(), expected.all);
+  assert.deepEqual(result.output[1]!.split('|').sort(), expected.mfa);
+});

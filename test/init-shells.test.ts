@@ -1,0 +1,210 @@
+/**
+ * The rendered `awsmfa init` run in clean, non-interactive bash, zsh and fish: the wrapper applies a
+ * session only when the program succeeded, aliases follow the config, the prompt hook chains what was
+ * there and keeps $?, and the shells read profile names exactly as the AWS SDK does.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { ShellName } from '../src/shell/dialect.js';
+import { createWorld, DEFAULT_CONFIG } from './helpers/fixture.js';
+import { TRICKY_CONFIG, TRICKY_CREDENTIALS, initFile, sdkProfiles } from './helpers/integration.js';
+import { requireShell, runShell } from './helpers/shells.js';
+
+const POSIX = ['bash', 'zsh'] as const;
+
+/** Per shell: run a command and print `name=status`, and print variables, one `NAME=value` a line. */
+const SAY: Readonly<Record<'bash' | 'zsh' | 'fish', { status: (label: string, command: string) => string; vars: (names: string[]) => string }>> = {
+  bash: {
+    status: (label, command) => `${command}; echo "${label}=$?"`,
+    vars: (names) => names.map((n) => `echo "${n}=\${${n}-unset}"`).join('\n'),
+  },
+  zsh: {
+    status: (label, command) => `${command}; echo "${label}=$?"`,
+    vars: (names) => names.map((n) => `echo "${n}=\${${n}-unset}"`).join('\n'),
+  },
+  fish: {
+    status: (label, command) => `${command}; echo "${label}=$status"`,
+    vars: (names) => names.map((n) => `if set -q ${n}; echo "${n}=$${n}"; else; echo "${n}=unset"; end`).join('\n'),
+  },
+};
+
+function lines(text: string): Map<string, string> {
+  return new Map(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+for (const shell of ['bash', 'zsh', 'fish'] as const) {
+  test(`${shell}: awsmfa use applies a session only on success; unset restores; the rest goes to the program`, async (t) => {
+    if (!(await requireShell(t, shell))) return;
+    const world = await createWorld();
+    t.after(() => world.close());
+    const init = await initFile(shell, world.env, world.home);
+    const say = SAY[shell];
+    const names = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWSMFA_PROFILE'];
+    const script = [
+      `source '${init}'`,
+      say.status('missing', 'awsmfa use no-such-profile --token-code 123456'),
+      say.vars(names),
+      say.status('used', `awsmfa use doug --token-code ${world.code()}`),
+      say.vars(names.map((n) => `${n}`)).replaceAll('=', '_AFTER_USE='),
+      say.status('unset', 'awsmfa unset'),
+      say.vars(names).replaceAll('=', '_AFTER_UNSET='),
+      say.status('version', 'awsmfa --version >/dev/null'),
+      say.status('use_without_profile_help', 'awsmfa use --help 2>/dev/null'),
+    ].join('\n');
+    const run = await runShell(shell, script, { env: { ...world.env, AWS_PROFILE: 'keep', AWS_ACCESS_KEY_ID: 'AKIAOLD' } });
+    const out = lines(run.stdout);
+    assert.notEqual(out.get('missing'), '0', run.stdout + run.stderr);
+    assert.equal(out.get('AWS_PROFILE'), 'keep', 'a failed use changes nothing');
+    assert.equal(out.get('AWS_ACCESS_KEY_ID'), 'AKIAOLD');
+    assert.equal(out.get('AWSMFA_PROFILE'), 'unset');
+    assert.match(run.stderr, /no-such-profile/);
+
+    assert.equal(out.get('used'), '0', run.stderr);
+    assert.equal(out.get('AWS_PROFILE_AFTER_USE'), 'unset');
+    assert.match(out.get('AWS_ACCESS_KEY_ID_AFTER_USE') ?? '', /^ASIA/);
+    assert.equal(out.get('AWSMFA_PROFILE_AFTER_USE'), 'doug');
+
+    assert.equal(out.get('unset'), '0');
+    assert.equal(out.get('AWS_PROFILE_AFTER_UNSET'), 'keep');
+    assert.equal(out.get('AWS_ACCESS_KEY_ID_AFTER_UNSET'), 'AKIAOLD');
+    assert.equal(out.get('AWSMFA_PROFILE_AFTER_UNSET'), 'unset');
+    assert.equal(out.get('version'), '0');
+    assert.equal(out.get('use_without_profile_help'), '0');
+  });
+
+  test(`${shell}: aliases for the MFA and role profiles of the config, skipping names ${shell} cannot take`, async (t) => {
+    if (!(await requireShell(t, shell))) return;
+    const world = await createWorld({ config: (user) => `${DEFAULT_CONFIG(user)}\n[profile a/b]\nmfa_serial = ${user.mfaSerial}\n` });
+    t.after(() => world.close());
+    const defined: Record<typeof shell, (name: string) => string> = {
+      bash: (name) => `if alias '${name}' >/dev/null 2>&1; then echo '${name}=yes'; else echo '${name}=no'; fi`,
+      zsh: (name) => `if (( \${+aliases[${name}]} )); then echo '${name}=yes'; else echo '${name}=no'; fi`,
+      fish: (name) => `if functions -q '${name}'; echo '${name}=yes'; else; echo '${name}=no'; end`,
+    };
+    const candidates = ['aws-doug', 'aws-admin', 'aws-audit', 'aws-nomfa', 'aws-default', 'aws-a/b', 'x-doug', 'mfa'];
+    const plain = await initFile(shell, world.env, world.home);
+    const custom = await initFile(shell, world.env, world.home, ['--alias-prefix', 'x-', '--cmd', 'mfa', '--no-prompt']);
+    const none = await initFile(shell, world.env, world.home, ['--no-aliases', '--no-prompt', '--cmd', 'mfa']);
+    const check = (file: string) => runShell(shell, [`source '${file}'`, ...candidates.map(defined[shell])].join('\n'), { env: world.env });
+    const [withPlain, withCustom, withNone] = await Promise.all([check(plain), check(custom), check(none)]);
+
+    const got = lines(withPlain.stdout);
+    assert.equal(withPlain.stderr, '');
+    for (const name of ['aws-doug', 'aws-admin', 'aws-audit']) assert.equal(got.get(name), 'yes', name);
+    for (const name of ['aws-nomfa', 'aws-default', 'aws-a/b', 'x-doug']) assert.equal(got.get(name), 'no', name);
+    const gotCustom = lines(withCustom.stdout);
+    assert.equal(gotCustom.get('x-doug'), 'yes');
+    assert.equal(gotCustom.get('aws-doug'), 'no');
+    assert.ok([...lines(withNone.stdout).entries()].filter(([n]) => n !== 'mfa').every(([, v]) => v === 'no'), withNone.stdout);
+
+    // The wrapper under another name runs the program, and an alias reaches it too.
+    const named = await runShell(shell, [`source '${custom}'`, SAY[shell].status('mfa', 'mfa --version >/dev/null')].join('\n'), { env: world.env });
+    assert.equal(lines(named.stdout).get('mfa'), '0', named.stderr);
+  });
+
+  test(`${shell}: profile names and MFA profiles read in the shell agree with the AWS SDK`, async (t) => {
+    if (!(await requireShell(t, shell))) return;
+    const dir = await mkdtemp(join(tmpdir(), 'awsmfa-profiles-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const config = join(dir, 'config');
+    const credentials = join(dir, 'credentials');
+    await writeFile(config, TRICKY_CONFIG);
+    await writeFile(credentials, TRICKY_CREDENTIALS);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
+    const init = await initFile(shell, env, dir, ['--no-prompt', '--no-aliases']);
+    const list = {
+      bash: `__awsmfa_read_profiles; printf 'all:%s\\n' "\${__awsmfa_profiles[@]}"; printf 'mfa:%s\\n' "\${__awsmfa_mfa_profiles[@]}"`,
+      zsh: `__awsmfa_read_profiles; printf 'all:%s\\n' "\${__awsmfa_profiles[@]}"; printf 'mfa:%s\\n' "\${__awsmfa_mfa_profiles[@]}"`,
+      fish: `printf 'all:%s\\n' (__awsmfa_read_profiles); printf 'mfa:%s\\n' (__awsmfa_read_profiles --mfa)`,
+    }[shell];
+    const run = await runShell(shell, `source '${init}'\n${list}\n`, { env });
+    const read = (kind: string) => run.stdout.split('\n').filter((l) => l.startsWith(`${kind}:`)).map((l) => l.slice(kind.length + 1)).sort();
+    const expected = await sdkProfiles(config, credentials);
+    assert.equal(run.stderr, '');
+    assert.deepEqual(read('all'), expected.all);
+    assert.deepEqual(read('mfa'), expected.mfa);
+  });
+}
+
+test('bash: the prompt hook chains PROMPT_COMMAND (string or array) or bash-preexec, once, and keeps $?', async (t) => {
+  if (!(await requireShell(t, 'bash'))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const init = await initFile('bash', world.env, world.home);
+  const script = `
+PROMPT_COMMAND='echo user hook'
+source '${init}'; source '${init}'
+printf 'string=%s\\n' "\${PROMPT_COMMAND//$'\\n'/|}"
+PROMPT_COMMAND=(first second)
+source '${init}'; source '${init}'
+printf 'array=%s\\n' "\${PROMPT_COMMAND[*]}"
+unset PROMPT_COMMAND
+bash_preexec_imported=defined
+precmd_functions=(theirs)
+source '${init}'; source '${init}'
+printf 'preexec=%s|%s\\n' "\${precmd_functions[*]}" "\${PROMPT_COMMAND-unset}"
+false; __awsmfa_prompt; echo "kept=$?"
+export AWSMFA_PROFILE='a\\w$(echo PWNED)' AWSMFA_EXPIRES_AT=$((EPOCHSECONDS + 600))
+PS1='> '; __awsmfa_prompt; __awsmfa_prompt
+printf 'shown=%s\\n' "\${PS1@P}"
+shopt -u promptvars; PS1='> '; __awsmfa_prompt; __awsmfa_prompt
+printf 'literal=%s\\n' "\${PS1@P}"
+`;
+  const run = await runShell('bash', script, { env: world.env });
+  const out = lines(run.stdout);
+  assert.equal(run.stderr, '');
+  assert.equal(out.get('string'), 'echo user hook|__awsmfa_prompt');
+  assert.equal(out.get('array'), 'first second __awsmfa_prompt');
+  assert.equal(out.get('preexec'), 'theirs __awsmfa_prompt|unset');
+  assert.equal(out.get('kept'), '1');
+  // NO_COLOR is set in this world, so there are no colour codes.
+  assert.equal(out.get('shown'), '[a\\w$(echo PWNED) 10m] > ');
+  assert.equal(out.get('literal'), '[a\\w$(echo PWNED) 10m] > ');
+});
+
+test('zsh: the precmd hook is added once, keeps $?, and the prompt shows names literally with or without PROMPT_SUBST', async (t) => {
+  if (!(await requireShell(t, 'zsh'))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const init = await initFile('zsh', world.env, world.home);
+  const script = `
+precmd_functions=(theirs)
+source '${init}'; source '${init}'
+print -r -- "hooks=\${precmd_functions[*]}"
+false; __awsmfa_prompt; echo "kept=$?"
+export AWSMFA_PROFILE='a%F{red}!$(echo PWNED)' AWSMFA_EXPIRES_AT=$((EPOCHSECONDS + 600))
+PROMPT='> '; __awsmfa_prompt; __awsmfa_prompt
+print -r -- "shown=\${(%)PROMPT}"
+setopt prompt_subst prompt_bang; PROMPT='> '; __awsmfa_prompt; __awsmfa_prompt
+print -r -- "subst=\${(%)PROMPT}"
+`;
+  const run = await runShell('zsh', script, { env: world.env });
+  const out = lines(run.stdout);
+  assert.equal(run.stderr, '');
+  // compinit has not run, so the completion waits for the first prompt to register itself.
+  assert.equal(out.get('hooks'), 'theirs __awsmfa_register_completion __awsmfa_prompt');
+  assert.equal(out.get('kept'), '1');
+  assert.equal(out.get('shown'), '[a%F{red}!$(echo PWNED) 10m] > ');
+  // (%) expands percent escapes only, so the reference shows here as it stands in PROMPT.
+  assert.equal(out.get('subst'), '${__awsmfa_prompt_segment}> ');
+  const expanded = await runShell('zsh', `${script}\nprint -r -- "expanded=\${(e)\${(%)PROMPT}}"\n`, { env: world.env });
+  assert.equal(lines(expanded.stdout).get('expanded'), '[a%%F{red}!!$(echo PWNED) 10m] > ');
+});
+
+for (const shell of POSIX) {
+  test(`${shell}: a wrapper name that is not a plain word is refused, and the output fails an eval`, async (t) => {
+    if (!(await requireShell(t, shell))) return;
+    const world = await createWorld();
+    t.after(() => world.close());
+    const { awsmfa } = await import('./helpers/fixture.js');
+    const result = await awsmfa(['init', shell, '--cmd', 'a;b'], { env: world.env });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, 'false\n');
+    assert.match(result.stderr, /cannot name a/);
+  });
+}
+
+export type { ShellName };
