@@ -6,7 +6,7 @@
 # Tab must stay instant, so nothing here starts a process: profile names are read from the config
 # files by the shell itself.
 
-__awsmfa_commands=('env' 'unset' 'use' 'init' 'completions')
+__awsmfa_commands=('env' 'unset' 'status' 'list' 'clear' 'doctor' 'demo' 'use' 'init' 'completions')
 __awsmfa_global_options=('--help' '-h' '--version')
 __awsmfa_shell_names=('bash' 'zsh' 'fish' 'pwsh')
 
@@ -19,6 +19,26 @@ __awsmfa_command_spec() {
             ;;
         'unset')
             __awsmfa_spec_options=('--shell=shell' '--help' '-h')
+            __awsmfa_spec_arguments=()
+            ;;
+        'status')
+            __awsmfa_spec_options=('--json' '--verify' '--debug' '--help' '-h')
+            __awsmfa_spec_arguments=()
+            ;;
+        'list')
+            __awsmfa_spec_options=('--json' '--debug' '--help' '-h')
+            __awsmfa_spec_arguments=()
+            ;;
+        'clear')
+            __awsmfa_spec_options=('--all' '-a' '--debug' '--help' '-h')
+            __awsmfa_spec_arguments=('profile')
+            ;;
+        'doctor')
+            __awsmfa_spec_options=('--offline' '--json' '--debug' '--help' '-h')
+            __awsmfa_spec_arguments=('profile')
+            ;;
+        'demo')
+            __awsmfa_spec_options=('--shell=shell' '--script' '--help' '-h')
             __awsmfa_spec_arguments=()
             ;;
         'use')

@@ -129,7 +129,7 @@ end
 # Whether option $option of command $command takes a value.
 function __awsmfa_takes_value --argument-names command option
     switch "$command $option"
-        case 'env --shell' 'env --token-code' 'env -c' 'env --duration' 'env -d' 'unset --shell' 'use --shell' 'use --token-code' 'use -c' 'use --duration' 'use -d' 'init --cmd' 'init --alias-prefix'
+        case 'env --shell' 'env --token-code' 'env -c' 'env --duration' 'env -d' 'unset --shell' 'demo --shell' 'use --shell' 'use --token-code' 'use -c' 'use --duration' 'use -d' 'init --cmd' 'init --alias-prefix'
             return 0
     end
     return 1
@@ -141,6 +141,16 @@ function __awsmfa_fixed_arguments --argument-names command
         case 'env'
             echo 1
         case 'unset'
+            echo 0
+        case 'status'
+            echo 0
+        case 'list'
+            echo 0
+        case 'clear'
+            echo 1
+        case 'doctor'
+            echo 1
+        case 'demo'
             echo 0
         case 'use'
             echo 1
@@ -155,6 +165,11 @@ end
 
 complete -c awsmfa -n __awsmfa_needs_command -a 'env' -d 'print shell code that exports an MFA session for a profile'
 complete -c awsmfa -n __awsmfa_needs_command -a 'unset' -d 'print shell code that removes the session and restores what `env` replaced'
+complete -c awsmfa -n __awsmfa_needs_command -a 'status' -d 'show this shell\'s session and the cached ones, with the time left'
+complete -c awsmfa -n __awsmfa_needs_command -a 'list' -d 'list the profiles: which need MFA, which are roles and through which source, which have a live session'
+complete -c awsmfa -n __awsmfa_needs_command -a 'clear' -d 'forget cached sessions (all of them, or those of one profile)'
+complete -c awsmfa -n __awsmfa_needs_command -a 'doctor' -d 'check config, keys, MFA device, clock, environment and shell integration, and say how to fix each problem'
+complete -c awsmfa -n __awsmfa_needs_command -a 'demo' -d 'try awsmfa with no AWS account: a demo shell against a loopback STS emulator'
 complete -c awsmfa -n __awsmfa_needs_command -a 'use' -d 'start an MFA session in this shell (through the shell integration, `awsmfa init`)'
 complete -c awsmfa -n __awsmfa_needs_command -a 'init' -d 'print the shell integration: `awsmfa use`, the prompt countdown, completions, aliases'
 complete -c awsmfa -n __awsmfa_needs_command -a 'completions' -d 'print the completion script for a shell'
@@ -168,6 +183,25 @@ complete -c awsmfa -n '__awsmfa_using env' -l 'help' -s 'h' -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument env 1' -a '(__awsmfa_read_profiles)'
 complete -c awsmfa -n '__awsmfa_using unset' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
 complete -c awsmfa -n '__awsmfa_using unset' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using status' -l 'json' -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
+complete -c awsmfa -n '__awsmfa_using status' -l 'verify' -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
+complete -c awsmfa -n '__awsmfa_using status' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using status' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using list' -l 'json' -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
+complete -c awsmfa -n '__awsmfa_using list' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using list' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using clear' -l 'all' -s 'a' -d 'Also forget the records of used MFA codes and leftover temporary files'
+complete -c awsmfa -n '__awsmfa_using clear' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using clear' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_argument clear 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_using doctor' -l 'offline' -d 'Skip the checks that ask STS (keys accepted, clock offset)'
+complete -c awsmfa -n '__awsmfa_using doctor' -l 'json' -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
+complete -c awsmfa -n '__awsmfa_using doctor' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using doctor' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_argument doctor 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_using demo' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)'
+complete -c awsmfa -n '__awsmfa_using demo' -l 'script' -d 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)'
+complete -c awsmfa -n '__awsmfa_using demo' -l 'help' -s 'h' -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using use' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
 complete -c awsmfa -n '__awsmfa_using use' -l 'token-code' -s 'c' -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
 complete -c awsmfa -n '__awsmfa_using use' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'

@@ -34,6 +34,63 @@ function global:__awsmfa_completion_data {
                 Rest = $null
             },
             @{
+                Name = 'status'
+                Description = 'show this shell''s session and the cached ones, with the time left'
+                Options = @(
+                    @{ Names = @('--json'); Value = $null; Description = 'Print stable JSON on stdout instead of text (schema in schemas/)' },
+                    @{ Names = @('--verify'); Value = $null; Description = 'Ask STS (GetCallerIdentity) whose keys this shell''s are' },
+                    @{ Names = @('--debug'); Value = $null; Description = 'Show each STS request (secrets redacted) and stack traces on stderr' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @()
+                Rest = $null
+            },
+            @{
+                Name = 'list'
+                Description = 'list the profiles: which need MFA, which are roles and through which source, which have a live session'
+                Options = @(
+                    @{ Names = @('--json'); Value = $null; Description = 'Print stable JSON on stdout instead of text (schema in schemas/)' },
+                    @{ Names = @('--debug'); Value = $null; Description = 'Show each STS request (secrets redacted) and stack traces on stderr' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @()
+                Rest = $null
+            },
+            @{
+                Name = 'clear'
+                Description = 'forget cached sessions (all of them, or those of one profile)'
+                Options = @(
+                    @{ Names = @('--all', '-a'); Value = $null; Description = 'Also forget the records of used MFA codes and leftover temporary files' },
+                    @{ Names = @('--debug'); Value = $null; Description = 'Show each STS request (secrets redacted) and stack traces on stderr' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @('profile')
+                Rest = $null
+            },
+            @{
+                Name = 'doctor'
+                Description = 'check config, keys, MFA device, clock, environment and shell integration, and say how to fix each problem'
+                Options = @(
+                    @{ Names = @('--offline'); Value = $null; Description = 'Skip the checks that ask STS (keys accepted, clock offset)' },
+                    @{ Names = @('--json'); Value = $null; Description = 'Print stable JSON on stdout instead of text (schema in schemas/)' },
+                    @{ Names = @('--debug'); Value = $null; Description = 'Show each STS request (secrets redacted) and stack traces on stderr' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @('profile')
+                Rest = $null
+            },
+            @{
+                Name = 'demo'
+                Description = 'try awsmfa with no AWS account: a demo shell against a loopback STS emulator'
+                Options = @(
+                    @{ Names = @('--shell'); Value = 'shell'; Description = 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)' },
+                    @{ Names = @('--script'); Value = $null; Description = 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @()
+                Rest = $null
+            },
+            @{
                 Name = 'use'
                 Description = 'start an MFA session in this shell (through the shell integration, `awsmfa init`)'
                 Options = @(

@@ -1,18 +1,29 @@
-import { supportsColorStderr } from 'chalk';
 import { Builtins, Cli } from 'clipanion';
 import { EnvCommand } from './commands/env.js';
 import { UnsetCommand } from './commands/unset.js';
 import { VERSION, VersionCommand } from './commands/version.js';
+import { colorLevel } from './report/style.js';
+import { ClearCommand } from './commands/clear.js';
+import { DemoCodeCommand, DemoCommand } from './commands/demo.js';
+import { DoctorCommand } from './commands/doctor.js';
+import { ListCommand } from './commands/list.js';
+import { StatusCommand } from './commands/status.js';
 import { CompletionsCommand } from './commands/completions.js';
 import { InitCommand } from './commands/init.js';
 import { UseCommand } from './commands/use.js';
 
-// Help and usage errors go to stderr, so colour follows stderr (and NO_COLOR / FORCE_COLOR, through chalk).
-export const cli = new Cli({ binaryLabel: 'awsmfa', binaryName: 'awsmfa', binaryVersion: VERSION, enableColors: Boolean(supportsColorStderr) });
+// Help and usage errors go to stderr, so colour follows stderr, NO_COLOR and FORCE_COLOR.
+export const cli = new Cli({ binaryLabel: 'awsmfa', binaryName: 'awsmfa', binaryVersion: VERSION, enableColors: colorLevel(process.stderr, process.env) > 0 });
 cli.register(Builtins.HelpCommand);
 cli.register(VersionCommand);
 cli.register(EnvCommand);
 cli.register(UnsetCommand);
+cli.register(StatusCommand);
+cli.register(ListCommand);
+cli.register(ClearCommand);
+cli.register(DoctorCommand);
+cli.register(DemoCommand);
+cli.register(DemoCodeCommand);
 cli.register(UseCommand);
 cli.register(InitCommand);
 cli.register(CompletionsCommand);

@@ -2,11 +2,12 @@
  * What people read: messages on stderr (stdout is for shell code and data), times as they think
  * of them ("11h 59m left, until 03:14"), colour only where it helps and only when wanted.
  */
-import { chalkStderr } from 'chalk';
 import { format, intervalToDuration } from 'date-fns';
 import { AwsmfaError } from './errors.js';
+import { styleFor } from './report/style.js';
 
-const style = chalkStderr;
+/** Colour as the stream and NO_COLOR / FORCE_COLOR allow. */
+const style = (stream: NodeJS.WritableStream) => styleFor(stream, process.env);
 
 /** "11h 59m", "41m", "45s", "1d 2h": the two largest parts, as a prompt-sized word. */
 export function formatRemaining(seconds: number): string {
@@ -40,27 +41,27 @@ export function describeExpiry(expiration: string, nowMs: number = Date.now()): 
 }
 
 export function say(message: string, stderr: NodeJS.WritableStream = process.stderr): void {
-  stderr.write(`${style.dim('awsmfa:')} ${message}\n`);
+  stderr.write(`${style(stderr).dim('awsmfa:')} ${message}\n`);
 }
 
 export function warn(message: string, stderr: NodeJS.WritableStream = process.stderr): void {
-  stderr.write(`${style.yellow('awsmfa: warning:')} ${message}\n`);
+  stderr.write(`${style(stderr).yellow('awsmfa: warning:')} ${message}\n`);
 }
 
 /** An error as two lines: what went wrong, then what to do. Unexpected errors say so, without a stack unless asked. */
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr, debug = false): number {
   if (error instanceof AwsmfaError) {
     if (error.exitCode === 130) {
-      stderr.write(`${style.red('awsmfa:')} interrupted\n`);
+      stderr.write(`${style(stderr).red('awsmfa:')} interrupted\n`);
       return 130;
     }
-    stderr.write(`${style.red('awsmfa: error:')} ${error.message}\n`);
+    stderr.write(`${style(stderr).red('awsmfa: error:')} ${error.message}\n`);
     if (error.hint !== undefined) stderr.write(`  ${error.hint}\n`);
     if (debug && error.cause !== undefined) stderr.write(`  cause: ${String((error.cause as Error)?.stack ?? error.cause)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  stderr.write(`${style.red('awsmfa: unexpected error:')} ${message}\n`);
+  stderr.write(`${style(stderr).red('awsmfa: unexpected error:')} ${message}\n`);
   stderr.write('  This is a bug in awsmfa; run again with --debug and report what it prints (it contains no secrets).\n');
   if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   return 70;

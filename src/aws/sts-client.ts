@@ -34,6 +34,8 @@ export function createStsClient(target: StsTarget, credentials: StsCredentials) 
     requestHandler: { connectionTimeout: target.timeoutMs, requestTimeout: target.timeoutMs, throwOnRequestTimeout: true },
   });
 
+  if (process.env.AWSMFA_DEBUG === '1') logRequests(client);
+
   /** A request refused for clock skew is retried once: the SDK has then learnt AWS's time from the answer. */
   async function send<T>(call: () => Promise<T>): Promise<T> {
     try {
@@ -64,4 +66,45 @@ export function createStsClient(target: StsTarget, credentials: StsCredentials) 
     clockOffsetSeconds: () => (client.config.systemClockOffset ?? 0) / 1000,
     destroy: () => client.destroy(),
   };
+}
+
+/** `--debug` / AWSMFA_DEBUG=1: each request and its answer on stderr, with the code, keys' secrets and tokens redacted. */
+function logRequests(client: STSClient): void {
+  const log = (line: string) => process.stderr.write(`awsmfa: debug: ${line}\n`);
+  const redactHeader = (name: string, value: string): string => {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization') {
+      return value
+        .replace(/Credential=(\w{4})\w*(\w{4})\//, 'Credential=$1…$2/')
+        .replace(/Signature=\w+/, 'Signature=<redacted>');
+    }
+    if (lower === 'x-amz-security-token') return `<redacted, ${value.length} characters>`;
+    return value;
+  };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { method?: string; protocol?: string; hostname?: string; port?: number; path?: string; headers?: Record<string, string>; body?: unknown };
+      const body = typeof request.body === 'string' ? new URLSearchParams(request.body) : new URLSearchParams();
+      const action = body.get('Action') ?? 'request';
+      for (const secret of ['TokenCode']) if (body.has(secret)) body.set(secret, '<redacted>');
+      const port = request.port === undefined ? '' : `:${request.port}`;
+      log(`STS ${action} → ${request.method ?? 'POST'} ${request.protocol ?? 'https:'}//${request.hostname ?? '?'}${port}${request.path ?? '/'}`);
+      for (const [name, value] of Object.entries(request.headers ?? {})) log(`  ${name}: ${redactHeader(name, value)}`);
+      log(`  body: ${body.toString().replaceAll('%3Credacted%3E', '<redacted>')}`);
+      const started = Date.now();
+      try {
+        const answer = await next(args);
+        const response = answer.response as { statusCode?: number; headers?: Record<string, string> };
+        const headers = response.headers ?? {};
+        const date = headers.date ?? headers.Date;
+        const id = headers['x-amzn-requestid'] ?? headers['x-amzn-RequestId'];
+        log(`STS ${action} ← HTTP ${response.statusCode ?? '?'} in ${Date.now() - started} ms${date ? `, Date: ${date}` : ''}${id ? `, request id ${id}` : ''}`);
+        return answer;
+      } catch (error) {
+        log(`STS ${action} ← no answer after ${Date.now() - started} ms: ${(error as Error).name}: ${(error as Error).message}`);
+        throw error;
+      }
+    },
+    { step: 'deserialize', priority: 'low', name: 'awsmfaDebugLog' },
+  );
 }

@@ -100,7 +100,26 @@ const NETWORK_CODES: Record<string, string> = {
   ETIMEDOUT: 'the connection timed out',
 };
 
-/** AWS's answer (or the network's silence) as an error that says what to do. */
+/** Whether an endpoint is AWS's own, rather than one the user configured. */
+function isAwsEndpoint(endpoint: string): boolean {
+  try {
+    return /\.amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** The request in words: "GetSessionToken for [doug]", "AssumeRole of arn:… for [admin]". */
+function describeCall(context: CallContext): string {
+  return context.action === 'AssumeRole' && context.roleArn !== undefined
+    ? `AssumeRole of ${context.roleArn} for [${context.profile}]`
+    : `${context.action} for [${context.profile}]`;
+}
+
+/**
+ * AWS's answer (or the network's silence) as an error that says what to do: the profile and the file
+ * involved, what AWS answered in plain words (with its error code, for searching), and one next step.
+ */
 export function explainStsError(error: unknown, context: CallContext): AwsmfaError {
   if (error instanceof AwsmfaError) return error;
   const e = (error ?? {}) as SdkError;
@@ -109,63 +128,76 @@ export function explainStsError(error: unknown, context: CallContext): AwsmfaErr
   const where = `[${context.keysProfile}] of ${context.keysFile}`;
   const networkReason = NETWORK_CODES[e.code ?? ''] ?? NETWORK_CODES[name];
   if (networkReason !== undefined || name === 'TimeoutError' || name === 'RequestTimeout' || /timed? ?out/i.test(message)) {
-    return new AwsmfaError(`cannot reach STS at ${context.endpoint}: ${networkReason ?? 'no answer in time'}`, {
-      hint: 'Check your network connection, and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL / endpoint_url if you set one.',
+    return new AwsmfaError(`cannot reach STS at ${context.endpoint}: ${networkReason ?? 'no answer in time'} (${describeCall(context)})`, {
+      hint: isAwsEndpoint(context.endpoint)
+        ? 'Check the network connection of this computer (and any proxy or firewall on the way), then try again.'
+        : `That endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}]: check that it is right and that something answers there.`,
       cause: error,
     });
   }
   switch (name) {
     case 'InvalidClientTokenId':
-      return new AwsmfaError(`AWS does not recognise the access key in ${where}`, {
-        hint: `The key is not valid — was it rotated or deleted? Put the current key of this IAM user in ${where}.`,
+      if (context.action === 'AssumeRole') {
+        return new AwsmfaError(
+          `AWS does not recognise the credentials used for ${describeCall(context)}: the access key in ${where}, or the MFA session made from it (InvalidClientTokenId)`,
+          { hint: `Run \`awsmfa clear ${context.keysProfile}\` and try again; if it fails again, the key in ${where} was rotated or deleted: put the current one there.` },
+        );
+      }
+      return new AwsmfaError(`AWS does not recognise the access key in ${where} (InvalidClientTokenId)`, {
+        hint: `The key is not valid — was it rotated or deleted? Put the IAM user's current key in ${where} (IAM console → Security credentials → Access keys).`,
       });
     case 'SignatureDoesNotMatch':
       if (/expired|earlier|later|skew/i.test(message)) {
-        return new AwsmfaError('AWS refused the request because this computer\'s clock is wrong', {
-          hint: 'Set the clock right (e.g. sudo timedatectl set-ntp true) and try again; MFA codes depend on it too.',
+        return new AwsmfaError(`AWS refused ${describeCall(context)} because this computer's clock is wrong (SignatureDoesNotMatch: ${message})`, {
+          hint: 'Set the clock right (e.g. sudo timedatectl set-ntp true) and try again; MFA codes depend on it too. `awsmfa doctor` measures the difference.',
         });
       }
-      return new AwsmfaError(`AWS refused the secret key in ${where}: the signature does not match`, {
-        hint: `The aws_secret_access_key in ${where} does not belong to its access key; paste the pair again.`,
+      return new AwsmfaError(`AWS refused the secret key in ${where}: it does not belong to the access key next to it (SignatureDoesNotMatch)`, {
+        hint: `Paste the key pair again into ${where}: aws_access_key_id and aws_secret_access_key exactly as IAM gave them.`,
       });
     case 'ExpiredToken':
     case 'ExpiredTokenException':
-      return new AwsmfaError(`the session used to call ${context.action} for [${context.profile}] has expired`, {
-        hint: `Run \`awsmfa clear ${context.profile}\` and try again.`,
+      return new AwsmfaError(`AWS says the session used for ${describeCall(context)} has expired, although the cache still counted it as valid (${name})`, {
+        hint: `Run \`awsmfa clear ${context.keysProfile}\` and try again; if it happens again, check this computer's clock with \`awsmfa doctor\`.`,
       });
     case 'AccessDenied':
     case 'AccessDeniedException':
       return explainAccessDenied(message, context);
     case 'ValidationError':
       if (/durationSeconds|DurationSeconds|MaxSessionDuration/.test(message)) {
-        return new AwsmfaError(`AWS refused the session duration for [${context.profile}]: ${message}`, {
+        return new AwsmfaError(`AWS refused the session duration for [${context.profile}] (ValidationError: ${message})`, {
           hint: context.roleArn === undefined
             ? 'Use --duration or duration_seconds from 900 to 129600 s (at most 3600 s for the root user).'
             : `Use at most the role's maximum session duration (see the role in the IAM console), e.g. --duration 3600.`,
         });
       }
       if (/serialNumber|SerialNumber/.test(message)) {
-        return new AwsmfaError(`AWS refused the MFA serial ${JSON.stringify(context.serial)} for [${context.profile}]: ${message}`, {
+        return new AwsmfaError(`AWS refused the MFA serial ${JSON.stringify(context.serial)} of [${context.profile}] (ValidationError: ${message})`, {
           hint: 'mfa_serial must be the ARN of the MFA device, e.g. arn:aws:iam::123456789012:mfa/doug.',
         });
       }
-      return new AwsmfaError(`AWS refused the ${context.action} request for [${context.profile}]: ${message}`, {
-        hint: 'Check the profile\'s settings against the message.',
+      return new AwsmfaError(`AWS refused ${describeCall(context)} (ValidationError: ${message})`, {
+        hint: `Check the settings of [${context.profile}] named in the message; \`awsmfa doctor ${context.profile}\` checks them all.`,
       });
     case 'RegionDisabledException':
-      return new AwsmfaError(`STS is not activated in this region for the account of [${context.profile}]`, {
-        hint: 'Set region in the profile to one where STS is active (e.g. us-east-1), or activate it in IAM.',
+      return new AwsmfaError(`STS is not activated in this region for the account of [${context.profile}] (RegionDisabledException)`, {
+        hint: `Set region in [${context.profile}] to one where STS is active (e.g. us-east-1), or activate the region in IAM → Account settings.`,
       });
     default: {
       const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
       if (name === 'SyntaxError' || /Deserialization|Unexpected token|XML|parse/i.test(message) || (status !== undefined && status >= 500)) {
         return new AwsmfaError(
-          `STS at ${context.endpoint} gave an answer that is not an STS answer${status !== undefined ? ` (HTTP ${status})` : ''}`,
-          { hint: 'If you set an endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url), check it; otherwise try again in a minute.', cause: error },
+          `STS at ${context.endpoint} gave an answer that is not an STS answer${status !== undefined ? ` (HTTP ${status})` : ''}, for ${describeCall(context)}`,
+          {
+            hint: isAwsEndpoint(context.endpoint)
+              ? 'AWS may be having trouble; try again in a minute.'
+              : `That endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}]: check that it is STS.`,
+            cause: error,
+          },
         );
       }
-      return new AwsmfaError(`${context.action} for [${context.profile}] failed: ${name ? `${name}: ` : ''}${message}`, {
-        hint: 'Run `awsmfa doctor` to check the profile.',
+      return new AwsmfaError(`${describeCall(context)} failed: AWS answered ${name ? `${name}: ` : ''}${message}`, {
+        hint: `Run \`awsmfa doctor ${context.profile}\` to check the profile, the keys and the clock.`,
         cause: error,
       });
     }
@@ -174,28 +206,28 @@ export function explainStsError(error: unknown, context: CallContext): AwsmfaErr
 
 function explainAccessDenied(message: string, context: CallContext): AwsmfaError {
   if (/invalid MFA one time pass code/i.test(message)) {
-    return new AwsmfaError(`AWS refused the MFA code for ${context.serial ?? 'the device'}: it is wrong, expired or already used`, {
-      hint: 'Wait for the next code and try again; if every code fails, check the clock of the device and of this computer.',
+    return new AwsmfaError(`AWS refused the MFA code for ${context.serial ?? 'the device'} of [${context.profile}]: it is wrong, expired or already used (AccessDenied)`, {
+      hint: 'Wait for the next code and try again; if every code fails, check the clock of the device and of this computer (`awsmfa doctor`).',
     });
   }
   if (/unable to validate MFA code|serial number/i.test(message)) {
-    return new AwsmfaError(`AWS does not know the MFA device ${JSON.stringify(context.serial)} as a device of the user in [${context.keysProfile}]`, {
-      hint: 'Copy the device\'s ARN from the IAM console (Security credentials → MFA) into mfa_serial.',
+    return new AwsmfaError(`AWS does not know the MFA device ${JSON.stringify(context.serial)} of [${context.profile}] as a device of the user whose key is in ${`[${context.keysProfile}] of ${context.keysFile}`} (AccessDenied)`, {
+      hint: `Copy the ARN of that user's device from the IAM console (Security credentials → MFA) into mfa_serial of [${context.profile}].`,
     });
   }
   if (/session credentials/i.test(message)) {
-    return new AwsmfaError(`the keys in [${context.keysProfile}] of ${context.keysFile} are session keys; GetSessionToken needs long-term keys`, {
-      hint: 'Put the IAM user\'s long-term access key (AKIA…) there.',
+    return new AwsmfaError(`the keys in [${context.keysProfile}] of ${context.keysFile} are session keys, and GetSessionToken needs an IAM user's long-term keys (AccessDenied)`, {
+      hint: `Put the IAM user's long-term access key (AKIA…) in [${context.keysProfile}] of ${context.keysFile}.`,
     });
   }
   if (context.action === 'AssumeRole') {
-    return new AwsmfaError(`AWS refused to let [${context.profile}] assume ${context.roleArn ?? 'the role'}: ${message}`, {
+    return new AwsmfaError(`AWS refused to let [${context.profile}] assume ${context.roleArn ?? 'the role'}: the role's trust policy or the user's permissions do not allow it (AccessDenied: ${message})`, {
       hint: context.serial === undefined
-        ? 'If the role\'s trust policy requires MFA, add mfa_serial to the profile (or its source profile); also check external_id.'
+        ? `If the role's trust policy requires MFA, add mfa_serial to [${context.profile}] (or its source profile); also check external_id.`
         : 'Check the role\'s trust policy (principal, MFA condition, external_id) and the user\'s permission for sts:AssumeRole.',
     });
   }
-  return new AwsmfaError(`AWS denied ${context.action} for [${context.profile}]: ${message}`, {
-    hint: 'Check the IAM user\'s policies; GetSessionToken needs no permission, so a deny here comes from an explicit Deny.',
+  return new AwsmfaError(`AWS denied ${describeCall(context)} (AccessDenied: ${message})`, {
+    hint: `Check the policies of the IAM user whose key is in [${context.keysProfile}] of ${context.keysFile}: GetSessionToken needs no permission, so a deny here comes from an explicit Deny.`,
   });
 }

@@ -92,6 +92,13 @@ export async function runCli(
     env: process.env,
     state: { failureWritten: false },
   };
+  // --debug is understood by every command: before `--` it is taken off and becomes AWSMFA_DEBUG=1.
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  if (options.includes('--debug')) {
+    argv = [...options.filter((word) => word !== '--debug'), ...(end === -1 ? [] : argv.slice(end))];
+    process.env.AWSMFA_DEBUG = '1';
+  }
   const status = await cli.run(argv, context);
   if (status !== 0 && argv[0] !== undefined && shellCodePaths.has(argv[0])) writeFailure(context, shellFromArguments(argv, context.env));
   process.exitCode = status;

@@ -1,0 +1,76 @@
+import { Command } from 'clipanion';
+import { loadProfiles } from '../aws/profiles.js';
+import { formatRemaining } from '../output.js';
+import { debugOption, enableDebug, jsonOption } from '../report/options.js';
+import { describeProfile, profileNames, type ProfileView } from '../report/profiles.js';
+import { cachedSessions } from '../report/sessions.js';
+import { styleFor } from '../report/style.js';
+import { renderTable } from '../report/table.js';
+import { SessionCache } from '../session/cache.js';
+import { AwsmfaCommand } from './base.js';
+
+export class ListCommand extends AwsmfaCommand {
+  static override paths = [['list'], ['ls']];
+
+  static override usage = Command.Usage({
+    description: 'list the profiles: which need MFA, which are roles and through which source, which have a live session',
+    details: `
+      Reads ~/.aws/config and ~/.aws/credentials (or \`AWS_CONFIG_FILE\` / \`AWS_SHARED_CREDENTIALS_FILE\`) the way the AWS CLI does. A profile needs MFA when it or its \`source_profile\` chain has \`mfa_serial\`; a role profile shows the profile its keys come from. A profile that is meant for awsmfa but would not work as configured is listed with the reason underneath.
+
+      Nothing is sent to AWS. \`--json\` prints the same as JSON (schemas/list.schema.json); no secret is ever included.
+    `,
+    examples: [
+      ['Which profiles can I use?', 'awsmfa list'],
+      ['Names of the profiles that need MFA', "awsmfa list --json | jq -r '.profiles[] | select(.needsMfa) | .name'"],
+    ],
+  });
+
+  json = jsonOption();
+  debugOption = debugOption();
+
+  async run(): Promise<number> {
+    enableDebug(this.context.env, this.debugOption);
+    const env = this.context.env;
+    const now = Date.now();
+    const profiles = await loadProfiles(env);
+    const sessions = (await cachedSessions(SessionCache.forEnvironment(env), env, now)).map((entry) => entry.view);
+    const views = profileNames(profiles).map((name) => describeProfile(profiles, name, sessions));
+
+    if (this.json) {
+      const report = { version: 1, configFile: profiles.files.configPath, credentialsFile: profiles.files.credentialsPath, profiles: views };
+      this.context.out.write(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
+    this.context.out.write(this.render(views, profiles.files));
+    return 0;
+  }
+
+  private render(views: readonly ProfileView[], files: { configPath: string; credentialsPath: string }): string {
+    const style = styleFor(this.context.out, this.context.env);
+    if (views.length === 0) {
+      return `No profiles in ${files.configPath} or ${files.credentialsPath}.\n${style.dim('Add one with mfa_serial, e.g. `aws configure --profile doug` then `aws configure set mfa_serial arn:aws:iam::ACCOUNT:mfa/DEVICE --profile doug`.')}\n`;
+    }
+    const header = ['PROFILE', 'MFA', 'KIND', 'SOURCE', 'REGION', 'SESSION', 'ROLE'].map((title) => style.dim(title));
+    const rows = views.map((view) => {
+      const session =
+        view.session === null
+          ? '-'
+          : `${formatRemaining(view.session.secondsLeft)} left${view.session.inThisShell ? ' (this shell)' : ''}`;
+      return [
+        view.usable ? style.bold(view.name) : view.name,
+        view.needsMfa ? 'yes' : 'no',
+        view.kind === 'other' ? '-' : view.kind,
+        view.chain.length > 1 ? view.chain.slice(1).join(' > ') : (view.sourceProfile ?? '-'),
+        view.region ?? '-',
+        view.session === null ? session : style.green(session),
+        view.roleArn ?? '',
+      ];
+    });
+    const problems = views
+      .filter((view) => view.problem !== null)
+      .map((view) => `  ${style.yellow('!')} ${view.name}: ${view.problem}\n`)
+      .join('');
+    const legend = style.dim(`From ${files.configPath} and ${files.credentialsPath}. \`awsmfa doctor <profile>\` checks one in depth.\n`);
+    return `${renderTable([header, ...rows])}${problems === '' ? '' : `\n${problems}`}\n${legend}`;
+  }
+}

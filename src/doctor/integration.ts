@@ -1,0 +1,115 @@
+/**
+ * Is the shell integration (the `awsmfa` wrapper that makes `use` and `unset` apply to the shell, and
+ * the prompt countdown) set up for the shell doctor was started from? A child process cannot see the
+ * parent shell's functions, so the answer comes from the startup files that would load it.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ProfileSet } from '../aws/profiles.js';
+import { profileNames } from '../report/profiles.js';
+import { dialectFor, type ShellName } from '../shell/index.js';
+import { result, type CheckResult } from './report.js';
+
+interface ShellFiles {
+  /** Startup files an interactive shell reads, in the order it reads them. */
+  readonly startup: readonly string[];
+  /** Directories whose every file is read at startup (fish's conf.d). */
+  readonly startupDirs: readonly string[];
+  readonly suggestion: string;
+}
+
+function shellFiles(shell: ShellName, env: NodeJS.ProcessEnv): ShellFiles {
+  const home = env.HOME || homedir();
+  const config = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(home, '.config');
+  switch (shell) {
+    case 'bash':
+      return {
+        startup: [join(home, '.bashrc'), join(home, '.bash_profile'), join(home, '.bash_login'), join(home, '.profile')],
+        startupDirs: [],
+        suggestion: `add to ~/.bashrc: eval "$(awsmfa init bash)"`,
+      };
+    case 'zsh': {
+      const dotdir = env.ZDOTDIR || home;
+      return { startup: [join(dotdir, '.zshrc'), join(dotdir, '.zprofile'), join(dotdir, '.zshenv')], startupDirs: [], suggestion: `add to ${join(dotdir, '.zshrc')}: eval "$(awsmfa init zsh)"` };
+    }
+    case 'fish':
+      return {
+        startup: [join(config, 'fish', 'config.fish')],
+        startupDirs: [join(config, 'fish', 'conf.d')],
+        suggestion: `add to ${join(config, 'fish', 'config.fish')}: awsmfa init fish | source`,
+      };
+    case 'pwsh':
+      return {
+        startup: [join(config, 'powershell', 'Microsoft.PowerShell_profile.ps1'), join(config, 'powershell', 'profile.ps1')],
+        startupDirs: [],
+        suggestion: `add to $PROFILE: awsmfa init pwsh | Out-String | Invoke-Expression`,
+      };
+  }
+}
+
+/** A line that mentions awsmfa and is not a comment. */
+function loadingLine(text: string): { line: number; text: string } | undefined {
+  const lines = text.split(/\r?\n/);
+  const index = lines.findIndex((line) => /awsmfa/.test(line) && !/^\s*#/.test(line));
+  return index < 0 ? undefined : { line: index + 1, text: (lines[index] ?? '').trim() };
+}
+
+async function readOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function checkIntegration(shell: ShellName, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  if (env.AWSMFA_DEMO_DIR) return result('shell-integration', 'info', `${shell}: loaded by \`awsmfa demo\` for this demo shell`);
+  const files = shellFiles(shell, env);
+  const candidates = [...files.startup];
+  for (const dir of files.startupDirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    candidates.push(...names.filter((name) => name.endsWith('.fish')).sort().map((name) => join(dir, name)));
+  }
+  for (const path of candidates) {
+    const text = await readOrUndefined(path);
+    const found = text === undefined ? undefined : loadingLine(text);
+    if (found !== undefined) {
+      return result('shell-integration', 'ok', `${shell}: ${path} line ${found.line} loads the integration (${found.text.length > 80 ? `${found.text.slice(0, 77)}...` : found.text})`);
+    }
+  }
+  return result(
+    'shell-integration',
+    'warn',
+    `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(env.HOME || homedir(), '~')).join(', ') : 'none found'}), so \`awsmfa use\` and the prompt countdown are missing`,
+    `Run ./install.sh from the awsmfa checkout, or ${files.suggestion}`,
+  );
+}
+
+/**
+ * What the integration accepts as an alias name (prefix + profile): the rule the shell files apply
+ * before defining one (a plain word of letters, digits and `_.@+:-`, not starting with `-`), unless
+ * the dialect states its own.
+ */
+function aliasAccepted(shell: ShellName): (name: string) => boolean {
+  const stated = (dialectFor(shell) as { integration?: { isAliasName?: (name: string) => boolean } }).integration?.isAliasName;
+  return stated ?? ((name) => /^[A-Za-z0-9_.@+:][A-Za-z0-9_.@+:-]*$/.test(name));
+}
+
+export const DEFAULT_ALIAS_PREFIX = 'aws-';
+
+/** Profiles that get no alias (`aws-<profile>`) in this shell because the name cannot be one. */
+export function checkAliases(shell: ShellName, profiles: ProfileSet): CheckResult {
+  const accepted = aliasAccepted(shell);
+  const candidates = profileNames(profiles).filter((name) => profiles.value(name, 'mfa_serial') !== undefined || profiles.value(name, 'role_arn') !== undefined);
+  const skipped = candidates.filter((name) => !accepted(`${DEFAULT_ALIAS_PREFIX}${name}`));
+  if (skipped.length === 0) {
+    return result('aliases', 'ok', candidates.length === 0 ? `${shell}: no profile to make an alias for` : `${shell}: every MFA or role profile gets an alias (${DEFAULT_ALIAS_PREFIX}${candidates[0]}${candidates.length > 1 ? ', …' : ''})`);
+  }
+  const names = skipped.map((name) => JSON.stringify(name)).join(', ');
+  return result(
+    'aliases',
+    'info',
+    `${shell}: no ${DEFAULT_ALIAS_PREFIX}<profile> alias for ${names}: ${skipped.length === 1 ? 'that name is' : 'those names are'} not usable as a ${shell} alias; use \`awsmfa use ${JSON.stringify(skipped[0])}\` instead`,
+  );
+}

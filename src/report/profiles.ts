@@ -1,0 +1,96 @@
+/**
+ * What `list` says about each profile: does awsmfa need a code for it, is it a role and through which
+ * source, does it have a live cached session. Read from the same ProfileSet `env` uses, so the answer
+ * cannot disagree with what `env` would do.
+ */
+import type { ProfileSet } from '../aws/profiles.js';
+import { AwsmfaError } from '../errors.js';
+import type { SessionView } from './sessions.js';
+
+/** Sections the SDK's loader keeps beside profiles (`[sso-session x]`, `[services x]`); they are not profiles. */
+const NOT_PROFILES = /^(sso-session|services)\./;
+
+const KNOWN_KEYS = [
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'mfa_serial',
+  'role_arn',
+  'source_profile',
+  'region',
+  'duration_seconds',
+  'mfa_process',
+  'credential_source',
+  'credential_process',
+  'sso_start_url',
+  'sso_session',
+  'endpoint_url',
+] as const;
+
+export interface ProfileView {
+  readonly name: string;
+  /** `user`: long-term keys (its own or a source's); `role`: role_arn; `other`: neither (SSO, region only, …). */
+  readonly kind: 'user' | 'role' | 'other';
+  readonly needsMfa: boolean;
+  readonly mfaSerial: string | null;
+  readonly roleArn: string | null;
+  readonly sourceProfile: string | null;
+  /** From this profile down to the one with the keys; empty when that chain is broken. */
+  readonly chain: readonly string[];
+  readonly region: string | null;
+  /** The files its settings come from. */
+  readonly files: readonly string[];
+  /** `awsmfa env <name>` can work with it as configured. */
+  readonly usable: boolean;
+  /** Why not, for profiles that look meant for awsmfa. */
+  readonly problem: string | null;
+  readonly session: Pick<SessionView, 'kind' | 'expiration' | 'secondsLeft' | 'reusable' | 'inThisShell'> | null;
+}
+
+export function profileNames(profiles: ProfileSet): string[] {
+  return profiles.names().filter((name) => !NOT_PROFILES.test(name));
+}
+
+export function describeProfile(profiles: ProfileSet, name: string, sessions: readonly SessionView[]): ProfileView {
+  const own = (key: string) => profiles.value(name, key);
+  const roleArn = own('role_arn') ?? null;
+  const sourceProfile = own('source_profile') ?? null;
+  const hasKeys = own('aws_access_key_id') !== undefined;
+  const kind: ProfileView['kind'] = roleArn !== null ? 'role' : hasKeys || sourceProfile !== null ? 'user' : 'other';
+
+  let chain: readonly string[] = [];
+  let problem: string | null = null;
+  let mfaSerial: string | null = own('mfa_serial') ?? null;
+  let region: string | null = own('region') ?? null;
+  try {
+    const resolved = profiles.resolve(name);
+    chain = resolved.chain;
+    mfaSerial = resolved.mfaSerial ?? null;
+    region = resolved.region ?? null;
+  } catch (error) {
+    if (!(error instanceof AwsmfaError)) throw error;
+    problem = error.message;
+  }
+  if (problem === null && kind === 'user' && mfaSerial === null) problem = `profile [${name}] has no mfa_serial`;
+  const needsMfa = mfaSerial !== null;
+  const files = [...new Set(KNOWN_KEYS.map((key) => profiles.setting(name, key)?.file).filter((file): file is string => file !== undefined))];
+  const live = sessions
+    .filter((session) => session.profile === name && !session.expired)
+    .sort((a, b) => Number(b.inThisShell) - Number(a.inThisShell) || b.secondsLeft - a.secondsLeft)[0];
+  return {
+    name,
+    kind,
+    needsMfa,
+    mfaSerial,
+    roleArn,
+    sourceProfile,
+    chain,
+    region,
+    files,
+    usable: problem === null,
+    problem: kind === 'other' ? null : problem,
+    session:
+      live === undefined
+        ? null
+        : { kind: live.kind, expiration: live.expiration, secondsLeft: live.secondsLeft, reusable: live.reusable, inThisShell: live.inThisShell },
+  };
+}
