@@ -6,7 +6,7 @@
 # Tab must stay instant, so nothing here starts a process: profile names are read from the config
 # files by the shell itself.
 
-__awsmfa_commands=('env' 'unset' 'status' 'list' 'clear' 'doctor' 'demo' 'use' 'init' 'completions')
+__awsmfa_commands=('env' 'unset' 'exec' 'credential-process' 'login' 'status' 'list' 'clear' 'doctor' 'demo' 'use' 'init' 'completions')
 __awsmfa_global_options=('--help' '-h' '--version')
 __awsmfa_shell_names=('bash' 'zsh' 'fish' 'pwsh')
 
@@ -20,6 +20,18 @@ __awsmfa_command_spec() {
         'unset')
             __awsmfa_spec_options=('--shell=shell' '--help' '-h')
             __awsmfa_spec_arguments=()
+            ;;
+        'exec')
+            __awsmfa_spec_options=('--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_arguments=('profile' '...any')
+            ;;
+        'credential-process')
+            __awsmfa_spec_options=('--duration=any' '-d=any' '--help' '-h')
+            __awsmfa_spec_arguments=('profile')
+            ;;
+        'login')
+            __awsmfa_spec_options=('--to-profile=profile' '-t=profile' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_arguments=('profile')
             ;;
         'status')
             __awsmfa_spec_options=('--json' '--verify' '--debug' '--help' '-h')

@@ -129,7 +129,7 @@ end
 # Whether option $option of command $command takes a value.
 function __awsmfa_takes_value --argument-names command option
     switch "$command $option"
-        case 'env --shell' 'env --token-code' 'env -c' 'env --duration' 'env -d' 'unset --shell' 'demo --shell' 'use --shell' 'use --token-code' 'use -c' 'use --duration' 'use -d' 'init --cmd' 'init --alias-prefix'
+        case 'env --shell' 'env --token-code' 'env -c' 'env --duration' 'env -d' 'unset --shell' 'exec --token-code' 'exec -c' 'exec --duration' 'exec -d' 'credential-process --duration' 'credential-process -d' 'login --to-profile' 'login -t' 'login --token-code' 'login -c' 'login --duration' 'login -d' 'demo --shell' 'use --shell' 'use --token-code' 'use -c' 'use --duration' 'use -d' 'init --cmd' 'init --alias-prefix'
             return 0
     end
     return 1
@@ -142,6 +142,12 @@ function __awsmfa_fixed_arguments --argument-names command
             echo 1
         case 'unset'
             echo 0
+        case 'exec'
+            echo 1
+        case 'credential-process'
+            echo 1
+        case 'login'
+            echo 1
         case 'status'
             echo 0
         case 'list'
@@ -165,6 +171,9 @@ end
 
 complete -c awsmfa -n __awsmfa_needs_command -a 'env' -d 'print shell code that exports an MFA session for a profile'
 complete -c awsmfa -n __awsmfa_needs_command -a 'unset' -d 'print shell code that removes the session and restores what `env` replaced'
+complete -c awsmfa -n __awsmfa_needs_command -a 'exec' -d 'run a command (or a shell) with an MFA session in its environment only'
+complete -c awsmfa -n __awsmfa_needs_command -a 'credential-process' -d 'print the session as credential_process JSON, for the AWS CLI and SDKs'
+complete -c awsmfa -n __awsmfa_needs_command -a 'login' -d 'write an MFA session into ~/.aws/credentials as a profile of its own'
 complete -c awsmfa -n __awsmfa_needs_command -a 'status' -d 'show this shell\'s session and the cached ones, with the time left'
 complete -c awsmfa -n __awsmfa_needs_command -a 'list' -d 'list the profiles: which need MFA, which are roles and through which source, which have a live session'
 complete -c awsmfa -n __awsmfa_needs_command -a 'clear' -d 'forget cached sessions (all of them, or those of one profile)'
@@ -183,6 +192,21 @@ complete -c awsmfa -n '__awsmfa_using env' -l 'help' -s 'h' -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument env 1' -a '(__awsmfa_read_profiles)'
 complete -c awsmfa -n '__awsmfa_using unset' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
 complete -c awsmfa -n '__awsmfa_using unset' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using exec' -l 'token-code' -s 'c' -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
+complete -c awsmfa -n '__awsmfa_using exec' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using exec' -l 'force' -s 'f' -d 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec'
+complete -c awsmfa -n '__awsmfa_using exec' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_argument exec 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_argument exec rest' -F
+complete -c awsmfa -n '__awsmfa_using credential-process' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using credential-process' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_argument credential-process 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_using login' -l 'to-profile' -s 't' -x -a '(__awsmfa_read_profiles)' -d 'The profile (section of the credentials file) to write the session to'
+complete -c awsmfa -n '__awsmfa_using login' -l 'token-code' -s 'c' -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
+complete -c awsmfa -n '__awsmfa_using login' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using login' -l 'force' -s 'f' -d 'Get a new session even if a cached one is still valid'
+complete -c awsmfa -n '__awsmfa_using login' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_argument login 1' -a '(__awsmfa_read_profiles)'
 complete -c awsmfa -n '__awsmfa_using status' -l 'json' -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using status' -l 'verify' -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
 complete -c awsmfa -n '__awsmfa_using status' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'

@@ -34,6 +34,41 @@ function global:__awsmfa_completion_data {
                 Rest = $null
             },
             @{
+                Name = 'exec'
+                Description = 'run a command (or a shell) with an MFA session in its environment only'
+                Options = @(
+                    @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
+                    @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @('profile')
+                Rest = 'any'
+            },
+            @{
+                Name = 'credential-process'
+                Description = 'print the session as credential_process JSON, for the AWS CLI and SDKs'
+                Options = @(
+                    @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @('profile')
+                Rest = $null
+            },
+            @{
+                Name = 'login'
+                Description = 'write an MFA session into ~/.aws/credentials as a profile of its own'
+                Options = @(
+                    @{ Names = @('--to-profile', '-t'); Value = 'profile'; Description = 'The profile (section of the credentials file) to write the session to' },
+                    @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
+                    @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @('profile')
+                Rest = $null
+            },
+            @{
                 Name = 'status'
                 Description = 'show this shell''s session and the cached ones, with the time left'
                 Options = @(

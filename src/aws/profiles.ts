@@ -94,6 +94,16 @@ export class ProfileSet {
     return Object.hasOwn(this.config, name) || Object.hasOwn(this.credentials, name);
   }
 
+  /** The profile's section of the credentials file as the loader read it, if there is one. */
+  credentialsSection(name: string): Readonly<Record<string, string>> | undefined {
+    return Object.hasOwn(this.credentials, name) ? (this.credentials[name] as Record<string, string>) : undefined;
+  }
+
+  /** The profile's section of the config file as the loader read it, if there is one. */
+  configSection(name: string): Readonly<Record<string, string>> | undefined {
+    return Object.hasOwn(this.config, name) ? (this.config[name] as Record<string, string>) : undefined;
+  }
+
   /** A setting of one profile; the credentials file wins over the config file, as in the AWS CLI. */
   setting(profile: string, key: string): { value: string; file: string } | undefined {
     const fromCredentials = Object.hasOwn(this.credentials, profile) ? this.credentials[profile]?.[key] : undefined;
@@ -142,7 +152,10 @@ export class ProfileSet {
     const hops: RoleHop[] = [];
     let current = name;
     for (;;) {
+      const keyId = this.value(current, 'aws_access_key_id');
       if (chain.includes(current)) {
+        // As in the AWS CLI, a role profile may name itself as source_profile to use its own keys.
+        if (current === chain.at(-1) && keyId !== undefined) break;
         throw new AwsmfaError(`source_profile loops: ${[...chain, current].map((n) => `[${n}]`).join(' -> ')}`, {
           hint: `Change source_profile in one of those profiles of ${this.files.configPath} so that the chain ends at a profile with keys.`,
         });
@@ -150,7 +163,8 @@ export class ProfileSet {
       chain.push(current);
       const roleArn = this.value(current, 'role_arn');
       const source = this.value(current, 'source_profile');
-      const keyId = this.value(current, 'aws_access_key_id');
+      // As in the AWS CLI and the SDKs, a source profile's own keys win over its role_arn.
+      if (chain.length > 1 && keyId !== undefined) break;
       if (roleArn !== undefined) {
         hops.unshift({
           profile: current,

@@ -7,9 +7,15 @@ import { spawn } from 'node:child_process';
 import { split } from 'shlex';
 import { AwsmfaError } from '../errors.js';
 
-const TIMEOUT_MS = 60_000;
+const DEFAULT_TIMEOUT_SECONDS = 60;
 
-export async function codeFromProcess(command: string, where: string): Promise<string> {
+/** How long the program may take (a person may have to touch a key); AWSMFA_MFA_PROCESS_TIMEOUT overrides. */
+function timeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const configured = Number(env.AWSMFA_MFA_PROCESS_TIMEOUT);
+  return env.AWSMFA_MFA_PROCESS_TIMEOUT !== undefined && Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_TIMEOUT_SECONDS;
+}
+
+export async function codeFromProcess(command: string, where: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   let words: string[];
   try {
     words = split(command);
@@ -21,7 +27,17 @@ export async function codeFromProcess(command: string, where: string): Promise<s
   const [program, ...args] = words;
   if (program === undefined) throw new AwsmfaError(`mfa_process in ${where} is empty`, { hint: 'Remove it, or name a command that prints the code.' });
   // stdin and stderr stay the user's, so a device that says "touch your key" can be seen and answered.
-  const child = spawn(program, args, { stdio: ['inherit', 'pipe', 'inherit'], timeout: TIMEOUT_MS });
+  const child = spawn(program, args, { stdio: ['inherit', 'pipe', 'inherit'] });
+  // Our own timer rather than spawn's `timeout`, which is only cleared on 'exit': a program that could
+  // not be started at all would keep awsmfa waiting for the whole timeout after reporting the error.
+  const limit = timeoutSeconds(env);
+  let timedOut = false;
+  let timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+    // A program that ignores SIGTERM must not keep awsmfa waiting either.
+    timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  }, limit * 1000);
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (text: string) => {
@@ -31,10 +47,20 @@ export async function codeFromProcess(command: string, where: string): Promise<s
     new AwsmfaError(`mfa_process in ${where} failed: ${reason}`, { hint: `Run it by hand to see what it needs: ${program}` });
   return new Promise((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       reject(failed(error.code === 'ENOENT' ? `${program} was not found` : error.message));
     });
+    child.on('exit', () => {
+      if (!timedOut) return;
+      clearTimeout(timer);
+      // Something it started may still hold its stdout open; its answer no longer matters.
+      child.stdout.destroy();
+      reject(failed(`it did not finish within ${limit} s`));
+    });
     child.on('close', (status, signal) => {
-      if (signal !== null) return reject(failed(signal === 'SIGTERM' ? `it did not finish within ${TIMEOUT_MS / 1000} s` : `it was killed by ${signal}`));
+      clearTimeout(timer);
+      if (timedOut) return;
+      if (signal !== null) return reject(failed(`it was killed by ${signal}`));
       if (status !== 0) return reject(failed(`it exited with status ${String(status)}`));
       const lines = output.trim().split(/\r?\n/);
       resolve((lines[lines.length - 1] ?? '').trim());

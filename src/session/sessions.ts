@@ -17,7 +17,7 @@ import {
   type TemporaryCredentials,
 } from '../aws/sts.js';
 import { AwsmfaError } from '../errors.js';
-import { obtainCode } from '../mfa/code.js';
+import { obtainCode, type CodeRequest } from '../mfa/code.js';
 import { refuseReusedCode, rememberUsedCode } from '../mfa/reuse.js';
 import { warn } from '../output.js';
 import { secondsLeft, type CachedSession, type SessionCache } from './cache.js';
@@ -46,6 +46,8 @@ export interface SessionServices {
   readonly env: NodeJS.ProcessEnv;
   readonly stderr?: NodeJS.WritableStream;
   readonly now?: () => number;
+  /** Where a code comes from when one is needed (default: --token-code, mfa_process, the terminal). */
+  readonly codeSource?: (request: CodeRequest) => Promise<string>;
 }
 
 export function minRemainingSeconds(env: NodeJS.ProcessEnv): number {
@@ -61,11 +63,35 @@ function roleCacheKey(profile: ResolvedProfile): string {
   return JSON.stringify(['role', profile.name, profile.keys.accessKeyId, profile.roles.map((hop) => [hop.roleArn, hop.externalId ?? null])]);
 }
 
+const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
 /** A valid RoleSessionName (2–64 of [\w+=,.@-]) derived from the user's profile name. */
 export function roleSessionName(hop: RoleHop, userProfile: string): string {
   if (hop.roleSessionName !== undefined) return hop.roleSessionName;
   const base = `awsmfa-${userProfile}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
   return base.length >= 2 ? base : 'awsmfa';
+}
+
+/** What AWS would refuse in a role profile, refused here before any code is spent on it. */
+function checkRoleHop(hop: RoleHop, profiles: ProfileSet): void {
+  const where = (key: string) => `${key} of [${hop.profile}] in ${profiles.setting(hop.profile, key)?.file ?? profiles.files.configPath}`;
+  if (!ROLE_ARN.test(hop.roleArn)) {
+    throw new AwsmfaError(`${where('role_arn')} is not a role ARN: ${JSON.stringify(hop.roleArn)}`, {
+      hint: 'It looks like arn:aws:iam::123456789012:role/admin (IAM console → Roles → the role → ARN).',
+    });
+  }
+  if (hop.roleSessionName !== undefined && !ROLE_SESSION_NAME.test(hop.roleSessionName)) {
+    throw new AwsmfaError(`${where('role_session_name')} is not a valid session name: ${JSON.stringify(hop.roleSessionName)}`, {
+      hint: 'Use 2 to 64 letters, digits and + = , . @ _ - (no spaces), or leave it out for awsmfa-<user profile>.',
+    });
+  }
+  if (hop.externalId !== undefined && !EXTERNAL_ID.test(hop.externalId)) {
+    throw new AwsmfaError(`${where('external_id')} is not a valid external ID`, {
+      hint: 'AWS accepts 2 to 1224 letters, digits and + = , . @ : / _ - (no spaces); copy it from the role\'s trust policy.',
+    });
+  }
 }
 
 export async function obtainSession(request: SessionRequest, services: SessionServices): Promise<ObtainedSession> {
@@ -112,7 +138,7 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
   let code: string | undefined;
   const takeCode = async (): Promise<string> => {
     if (serial === undefined) throw new Error('an MFA code was asked for without a device');
-    code = await obtainCode({
+    code = await (services.codeSource ?? obtainCode)({
       serial,
       profile: profile.name,
       flag: request.tokenCode,
@@ -199,6 +225,7 @@ interface RoleFlow {
 async function assumeRoles(profile: ResolvedProfile, request: SessionRequest, services: SessionServices, flow: RoleFlow): Promise<CachedSession> {
   const now = services.now ?? Date.now;
   const last = profile.roles.length - 1;
+  for (const hop of profile.roles) checkRoleHop(hop, services.profiles);
   const durations = profile.roles.map((hop, index) => {
     const fromFlag = index === last ? request.durationSeconds : undefined;
     const duration = fromFlag ?? hop.durationSeconds ?? DEFAULT_ROLE_SECONDS;
