@@ -4,10 +4,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cli } from '../src/cli.js';
+import { createCli } from '../src/cli.js';
 import { completionSpec } from '../src/shell/completions.js';
 import { SHELL_NAMES, dialectFor } from '../src/shell/index.js';
 import { renderCompletions } from '../src/shell/integration.js';
+
+const cli = createCli();
 
 export const COMPLETIONS_DIR = fileURLToPath(new URL('../completions/', import.meta.url));
 

@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-import { SHELL_CODE_COMMANDS, cli } from './cli.js';
+import { SHELL_CODE_COMMANDS, commandsFor, createCli } from './cli.js';
 import { runCli } from './commands/base.js';
 
-void runCli(cli, SHELL_CODE_COMMANDS);
+const argv = process.argv.slice(2);
+void runCli(createCli(commandsFor(argv)), SHELL_CODE_COMMANDS, argv);

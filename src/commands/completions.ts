@@ -5,6 +5,7 @@ import { SHELL_NAMES, dialectFor } from '../shell/index.js';
 import { renderCompletions } from '../shell/integration.js';
 import { ShellCodeCommand } from './base.js';
 import { SHELL_CHOICES } from './options.js';
+import { allDefinitions } from './definitions.js';
 
 export class CompletionsCommand extends ShellCodeCommand {
   static override paths = [['completions']];
@@ -24,7 +25,7 @@ export class CompletionsCommand extends ShellCodeCommand {
   shellOption = Option.String({ name: 'shell', required: false, validator: t.isEnum(SHELL_CHOICES) });
 
   async run(): Promise<void> {
-    const spec = completionSpec(this.cli.definitions(), SHELL_NAMES);
+    const spec = completionSpec(await allDefinitions(), SHELL_NAMES);
     this.context.out.write(await renderCompletions(dialectFor(this.shell), spec));
   }
 }

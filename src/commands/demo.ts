@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { currentDemoCode, findRunningDemo, usableDemoCode } from '../demo/code.js';
-import { demoScript } from '../demo/script.js';
-import { prepareShell, type ShellLaunch } from '../demo/shells.js';
-import { createDemoWorld, DEMO_ROLE_PROFILE, DEMO_USER_PROFILE, type DemoWorld } from '../demo/world.js';
+import type { ShellLaunch } from '../demo/shells.js';
+import { DEMO_ROLE_PROFILE, DEMO_USER_PROFILE } from '../demo/profiles.js';
+import type { DemoWorld } from '../demo/world.js';
 import { AwsmfaError } from '../errors.js';
 import { say } from '../output.js';
 import { colorLevel, styleFor } from '../report/style.js';
@@ -20,7 +18,8 @@ const SIGNAL_STATUS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SI
  * kill of the demo is passed on as a hang-up (an interactive shell ignores SIGTERM), so that the shell
  * ends first and the caller still cleans up; the status is then that of the signal the demo received.
  */
-function runToEnd(program: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: 'inherit' | ['ignore', 'inherit', 'inherit']): Promise<number> {
+async function runToEnd(program: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: 'inherit' | ['ignore', 'inherit', 'inherit']): Promise<number> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { env, stdio });
     let received: NodeJS.Signals | undefined;
@@ -78,6 +77,8 @@ export class DemoCommand extends AwsmfaCommand {
 
   async run(): Promise<number> {
     const interactive = !this.script && (this.context.stdin as { isTTY?: boolean }).isTTY === true;
+    // The emulator and the rest of the demo are loaded only when a demo starts.
+    const { createDemoWorld } = await import('../demo/world.js');
     const world = await createDemoWorld(this.context.env);
     let status: number;
     try {
@@ -93,15 +94,17 @@ export class DemoCommand extends AwsmfaCommand {
 
   private async shell(world: DemoWorld): Promise<number> {
     const shell = (this.shellOption === undefined ? undefined : parseShellName(this.shellOption)) ?? detectShell(this.context.env);
+    const { prepareShell } = await import('../demo/shells.js');
     const launch: ShellLaunch = await prepareShell(shell, world.dir);
-    this.banner(world, shell);
+    await this.banner(world, shell);
     // A terminal that went away makes writes to it fail; that must not stop the cleanup.
     this.context.stderr.on('error', () => undefined);
     return runToEnd(launch.program, launch.args, { ...world.env, ...launch.env }, 'inherit');
   }
 
-  private banner(world: DemoWorld, shell: string): void {
+  private async banner(world: DemoWorld, shell: string): Promise<void> {
     const style = styleFor(this.context.stderr, this.context.env);
+    const { currentDemoCode } = await import('../demo/code.js');
     const code = currentDemoCode(world.record, Date.now() / 1000);
     const line = (command: string, what: string) => `    ${style.bold(command.padEnd(34))}${style.dim(what)}`;
     this.context.stderr.write(
@@ -133,6 +136,7 @@ export class DemoCommand extends AwsmfaCommand {
     // the user's login shell (or PowerShell's variables) would decide what code it prints.
     const env: NodeJS.ProcessEnv = { ...world.env, SHELL: '/bin/sh' };
     delete env.PSModulePath;
+    const { demoScript } = await import('../demo/script.js');
     return runToEnd('sh', ['-c', demoScript({ bold })], env, ['ignore', 'inherit', 'inherit']);
   }
 
@@ -155,6 +159,7 @@ export class DemoCodeCommand extends AwsmfaCommand {
   });
 
   async run(): Promise<number> {
+    const { findRunningDemo, usableDemoCode } = await import('../demo/code.js');
     const demo = await findRunningDemo(this.context.env);
     let answer = await usableDemoCode(demo, Date.now() / 1000);
     if (answer.waitSeconds > 0) {

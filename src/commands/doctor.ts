@@ -5,7 +5,6 @@ import { AwsmfaError } from '../errors.js';
 import { checkFiles } from '../doctor/files.js';
 import { checkEnvironment } from '../doctor/environment.js';
 import { checkAliases, checkIntegration } from '../doctor/integration.js';
-import { checkClock, checkKeys, endpointOf } from '../doctor/network.js';
 import { checkProfile } from '../doctor/profiles.js';
 import { isProblem, result, type CheckResult, type CheckStatus } from '../doctor/report.js';
 import { debugOption, enableDebug, jsonOption } from '../report/options.js';
@@ -105,6 +104,8 @@ export class DoctorCommand extends AwsmfaCommand {
   }
 
   private async networkChecks(resolved: readonly ResolvedProfile[]): Promise<CheckResult[]> {
+    // HTTP is loaded only by the checks that use it, not at every start of the CLI.
+    const { checkClock, checkKeys, endpointOf } = await import('../doctor/network.js');
     const env = this.context.env;
     const targets = resolved.map((profile) => ({ profile, target: stsTarget(profile, env) }));
     if (targets.length === 0) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Command, Option } from 'clipanion';
@@ -53,10 +53,12 @@ function hasControllingTerminal(): boolean {
  * status to pass on (after dying of the child's signal where that is possible).
  */
 export async function runChild(program: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Loaded here rather than at every start of the CLI.
+  const { spawn } = await import('node:child_process');
   const interactive = hasControllingTerminal();
   const relayed = interactive ? RELAYED_SIGNALS : [...RELAYED_SIGNALS, ...TERMINAL_SIGNALS];
   const handlers = new Map<NodeJS.Signals, () => void>();
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
   for (const signal of relayed) handlers.set(signal, () => void child?.kill(signal));
   // Still caught, so that awsmfa outlives the child and reports how it ended.
   if (interactive) for (const signal of TERMINAL_SIGNALS) handlers.set(signal, () => undefined);

@@ -6,6 +6,7 @@ import { SHELL_NAMES, dialectFor } from '../shell/index.js';
 import { renderInit } from '../shell/integration.js';
 import { ShellCodeCommand } from './base.js';
 import { SHELL_CHOICES } from './options.js';
+import { allDefinitions } from './definitions.js';
 
 /** The bundled CLI the wrapper runs: the real file, so a symlinked `bin` entry resolves to the package. */
 function cliScript(): string {
@@ -44,7 +45,7 @@ export class InitCommand extends ShellCodeCommand {
 
   async run(): Promise<void> {
     const dialect = dialectFor(this.shell);
-    const code = await renderInit(dialect, completionSpec(this.cli.definitions(), SHELL_NAMES), {
+    const code = await renderInit(dialect, completionSpec(await allDefinitions(), SHELL_NAMES), {
       node: process.execPath,
       script: cliScript(),
       command: this.command,

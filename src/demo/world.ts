@@ -18,10 +18,11 @@ import {
   type Emulator,
 } from '../emulator/index.js';
 import { quoteSingle } from '../shell/bash.js';
+import { DEMO_ROLE_PROFILE, DEMO_USER_PROFILE } from './profiles.js';
+
+export { DEMO_ROLE_PROFILE, DEMO_USER_PROFILE };
 
 export const DEMO_DIR_VARIABLE = 'AWSMFA_DEMO_DIR';
-export const DEMO_USER_PROFILE = 'demo';
-export const DEMO_ROLE_PROFILE = 'demo-admin';
 /** What a running demo records about itself, for `awsmfa demo code` in another terminal. */
 export const DEMO_RECORD = 'demo.json';
 
