@@ -43,16 +43,24 @@ const common = {
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
+  // import() as require(): the bundle runs through vm.Script (see src/launcher.ts), which has no loader
+  // for import(); what it imports lazily are CommonJS files beside it and Node's own modules.
+  supported: { 'dynamic-import': false },
   // import.meta.url (where the bundle lives, to find shells/ beside it) as a CommonJS module knows it.
   banner: { js: "const __awsmfaUrl=require('node:url').pathToFileURL(__filename).href;" },
   define: { AWSMFA_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__awsmfaUrl' },
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: { awsmfa: 'src/main.ts' }, outdir, plugins: [lazyImports] }),
+  build({ ...common, entryPoints: { 'awsmfa-main': 'src/main.ts' }, outdir, plugins: [lazyImports] }),
+  build({ ...common, entryPoints: { awsmfa: 'src/launcher.ts' }, outdir, banner: {} }),
   build({ ...common, entryPoints: LAZY, outdir }),
 ]);
 await writeFile(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+// The code cache: one run compiles what a start compiles, and the launcher saves V8's code for it.
+await promisify(execFile)(process.execPath, [join(outdir, 'awsmfa.js'), '--version'], {
+  env: { ...process.env, AWSMFA_BUILD_CODE_CACHE: '1' },
+});
 const old = `${outdir}-old`;
 await rename(dist, old).catch((error) => {
   if (error.code !== 'ENOENT') throw error;
