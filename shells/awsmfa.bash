@@ -52,8 +52,9 @@ __awsmfa_main() {
     esac
 }
 
-# An alias of the same name would be expanded inside the definition below.
-\builtin unalias __AWSMFA_CMD__ >/dev/null 2>&1
+# An alias of the same name would be expanded inside the definition below. (`|| :`: with no alias to
+# remove, unalias fails, which must not end a shell running under `set -e`.)
+\builtin unalias __AWSMFA_CMD__ >/dev/null 2>&1 || :
 __AWSMFA_CMD__() {
     __awsmfa_main "$@"
 }
@@ -150,7 +151,8 @@ __awsmfa_install_prompt() {
         # command the user typed.
         [[ " ${precmd_functions[*]-} " == *' __awsmfa_prompt '* ]] || precmd_functions+=(__awsmfa_prompt)
     elif [[ "${PROMPT_COMMAND[*]-}" != *__awsmfa_prompt* ]]; then
-        if ((${#PROMPT_COMMAND[@]} > 1)); then
+        # Under `set -u`, counting the elements of an unset PROMPT_COMMAND is an error.
+        if [[ -n ${PROMPT_COMMAND+set} ]] && ((${#PROMPT_COMMAND[@]} > 1)); then
             PROMPT_COMMAND+=(__awsmfa_prompt) # bash 5.1's array form: one more element
         else
             # A string (or an array of one): one more line of it. Assigning without an index sets

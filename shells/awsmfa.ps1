@@ -114,7 +114,8 @@ if ($global:__awsmfa_want_prompt -and -not ${function:__awsmfa_user_prompt}) {
     ${function:global:__awsmfa_user_prompt} = if (${function:prompt}) { ${function:prompt} } else { { 'PS> ' } }
     function global:prompt {
         $succeeded = $global:?
-        $exitCode = $global:LASTEXITCODE
+        # Not set until a native command has run, and StrictMode stops a script that reads it then.
+        $exitCode = $ExecutionContext.SessionState.PSVariable.GetValue('global:LASTEXITCODE')
         $segment = __awsmfa_prompt_segment
         $global:LASTEXITCODE = $exitCode
         # A prompt that reads $? first sees a failure as a failure: a caught exception sets it false.

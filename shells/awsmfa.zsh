@@ -39,8 +39,9 @@ __awsmfa_main() {
     esac
 }
 
-# An alias of the same name would be expanded inside the definition below.
-\builtin unalias __AWSMFA_CMD__ >/dev/null 2>&1
+# An alias of the same name would be expanded inside the definition below. (`|| :`: with no alias to
+# remove, unalias fails, which must not end a shell running under `set -e`.)
+\builtin unalias __AWSMFA_CMD__ >/dev/null 2>&1 || :
 __AWSMFA_CMD__() {
     __awsmfa_main "$@"
 }

@@ -115,11 +115,33 @@ __awsmfa_offer_values() {
 
 __awsmfa_complete() {
     COMPREPLY=()
-    \builtin local cur=${COMP_WORDS[COMP_CWORD]-} word option kind command='' expect='' ended='' position=0 i
+    \builtin local cur word option kind command='' expect='' ended='' position=0 i
+    \builtin local breaks="${COMP_WORDBREAKS-}" line="${COMP_LINE-}" at=0 blank only previous_only=''
+    \builtin local -a words
+    words=()
     __awsmfa_spec_options=()
     __awsmfa_spec_arguments=()
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        word=${COMP_WORDS[i]}
+    # A profile name may hold `:` and `@`, where bash splits words (COMP_WORDBREAKS): `org:admin`
+    # arrives as `org`, `:` and `admin`. Pieces with no blank between them are joined again here.
+    breaks=${breaks//[!:@]/}
+    line=${line:0:${COMP_POINT:-${#line}}}
+    for ((i = 0; i <= COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]-}
+        blank=${line:at}
+        blank=${blank%%[![:space:]]*}
+        at=$((at + ${#blank} + ${#word}))
+        only=
+        if [[ -n $breaks && -n $word && -z ${word//["$breaks"]/} ]]; then only=1; fi
+        if ((i > 0)) && [[ -z $blank && -n $only$previous_only ]]; then
+            words[${#words[@]} - 1]+=$word
+        else
+            words+=("$word")
+        fi
+        previous_only=$only
+    done
+    cur=${words[${#words[@]} - 1]}
+    for ((i = 1; i < ${#words[@]} - 1; i++)); do
+        word=${words[i]}
         if [[ -n $expect ]]; then
             # With `=` in COMP_WORDBREAKS, `--shell=bash` arrives as three words.
             [[ $word == = ]] || expect=
@@ -165,6 +187,13 @@ __awsmfa_complete() {
             [[ $kind == ...* ]] || kind=
         fi
         __awsmfa_offer_values "${kind#...}" "$cur"
+    fi
+    # readline replaces only what follows the last of those characters in the word, and the `@`
+    # itself (one of bash's special prefixes, which readline leaves in the word it completes).
+    if [[ -n $breaks && $cur == *["$breaks"]* ]]; then
+        word=${cur%"${cur##*["$breaks"]}"}
+        if [[ $word == *@ ]]; then word=${word%@}; fi
+        for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$word"}; done
     fi
     \builtin return 0
 }

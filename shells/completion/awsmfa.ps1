@@ -95,10 +95,19 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     }
 
     $results = [System.Collections.Generic.List[System.Management.Automation.CompletionResult]]::new()
+    # A word begun with a quote (which PowerShell hands over closed) is matched without its quotes,
+    # and completed in quotes.
+    $quoted = $word -match '^[''\u2018\u2019\u201A\u201B]'
+    if ($quoted) { $word = $word.Substring(1) -replace '[''\u2018\u2019\u201A\u201B]$', '' }
     $offer = {
         param([string] $text, [string] $tip, [string] $type)
         if ($text.StartsWith($word, [StringComparison]::Ordinal)) {
-            $results.Add([System.Management.Automation.CompletionResult]::new($text, $text, $type, $(if ($tip) { $tip } else { $text })))
+            # A value that would not read back as itself as a bare word (`@x` is a splat) goes in quotes.
+            $completion = $text
+            if ($quoted -or ($type -eq 'ParameterValue' -and $text -cnotmatch '^[\w.:/%+-][\w.:/%+@=-]*$')) {
+                $completion = "'" + [regex]::Replace($text, '[''\u2018\u2019\u201A\u201B]', '$0$0') + "'"
+            }
+            $results.Add([System.Management.Automation.CompletionResult]::new($completion, $text, $type, $(if ($tip) { $tip } else { $text })))
         }
     }
     if ($expect) {
@@ -112,6 +121,15 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
             foreach ($each in $data.Commands) { & $offer $each.Name $each.Description 'Command' }
         }
     }
+    elseif (-not $ended -and $word.StartsWith('-') -and $word.Contains('=')) {
+        # `--shell=b`: the values of that option, each after its `--shell=`.
+        $name = $word.Substring(0, $word.IndexOf('='))
+        foreach ($option in $command.Options) {
+            if ($option.Names -ccontains $name -and $option.Value) {
+                foreach ($value in __awsmfa_candidates $option.Value) { & $offer "$name=$value" '' 'ParameterValue' }
+            }
+        }
+    }
     elseif (-not $ended -and $word.StartsWith('-')) {
         foreach ($option in $command.Options) { foreach ($name in $option.Names) { & $offer $name $option.Description 'ParameterName' } }
     }
@@ -122,8 +140,10 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     $results.ToArray()
 }
 
-# The names the completer is registered for: awsmfa, and the wrapper's (`init --cmd`).
-if ($global:__awsmfa_completion_names -cnotcontains 'awsmfa') { $global:__awsmfa_completion_names = @('awsmfa') + @($global:__awsmfa_completion_names | Where-Object { $_ }) }
+# The names the completer is registered for: awsmfa, and the wrapper's (`init --cmd`). Read through
+# PSVariable, which gives $null for a variable not set yet where StrictMode would stop the script.
+$global:__awsmfa_completion_names = @($ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_completion_names') | Where-Object { $_ })
+if ($global:__awsmfa_completion_names -cnotcontains 'awsmfa') { $global:__awsmfa_completion_names = @('awsmfa') + $global:__awsmfa_completion_names }
 function global:__awsmfa_register_completion {
     Register-ArgumentCompleter -Native -CommandName $global:__awsmfa_completion_names -ScriptBlock {
         param($wordToComplete, $commandAst, $cursorPosition)

@@ -37,10 +37,18 @@ const FISH_RESERVED = new Set(
   'and or not begin end if else while for in switch case function return break continue builtin command exec set test string math contains commandline complete functions source status printf read count true false'.split(' '),
 );
 
+/**
+ * A word of the generated completion script as fish_indent writes it: bare when it holds only
+ * characters fish_indent leaves unquoted, so that the committed file is already indented.
+ */
+function fishWord(text: string): string {
+  return /^[A-Za-z0-9_/-]+$/.test(text) ? text : quoteFish(text);
+}
+
 /** `-l name`, `-s c` or `-o old` for one option name. */
 function optionFlag(name: string): string {
-  if (name.startsWith('--')) return `-l ${quoteFish(name.slice(2))}`;
-  return name.length === 2 ? `-s ${quoteFish(name.slice(1))}` : `-o ${quoteFish(name.slice(1))}`;
+  if (name.startsWith('--')) return `-l ${fishWord(name.slice(2))}`;
+  return name.length === 2 ? `-s ${fishWord(name.slice(1))}` : `-o ${fishWord(name.slice(1))}`;
 }
 
 /** What `complete` offers for a value: candidates (-a) and whether file names are wanted (-F). */
@@ -61,7 +69,7 @@ function optionLine(condition: string, option: CompletionOption, spec: Completio
   const flags = option.names.map(optionFlag).join(' ');
   // -x: the option needs a value; an option value of no particular kind offers nothing (not files).
   const value = option.value === undefined ? '' : option.value === 'any' ? ' -x' : ` -x ${valueCandidates(option.value, spec)}`;
-  return `complete -c awsmfa -n ${quoteFish(condition)} ${flags}${value} -d ${quoteFish(option.description)}`;
+  return `complete -c awsmfa -n ${fishWord(condition)} ${flags}${value} -d ${fishWord(option.description)}`;
 }
 
 function fishCompletionData(spec: CompletionSpec): string {
@@ -75,11 +83,11 @@ function fishCompletionData(spec: CompletionSpec): string {
   lines.push('    end', '    return 1', 'end', '', '# How many arguments command $command takes before any number more.');
   lines.push('function __awsmfa_fixed_arguments --argument-names command', '    switch $command');
   for (const command of spec.commands) {
-    lines.push(`        case ${quoteFish(command.name)}`, `            echo ${command.positionals.length}`);
+    lines.push(`        case ${fishWord(command.name)}`, `            echo ${command.positionals.length}`);
   }
   lines.push("        case '*'", '            echo 0', '    end', 'end', '');
   for (const command of spec.commands) {
-    lines.push(`complete -c awsmfa -n __awsmfa_needs_command -a ${quoteFish(command.name)} -d ${quoteFish(command.description)}`);
+    lines.push(`complete -c awsmfa -n __awsmfa_needs_command -a ${fishWord(command.name)} -d ${fishWord(command.description)}`);
   }
   for (const option of spec.globalOptions) lines.push(optionLine('__awsmfa_needs_command', option, spec));
   for (const command of spec.commands) {
