@@ -3,7 +3,7 @@
  * `[profile x]` vs `[x]`, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, sub-sections and comments
  * mean exactly what they mean to the AWS CLI.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getHomeDir, loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { distance } from 'fastest-levenshtein';
@@ -65,6 +65,19 @@ async function checkReadable(path: string): Promise<void> {
       throw new AwsmfaError(`${path} is not a regular file`, {
         hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file, or move the thing that is there.',
       });
+    }
+    // Real AWS files are kilobytes; parsing something of this size would take seconds and hundreds of MB.
+    if (info.size > 16 * 1024 * 1024) {
+      throw new AwsmfaError(`${path} is ${Math.round(info.size / (1024 * 1024))} MB, too large to be an AWS config or credentials file`, {
+        hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at the real file (awsmfa reads files of up to 16 MB).',
+      });
+    }
+    // The loader reads a file it cannot read as empty; reading its first byte here says why instead.
+    const handle = await open(path, 'r');
+    try {
+      await handle.read(Buffer.alloc(1), 0, 1, 0);
+    } finally {
+      await handle.close();
     }
   } catch (error) {
     if (error instanceof AwsmfaError) throw error;

@@ -3,6 +3,9 @@
  * goes to stderr; `out` (stdout) carries only shell code or data a program reads.
  */
 import { Command, type BaseContext } from 'clipanion';
+import { displayable } from '../display.js';
+import { AwsmfaError } from '../errors.js';
+import { onInterruptWrite } from '../interrupts.js';
 import { reportError } from '../output.js';
 import { detectShell, dialectFor, parseShellName } from '../shell/index.js';
 import type { ShellName } from '../shell/dialect.js';
@@ -31,8 +34,31 @@ export abstract class AwsmfaCommand extends Command<AwsmfaContext> {
   }
 
   protected fail(error: unknown): number {
-    return reportError(error, this.context.stderr, this.debug);
+    return reportError(forTerminal(error), this.context.stderr, this.debug);
   }
+}
+
+/**
+ * The error with its text made safe for a terminal: messages quote profile names and values from the
+ * command line and the config files, which may hold control characters or be megabytes long.
+ */
+export function forTerminal(error: unknown): unknown {
+  if (error instanceof AwsmfaError) {
+    const safe = new AwsmfaError(displayable(error.message), {
+      ...(error.hint === undefined ? {} : { hint: displayable(error.hint) }),
+      exitCode: error.exitCode,
+      cause: error.cause,
+    });
+    safe.name = error.name;
+    return safe;
+  }
+  if (error instanceof Error) {
+    const safe = new Error(displayable(error.message));
+    // The stack (shown with --debug only) keeps its lines.
+    safe.stack = error.stack;
+    return safe;
+  }
+  return displayable(String(error));
 }
 
 /** Writes the statement that makes the caller's eval / source / Invoke-Expression fail. */
@@ -78,9 +104,14 @@ export async function runCli(
   shellCodePaths: ReadonlySet<string>,
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
+  const shellCode = argv[0] !== undefined && shellCodePaths.has(argv[0]);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    // A reader that went away (`awsmfa env doug | head -c0`) is not worth a stack trace.
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 1);
+    // A reader that went away (`awsmfa env doug | head -c0`) is not worth a stack trace; but whoever
+    // meant to apply the shell code should know that it did not all arrive.
+    if (error.code === 'EPIPE') {
+      if (shellCode) process.stderr.write('awsmfa: stdout was closed before all the shell code was written; none of it should be applied\n');
+      process.exit(shellCode ? process.exitCode || 1 : (process.exitCode ?? 1));
+    }
     throw error;
   });
   const context: AwsmfaContext = {
@@ -99,7 +130,10 @@ export async function runCli(
     argv = [...options.filter((word) => word !== '--debug'), ...(end === -1 ? [] : argv.slice(end))];
     process.env.AWSMFA_DEBUG = '1';
   }
+  // Ended by a signal before it is done, a command whose stdout is shell code still makes the eval fail.
+  if (shellCode) onInterruptWrite(() => writeFailure(context, shellFromArguments(argv, context.env)));
   const status = await cli.run(argv, context);
-  if (status !== 0 && argv[0] !== undefined && shellCodePaths.has(argv[0])) writeFailure(context, shellFromArguments(argv, context.env));
+  onInterruptWrite(undefined);
+  if (status !== 0 && shellCode) writeFailure(context, shellFromArguments(argv, context.env));
   process.exitCode = status;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { loadProfiles } from '../aws/profiles.js';
+import { displayable } from '../display.js';
 import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
 import { sessionChanges } from '../session/environment.js';
@@ -46,6 +47,6 @@ export class EnvCommand extends ShellCodeCommand {
     );
     const code = dialect.apply(sessionChanges({ ...session, profile: profile.name, region: profile.region }, env));
     this.context.out.write(code);
-    say(`${profile.name}: ${fromCache ? 'cached session' : 'session'} ${describeExpiry(session.expiration)}`, this.context.stderr);
+    say(`${displayable(profile.name)}: ${fromCache ? 'cached session' : 'session'} ${describeExpiry(session.expiration)}`, this.context.stderr);
   }
 }

@@ -38,6 +38,18 @@ export interface EmulatorOptions {
   host?: string;
   /** The real clock, in epoch milliseconds, for tests that move time (default Date.now). */
   now?: () => number;
+  /**
+   * A file to append every secret to, one per line: the users' secret keys at start, then each issued
+   * session's secret key and token. For checking a whole test run's output for leaks afterwards.
+   */
+  secretsLog?: string;
+}
+
+/** Credentials the emulator has issued. */
+export interface IssuedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
 }
 
 export interface EmulatorCall {
@@ -55,5 +67,7 @@ export interface Emulator {
   readonly calls: EmulatorCall[];
   /** The device's 6-digit code at the emulator's current time, or at `atEpochSeconds`. */
   code(mfaSerial: string, atEpochSeconds?: number): string;
+  /** Every session issued so far, oldest first. */
+  issued(): IssuedCredentials[];
   close(): Promise<void>;
 }

@@ -95,6 +95,9 @@ export class EmulatorState {
   /** Per MFA device, the newest 30-second step whose code was accepted: codes of that step or older are spent. */
   private readonly lastAcceptedStep = new Map<string, number>();
 
+  /** Told of each session as it is issued. */
+  onIssue: ((session: Credentials) => void) | undefined;
+
   constructor(options: EmulatorOptions) {
     for (const user of options.users) this.addUser(user);
     const defaultTrusted = new Set([
@@ -154,6 +157,11 @@ export class EmulatorState {
     return caller.kind === 'user' ? caller.user.secretAccessKey : caller.session.secretAccessKey;
   }
 
+  /** Every session issued so far, oldest first (tests look for their secrets where they must not be). */
+  issuedSessions(): Credentials[] {
+    return [...this.sessions.values()];
+  }
+
   role(arn: string): Role | undefined {
     return this.roles.get(arn);
   }
@@ -169,6 +177,7 @@ export class EmulatorState {
       expiresAtMs,
     };
     this.sessions.set(accessKeyId, session);
+    this.onIssue?.(session);
     return session;
   }
 

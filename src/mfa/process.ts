@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { split } from 'shlex';
 import { AwsmfaError } from '../errors.js';
+import { undoOnInterrupt } from '../interrupts.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 60;
 
@@ -28,6 +29,10 @@ export async function codeFromProcess(command: string, where: string, env: NodeJ
   if (program === undefined) throw new AwsmfaError(`mfa_process in ${where} is empty`, { hint: 'Remove it, or name a command that prints the code.' });
   // stdin and stderr stay the user's, so a device that says "touch your key" can be seen and answered.
   const child = spawn(program, args, { stdio: ['inherit', 'pipe', 'inherit'] });
+  // awsmfa ended by a signal (kill, a closed terminal) must not leave the program waiting for a touch.
+  const forget = undoOnInterrupt(() => child.kill('SIGTERM'));
+  child.on('close', forget);
+  child.on('error', forget);
   // Our own timer rather than spawn's `timeout`, which is only cleared on 'exit': a program that could
   // not be started at all would keep awsmfa waiting for the whole timeout after reporting the error.
   const limit = timeoutSeconds(env);

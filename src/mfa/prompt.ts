@@ -5,6 +5,7 @@
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { AwsmfaError, InterruptedError } from '../errors.js';
+import { undoOnInterrupt } from '../interrupts.js';
 
 const ENTER = new Set([0x0d, 0x0a]);
 const BACKSPACE = new Set([0x7f, 0x08]);
@@ -29,18 +30,22 @@ export async function promptOnTerminal(question: string, stderr: NodeJS.Writable
   input.setRawMode(true);
   stderr.write(question);
   let typed = '';
+  let restored = false;
   const restore = () => {
-    input.setRawMode(false);
-    input.destroy();
+    if (restored) return;
+    restored = true;
+    try {
+      input.setRawMode(false);
+    } finally {
+      input.destroy();
+    }
   };
-  // Raw mode turns Ctrl-C into a byte; a signal from elsewhere must still leave the terminal sane.
-  const onSignal = (signal: NodeJS.Signals) => {
+  // Raw mode turns Ctrl-C into a byte; a signal from elsewhere (kill, the terminal closing) must still
+  // leave the terminal as it was: the signal handling of src/interrupts.ts runs `restore` first.
+  const forget = undoOnInterrupt(() => {
     restore();
     stderr.write('\n');
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGHUP', onSignal);
+  });
   try {
     return await new Promise<string>((resolve, reject) => {
       input.on('data', (chunk: Buffer) => {
@@ -66,9 +71,8 @@ export async function promptOnTerminal(question: string, stderr: NodeJS.Writable
       input.on('end', () => reject(new AwsmfaError('the terminal closed before an MFA code was entered')));
     });
   } finally {
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGHUP', onSignal);
     restore();
+    forget();
     stderr.write('\n');
   }
 }

@@ -42,7 +42,10 @@ export function secondsLeft(session: Pick<CachedSession, 'expiration'>, nowMs = 
   return Math.floor((Date.parse(session.expiration) - nowMs) / 1000);
 }
 
-function describeMode(mode: number): string {
+/** A temporary file of the cache this old belongs to a write that will never finish. */
+const LEFTOVER_AGE_MS = 60_000;
+
+export function describeMode(mode: number): string {
   return (mode & 0o777).toString(8).padStart(4, '0');
 }
 
@@ -54,8 +57,8 @@ export class SessionCache {
   }
 
   /** A stable file name for a key; the key itself (profile names may be anything) never reaches the file system. */
-  fileFor(key: string, prefix = 'session'): string {
-    return join(this.dir, `${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
+  fileFor(key: string, prefix = 'session', extension = 'json'): string {
+    return join(this.dir, `${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 40)}.${extension}`);
   }
 
   /** Refuses a directory that is a link, someone else's, or open to group or others. */
@@ -85,7 +88,8 @@ export class SessionCache {
     return true;
   }
 
-  private async ensureDir(): Promise<void> {
+  /** Creates the directory (0700) if it is missing; refuses one that is unsafe. */
+  async ensureDirectory(): Promise<void> {
     if (await this.checkDir()) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await this.checkDir();
@@ -150,7 +154,8 @@ export class SessionCache {
 
   /** Writes JSON to a file of the cache atomically, creating the cache directory if needed. */
   async writeJson(target: string, value: unknown): Promise<void> {
-    await this.ensureDir();
+    await this.ensureDirectory();
+    await this.sweepLeftovers();
     const temporary = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
@@ -167,6 +172,31 @@ export class SessionCache {
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * Temporary files left by a run that was killed between writing and renaming hold session keys: they
+   * are removed once they are clearly abandoned. A write takes milliseconds from creating its temporary
+   * file to renaming it, so age alone tells, even for a run on another machine sharing this home.
+   */
+  private async sweepLeftovers(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - LEFTOVER_AGE_MS;
+    for (const name of names) {
+      if (!name.startsWith('.tmp-') && !name.startsWith('.stale-')) continue;
+      const path = join(this.dir, name);
+      try {
+        const info = await lstat(path);
+        if (info.isFile() && info.mtimeMs < cutoff) await unlink(path);
+      } catch {
+        // Gone already, or removed by another run at the same moment.
+      }
     }
   }
 

@@ -21,6 +21,7 @@ import { obtainCode, type CodeRequest } from '../mfa/code.js';
 import { refuseReusedCode, rememberUsedCode } from '../mfa/reuse.js';
 import { warn } from '../output.js';
 import { secondsLeft, type CachedSession, type SessionCache } from './cache.js';
+import { lockDevice } from './lock.js';
 
 export const DEFAULT_SESSION_SECONDS = 43_200;
 export const DEFAULT_ROLE_SECONDS = 3600;
@@ -94,14 +95,93 @@ function checkRoleHop(hop: RoleHop, profiles: ProfileSet): void {
   }
 }
 
+/** MFA device ARNs (virtual or FIDO) and hardware token serials, as IAM writes them. */
+const MFA_SERIAL = /^(?=.{9,256}$)(arn:aws[\w-]*:iam::\d{12}:(mfa|u2f)\/[\w+=,.@/-]+|[\w+=/:,.@-]+)$/;
+/** IAM access key ids are word characters; secret keys are printable ASCII without spaces. */
+const ACCESS_KEY_ID = /^\w{1,128}$/;
+const SECRET_ACCESS_KEY = /^[\x21-\x7e]{1,256}$/;
+const REGION = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** Above this, TOTP codes start to fail at the edges of their window: worth a warning. */
+export const CLOCK_WARN_SECONDS = 30;
+
+function checkSerial(profile: ResolvedProfile, profiles: ProfileSet): void {
+  const serial = profile.mfaSerial;
+  if (serial !== undefined && !MFA_SERIAL.test(serial)) {
+    throw new AwsmfaError(`mfa_serial ${JSON.stringify(serial)} of [${profile.name}] in ${profiles.chainSetting(profile.chain, 'mfa_serial')?.file ?? profiles.files.configPath} is not an MFA device ARN`, {
+      hint: 'It looks like arn:aws:iam::123456789012:mfa/doug (IAM console → Security credentials → MFA).',
+    });
+  }
+}
+
+/**
+ * What AWS (or the SDK, or Node's HTTP client) would refuse with a confusing message, refused here,
+ * before a code is asked for, with a message that names the setting and its file. A secret's value is
+ * never quoted.
+ */
+function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: NodeJS.ProcessEnv): void {
+  const keys = profile.keys;
+  if (!ACCESS_KEY_ID.test(keys.accessKeyId)) {
+    throw new AwsmfaError(`aws_access_key_id of [${keys.profile}] in ${keys.file} is not an access key id (it has characters no key id has)`, {
+      hint: `Paste the IAM user's access key id (AKIA… and letters and digits only) into [${keys.profile}] of ${keys.file}.`,
+    });
+  }
+  if (!SECRET_ACCESS_KEY.test(keys.secretAccessKey)) {
+    const where = keys.inKeyring === true ? keys.file : (profiles.setting(keys.profile, 'aws_secret_access_key')?.file ?? keys.file);
+    throw new AwsmfaError(`the secret access key of [${keys.profile}] in ${where} has characters no secret key has (spaces, control characters or non-ASCII)`, {
+      hint: `Paste the secret key again into [${keys.profile}], exactly as IAM gave it (40 characters, no quotes).`,
+    });
+  }
+  const configured = profiles.chainSetting(profile.chain, 'region');
+  const region = configured !== undefined
+    ? { value: configured.value, from: `[${configured.profile}] in ${configured.file}` }
+    : env.AWS_REGION
+      ? { value: env.AWS_REGION, from: 'AWS_REGION' }
+      : env.AWS_DEFAULT_REGION
+        ? { value: env.AWS_DEFAULT_REGION, from: 'AWS_DEFAULT_REGION' }
+        : undefined;
+  if (region !== undefined && !REGION.test(region.value)) {
+    throw new AwsmfaError(`the region ${JSON.stringify(region.value)} of ${region.from} is not an AWS region`, {
+      hint: 'It looks like us-east-1 or eu-west-1.',
+    });
+  }
+  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true';
+  const endpoint = ignoreConfigured
+    ? undefined
+    : env.AWS_ENDPOINT_URL_STS
+      ? { value: env.AWS_ENDPOINT_URL_STS, from: 'AWS_ENDPOINT_URL_STS' }
+      : env.AWS_ENDPOINT_URL
+        ? { value: env.AWS_ENDPOINT_URL, from: 'AWS_ENDPOINT_URL' }
+        : profile.endpointUrl !== undefined
+          ? { value: profile.endpointUrl, from: `endpoint_url of [${profile.name}]` }
+          : undefined;
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint.value);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
+      throw new AwsmfaError(`the STS endpoint ${JSON.stringify(endpoint.value)} from ${endpoint.from} is not an http(s) URL`, {
+        hint: `It looks like https://sts.eu-west-1.amazonaws.com; or remove ${endpoint.from} to use AWS's own.`,
+      });
+    }
+  }
+}
+
 export async function obtainSession(request: SessionRequest, services: SessionServices): Promise<ObtainedSession> {
   const { profiles, cache, env } = services;
   const now = services.now ?? Date.now;
   const stderr = services.stderr ?? process.stderr;
   const profile = profiles.resolve(request.profile);
   const minRemaining = minRemainingSeconds(env);
+  const startedAt = now();
   const usable = (session: CachedSession | undefined): session is CachedSession =>
     session !== undefined && secondsLeft(session, now()) > minRemaining;
+  // --force ignores what was cached before this run; a session another run cached while this one waited
+  // for the lock is new, and using it is what keeps two codes from being asked for the same device.
+  const reusable = (session: CachedSession | undefined): session is CachedSession =>
+    usable(session) && (!request.force || Date.parse(session.createdAt) >= startedAt);
 
   const isRole = profile.roles.length > 0;
   const serial = profile.mfaSerial;
@@ -110,11 +190,7 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
       hint: `Add mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE to [profile ${profile.name}] in ${profiles.files.configPath} (the ARN is in the IAM console under Security credentials).`,
     });
   }
-  if (serial !== undefined && !/^(arn:aws[\w-]*:iam::\d{12}:(mfa|u2f)\/.+|[\w+=/:,.@-]{9,256})$/.test(serial)) {
-    throw new AwsmfaError(`mfa_serial ${JSON.stringify(serial)} of [${profile.name}] in ${profiles.chainSetting(profile.chain, 'mfa_serial')?.file ?? profiles.files.configPath} is not an MFA device ARN`, {
-      hint: 'It looks like arn:aws:iam::123456789012:mfa/doug (IAM console → Security credentials → MFA).',
-    });
-  }
+  checkSerial(profile, profiles);
 
   const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
   if (!request.force) {
@@ -122,48 +198,95 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
     if (usable(cached)) return { profile, session: cached, fromCache: true };
   }
 
-  const target = stsTarget(profile, env, (offset) =>
-    warn(`this computer's clock is ${Math.abs(Math.round(offset))} s ${offset > 0 ? 'behind' : 'ahead of'} AWS's; set it right (e.g. sudo timedatectl set-ntp true)`, stderr),
-  );
-  const context = (action: CallContext['action'], extra: Partial<CallContext> = {}): CallContext => ({
-    action,
-    profile: profile.name,
-    keysProfile: profile.keys.profile,
-    keysFile: profile.keys.file,
-    serial,
-    endpoint: target.endpoint ?? `https://sts.${target.region}.amazonaws.com`,
-    ...extra,
-  });
-
-  let code: string | undefined;
-  const takeCode = async (): Promise<string> => {
-    if (serial === undefined) throw new Error('an MFA code was asked for without a device');
-    code = await (services.codeSource ?? obtainCode)({
-      serial,
-      profile: profile.name,
-      flag: request.tokenCode,
-      mfaProcess: profile.mfaProcess === undefined ? undefined : { command: profile.mfaProcess, file: profiles.chainSetting(profile.chain, 'mfa_process')?.file ?? profiles.files.configPath },
-    });
-    await refuseReusedCode(cache, serial, code, now() / 1000);
-    return code;
-  };
-
-  const longTerm: StsCredentials = { accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey };
-  let session: CachedSession;
-  if (!isRole) {
-    const duration = request.durationSeconds ?? profile.durationSeconds ?? DEFAULT_SESSION_SECONDS;
-    checkSessionDuration(duration, request.durationSeconds !== undefined ? '--duration' : `duration_seconds of [${profile.name}]`);
-    const tokenCode = await takeCode();
-    const credentials = await callSts(target, longTerm, context('GetSessionToken'), (client) =>
-      client.getSessionToken({ DurationSeconds: duration, SerialNumber: serial, TokenCode: tokenCode }),
-    );
-    session = record(profile, 'mfa', credentials, now(), { mfaSerial: serial });
-  } else {
-    session = await assumeRoles(profile, request, services, { target, longTerm, serial, takeCode, context, usable, key: mfaCacheKey(profile, serial) });
+  // Everything a call needs is checked before waiting for a lock or asking for a code.
+  const sessionDuration = isRole ? undefined : (request.durationSeconds ?? profile.durationSeconds ?? DEFAULT_SESSION_SECONDS);
+  if (sessionDuration !== undefined) {
+    checkSessionDuration(sessionDuration, request.durationSeconds !== undefined ? '--duration' : `duration_seconds of [${profile.name}]`);
   }
-  if (serial !== undefined && code !== undefined) await rememberUsedCode(cache, serial, code, now() / 1000);
-  await cache.write(key, session);
-  return { profile, session, fromCache: false };
+  const roleDurations = isRole ? checkRoles(profile, request, profiles) : [];
+  checkCallSettings(profile, profiles, env);
+  // From here on this run may ask for a code: one run per device at a time (see lock.ts).
+  const lock = await lockDevice(cache, serial ?? key, { env, stderr, what: serial ?? `[${profile.name}]` });
+  try {
+    const cached = await cache.read(key);
+    if (reusable(cached)) return { profile, session: cached, fromCache: true };
+
+    let warned = false;
+    const warnClock = (offset: number) => {
+      if (warned || Math.abs(offset) <= CLOCK_WARN_SECONDS) return;
+      warned = true;
+      warn(
+        `this computer's clock is ${Math.abs(Math.round(offset))} s ${offset > 0 ? 'behind' : 'ahead of'} AWS's (from STS's Date header); MFA codes fail when clocks differ: set it right (e.g. sudo timedatectl set-ntp true)`,
+        stderr,
+      );
+    };
+    const target = stsTarget(profile, env, warnClock);
+    const context = (action: CallContext['action'], extra: Partial<CallContext> = {}): CallContext => ({
+      action,
+      profile: profile.name,
+      keysProfile: profile.keys.profile,
+      keysFile: profile.keys.file,
+      serial,
+      endpoint: target.endpoint ?? `https://sts.${target.region}.amazonaws.com`,
+      ...extra,
+    });
+
+    let code: string | undefined;
+    const takeCode = async (): Promise<string> => {
+      if (serial === undefined) throw new Error('an MFA code was asked for without a device');
+      code = await (services.codeSource ?? obtainCode)({
+        serial,
+        profile: profile.name,
+        flag: request.tokenCode,
+        mfaProcess: profile.mfaProcess === undefined ? undefined : { command: profile.mfaProcess, file: profiles.chainSetting(profile.chain, 'mfa_process')?.file ?? profiles.files.configPath },
+      });
+      await refuseReusedCode(cache, serial, code, now() / 1000);
+      return code;
+    };
+    // Remembered once AWS has accepted it: a code that never reached AWS (no network) may be used again.
+    const codeSpent = async (): Promise<void> => {
+      if (serial !== undefined && code !== undefined) await rememberUsedCode(cache, serial, code, now() / 1000);
+    };
+
+    const longTerm: StsCredentials = { accessKeyId: profile.keys.accessKeyId, secretAccessKey: profile.keys.secretAccessKey };
+    let session: CachedSession;
+    if (sessionDuration !== undefined) {
+      const tokenCode = await takeCode();
+      const credentials = await callSts(target, longTerm, context('GetSessionToken'), warnClock, (client) =>
+        client.getSessionToken({ DurationSeconds: sessionDuration, SerialNumber: serial, TokenCode: tokenCode }),
+      );
+      await codeSpent();
+      session = record(profile, 'mfa', credentials, now(), { mfaSerial: serial });
+    } else {
+      session = await assumeRoles(profile, roleDurations, services, {
+        target,
+        longTerm,
+        serial,
+        takeCode,
+        codeSpent,
+        context,
+        reusable,
+        warnClock,
+        key: mfaCacheKey(profile, serial),
+      });
+    }
+    await cache.write(key, session);
+    return { profile, session, fromCache: false };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Role settings and durations, checked before any code is asked for. */
+function checkRoles(profile: ResolvedProfile, request: SessionRequest, profiles: ProfileSet): number[] {
+  const last = profile.roles.length - 1;
+  for (const hop of profile.roles) checkRoleHop(hop, profiles);
+  return profile.roles.map((hop, index) => {
+    const fromFlag = index === last ? request.durationSeconds : undefined;
+    const duration = fromFlag ?? hop.durationSeconds ?? DEFAULT_ROLE_SECONDS;
+    checkRoleDuration(duration, fromFlag !== undefined ? '--duration' : `duration_seconds of [${hop.profile}]`, index > 0);
+    return duration;
+  });
 }
 
 function record(
@@ -187,13 +310,72 @@ function record(
   };
 }
 
-async function callSts<T>(target: StsTarget, credentials: StsCredentials, context: CallContext, call: (client: Awaited<ReturnType<typeof stsClient>>) => Promise<T>): Promise<T> {
+/**
+ * Credentials as AWS issues them. What an endpoint answers goes into the user's shell and the cache, so
+ * anything else (a line break, a NUL, a megabyte) is refused here, whatever the endpoint.
+ */
+function checkIssued<T extends TemporaryCredentials>(credentials: T, context: CallContext): T {
+  const sound =
+    ACCESS_KEY_ID.test(credentials.accessKeyId) &&
+    /^[\x21-\x7e]{1,1024}$/.test(credentials.secretAccessKey) &&
+    /^[\x21-\x7e]{1,65536}$/.test(credentials.sessionToken) &&
+    !Number.isNaN(Date.parse(credentials.expiration));
+  if (sound) return credentials;
+  throw new AwsmfaError(`STS at ${context.endpoint} answered ${context.action} for [${context.profile}] with credentials that are not credentials AWS issues`, {
+    hint: `Nothing was exported or cached. If the endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}], check that it is STS.`,
+  });
+}
+
+/**
+ * Two answers that reach us as errors the STS explanations do not know: a well-formed answer without
+ * credentials (sts-client.ts refuses it), and an error page without an AWS error code in it (the SDK
+ * calls that "Unknown"). AWS sends neither, so both mean the endpoint is not STS or is having trouble.
+ */
+function unrecognisedAnswer(error: unknown, context: CallContext): AwsmfaError | undefined {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const incomplete = e?.message === 'STS answered without complete credentials';
+  if (!incomplete && e?.name !== 'Unknown' && e?.name !== 'UnknownError') return undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  const custom = !/\.amazonaws\.com(\.cn)?(:\d+)?(\/|$)/.test(context.endpoint.replace(/^https?:\/\//, ''));
+  return new AwsmfaError(
+    incomplete
+      ? `STS at ${context.endpoint} answered ${context.action} for [${context.profile}] without the credentials`
+      : `STS at ${context.endpoint} gave an answer that is not an STS answer${status === undefined ? '' : ` (HTTP ${status})`}, for ${context.action} for [${context.profile}]`,
+    {
+      hint: custom
+        ? `Nothing was exported or cached. That endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}]: check that it is STS.`
+        : 'Nothing was exported or cached. AWS may be having trouble; try again in a minute.',
+      cause: error,
+    },
+  );
+}
+
+async function callSts<T extends TemporaryCredentials>(
+  target: StsTarget,
+  credentials: StsCredentials,
+  context: CallContext,
+  warnClock: (offsetSeconds: number) => void,
+  call: (client: Awaited<ReturnType<typeof stsClient>>) => Promise<T>,
+): Promise<T> {
   const client = await stsClient(target, credentials);
+  // The SDK's timeouts cover connecting and waiting for the headers, not an answer that stops halfway:
+  // one deadline for the whole call (twice the timeout, for the one retry after a clock-skew correction).
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })), 2 * target.timeoutMs);
+  });
+  const pending = call(client);
+  // Destroying the client below makes an abandoned call fail; that failure has no one left to tell.
+  pending.catch(() => undefined);
   try {
-    return await call(client);
+    return checkIssued(await Promise.race([pending, deadline]), context);
   } catch (error) {
-    throw explainStsError(error, context);
+    throw explainStsError(unrecognisedAnswer(error, context) ?? error, context);
   } finally {
+    clearTimeout(timer);
+    // The SDK sets its clock offset from the Date header of every answer, an error's included: a
+    // refused code is then explained by the clock as well.
+    warnClock(client.clockOffsetSeconds());
     client.destroy();
   }
 }
@@ -203,8 +385,10 @@ interface RoleFlow {
   readonly longTerm: StsCredentials;
   readonly serial: string | undefined;
   readonly takeCode: () => Promise<string>;
+  readonly codeSpent: () => Promise<void>;
   readonly context: (action: CallContext['action'], extra?: Partial<CallContext>) => CallContext;
-  readonly usable: (session: CachedSession | undefined) => session is CachedSession;
+  readonly reusable: (session: CachedSession | undefined) => session is CachedSession;
+  readonly warnClock: (offsetSeconds: number) => void;
   /** Where the user's MFA session is cached. */
   readonly key: string;
 }
@@ -222,28 +406,22 @@ interface RoleFlow {
  * with the long-term keys and the code passed to AssumeRole itself, which costs a code of its own.
  * Every further hop is role chaining whatever we do, and limited to an hour.
  */
-async function assumeRoles(profile: ResolvedProfile, request: SessionRequest, services: SessionServices, flow: RoleFlow): Promise<CachedSession> {
+async function assumeRoles(profile: ResolvedProfile, durations: readonly number[], services: SessionServices, flow: RoleFlow): Promise<CachedSession> {
   const now = services.now ?? Date.now;
   const last = profile.roles.length - 1;
-  for (const hop of profile.roles) checkRoleHop(hop, services.profiles);
-  const durations = profile.roles.map((hop, index) => {
-    const fromFlag = index === last ? request.durationSeconds : undefined;
-    const duration = fromFlag ?? hop.durationSeconds ?? DEFAULT_ROLE_SECONDS;
-    checkRoleDuration(duration, fromFlag !== undefined ? '--duration' : `duration_seconds of [${hop.profile}]`, index > 0);
-    return duration;
-  });
   let credentials: StsCredentials = flow.longTerm;
   let mfaInCall: { SerialNumber: string; TokenCode: string } | undefined;
   if (flow.serial !== undefined && (durations[0] ?? 0) > ROLE_DURATION.chainedMax) {
     mfaInCall = { SerialNumber: flow.serial, TokenCode: await flow.takeCode() };
   } else if (flow.serial !== undefined) {
-    let mfaSession = request.force ? undefined : await services.cache.read(flow.key);
-    if (!flow.usable(mfaSession)) {
+    let mfaSession = await services.cache.read(flow.key);
+    if (!flow.reusable(mfaSession)) {
       const tokenCode = await flow.takeCode();
       const serial = flow.serial;
-      const fresh = await callSts(flow.target, flow.longTerm, flow.context('GetSessionToken'), (client) =>
+      const fresh = await callSts(flow.target, flow.longTerm, flow.context('GetSessionToken'), flow.warnClock, (client) =>
         client.getSessionToken({ DurationSeconds: DEFAULT_SESSION_SECONDS, SerialNumber: serial, TokenCode: tokenCode }),
       );
+      await flow.codeSpent();
       mfaSession = record({ ...profile, name: profile.keys.profile }, 'mfa', fresh, now(), { mfaSerial: flow.serial });
       await services.cache.write(flow.key, mfaSession);
     }
@@ -258,7 +436,10 @@ async function assumeRoles(profile: ResolvedProfile, request: SessionRequest, se
       ...(hop.externalId === undefined ? {} : { ExternalId: hop.externalId }),
       ...(index === 0 && mfaInCall !== undefined ? mfaInCall : {}),
     };
-    assumed = await callSts(flow.target, credentials, flow.context('AssumeRole', { roleArn: hop.roleArn, profile: hop.profile }), (client) => client.assumeRole(input));
+    assumed = await callSts(flow.target, credentials, flow.context('AssumeRole', { roleArn: hop.roleArn, profile: hop.profile }), flow.warnClock, (client) =>
+      client.assumeRole(input),
+    );
+    if (index === 0 && mfaInCall !== undefined) await flow.codeSpent();
     credentials = assumed;
   }
   if (assumed === undefined) throw new Error('a role profile without roles');

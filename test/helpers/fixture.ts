@@ -95,6 +95,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     roles,
     ...(options.clockOffsetSeconds === undefined ? {} : { clockOffsetSeconds: options.clockOffsetSeconds }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    // Opt-in: a run of the whole suite can then be checked for leaked secrets (scripts/check-secrets.mjs).
+    ...(process.env.AWSMFA_EMULATOR_SECRETS_LOG ? { secretsLog: process.env.AWSMFA_EMULATOR_SECRETS_LOG } : {}),
   });
   const home = await mkdtemp(join(tmpdir(), 'awsmfa-test-'));
   const configPath = join(home, '.aws', 'config');
