@@ -6,7 +6,7 @@
 # Tab must stay instant, so nothing here starts a process: profile names are read from the config
 # files by the shell itself.
 
-__awsmfa_commands=('env' 'unset' 'exec' 'credential-process' 'login' 'status' 'list' 'clear' 'doctor' 'demo' 'use' 'init' 'completions')
+__awsmfa_commands=('env' 'unset' 'exec' 'credential-process' 'login' 'status' 'list' 'clear' 'setup' 'policy' 'doctor' 'demo' 'use' 'init' 'completions')
 __awsmfa_global_options=('--help' '-h' '--version')
 __awsmfa_shell_names=('bash' 'zsh' 'fish' 'pwsh')
 
@@ -44,6 +44,14 @@ __awsmfa_command_spec() {
         'clear')
             __awsmfa_spec_options=('--all' '-a' '--debug' '--help' '-h')
             __awsmfa_spec_arguments=('profile')
+            ;;
+        'setup')
+            __awsmfa_spec_options=('--access-key-id=any' '--secret-stdin' '--mfa-serial=any' '--token-code=any' '-c=any' '--region=any' '--duration=any' '-d=any' '--store=any' '--remove-keys' '--yes' '-y' '--help' '-h')
+            __awsmfa_spec_arguments=('profile')
+            ;;
+        'policy')
+            __awsmfa_spec_options=('--profile=profile' '-p=profile' '--account=any' '--user=any' '--role-account=any' '--role-name=any' '--max-age=any' '--help' '-h')
+            __awsmfa_spec_arguments=('any')
             ;;
         'doctor')
             __awsmfa_spec_options=('--offline' '--json' '--debug' '--help' '-h')
@@ -179,11 +187,33 @@ __awsmfa_offer_values() {
 
 __awsmfa_complete() {
     COMPREPLY=()
-    \builtin local cur=${COMP_WORDS[COMP_CWORD]-} word option kind command='' expect='' ended='' position=0 i
+    \builtin local cur word option kind command='' expect='' ended='' position=0 i
+    \builtin local breaks="${COMP_WORDBREAKS-}" line="${COMP_LINE-}" at=0 blank only previous_only=''
+    \builtin local -a words
+    words=()
     __awsmfa_spec_options=()
     __awsmfa_spec_arguments=()
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        word=${COMP_WORDS[i]}
+    # A profile name may hold `:` and `@`, where bash splits words (COMP_WORDBREAKS): `org:admin`
+    # arrives as `org`, `:` and `admin`. Pieces with no blank between them are joined again here.
+    breaks=${breaks//[!:@]/}
+    line=${line:0:${COMP_POINT:-${#line}}}
+    for ((i = 0; i <= COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]-}
+        blank=${line:at}
+        blank=${blank%%[![:space:]]*}
+        at=$((at + ${#blank} + ${#word}))
+        only=
+        if [[ -n $breaks && -n $word && -z ${word//["$breaks"]/} ]]; then only=1; fi
+        if ((i > 0)) && [[ -z $blank && -n $only$previous_only ]]; then
+            words[${#words[@]} - 1]+=$word
+        else
+            words+=("$word")
+        fi
+        previous_only=$only
+    done
+    cur=${words[${#words[@]} - 1]}
+    for ((i = 1; i < ${#words[@]} - 1; i++)); do
+        word=${words[i]}
         if [[ -n $expect ]]; then
             # With `=` in COMP_WORDBREAKS, `--shell=bash` arrives as three words.
             [[ $word == = ]] || expect=
@@ -229,6 +259,13 @@ __awsmfa_complete() {
             [[ $kind == ...* ]] || kind=
         fi
         __awsmfa_offer_values "${kind#...}" "$cur"
+    fi
+    # readline replaces only what follows the last of those characters in the word, and the `@`
+    # itself (one of bash's special prefixes, which readline leaves in the word it completes).
+    if [[ -n $breaks && $cur == *["$breaks"]* ]]; then
+        word=${cur%"${cur##*["$breaks"]}"}
+        if [[ $word == *@ ]]; then word=${word%@}; fi
+        for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$word"}; done
     fi
     \builtin return 0
 }

@@ -129,7 +129,7 @@ end
 # Whether option $option of command $command takes a value.
 function __awsmfa_takes_value --argument-names command option
     switch "$command $option"
-        case 'env --shell' 'env --token-code' 'env -c' 'env --duration' 'env -d' 'unset --shell' 'exec --token-code' 'exec -c' 'exec --duration' 'exec -d' 'credential-process --duration' 'credential-process -d' 'login --to-profile' 'login -t' 'login --token-code' 'login -c' 'login --duration' 'login -d' 'demo --shell' 'use --shell' 'use --token-code' 'use -c' 'use --duration' 'use -d' 'init --cmd' 'init --alias-prefix'
+        case 'env --shell' 'env --token-code' 'env -c' 'env --duration' 'env -d' 'unset --shell' 'exec --token-code' 'exec -c' 'exec --duration' 'exec -d' 'credential-process --duration' 'credential-process -d' 'login --to-profile' 'login -t' 'login --token-code' 'login -c' 'login --duration' 'login -d' 'setup --access-key-id' 'setup --mfa-serial' 'setup --token-code' 'setup -c' 'setup --region' 'setup --duration' 'setup -d' 'setup --store' 'policy --profile' 'policy -p' 'policy --account' 'policy --user' 'policy --role-account' 'policy --role-name' 'policy --max-age' 'demo --shell' 'use --shell' 'use --token-code' 'use -c' 'use --duration' 'use -d' 'init --cmd' 'init --alias-prefix'
             return 0
     end
     return 1
@@ -138,105 +138,130 @@ end
 # How many arguments command $command takes before any number more.
 function __awsmfa_fixed_arguments --argument-names command
     switch $command
-        case 'env'
+        case env
             echo 1
-        case 'unset'
+        case unset
             echo 0
-        case 'exec'
+        case exec
             echo 1
-        case 'credential-process'
+        case credential-process
             echo 1
-        case 'login'
+        case login
             echo 1
-        case 'status'
+        case status
             echo 0
-        case 'list'
+        case list
             echo 0
-        case 'clear'
+        case clear
             echo 1
-        case 'doctor'
+        case setup
             echo 1
-        case 'demo'
+        case policy
+            echo 1
+        case doctor
+            echo 1
+        case demo
             echo 0
-        case 'use'
+        case use
             echo 1
-        case 'init'
+        case init
             echo 1
-        case 'completions'
+        case completions
             echo 1
         case '*'
             echo 0
     end
 end
 
-complete -c awsmfa -n __awsmfa_needs_command -a 'env' -d 'print shell code that exports an MFA session for a profile'
-complete -c awsmfa -n __awsmfa_needs_command -a 'unset' -d 'print shell code that removes the session and restores what `env` replaced'
-complete -c awsmfa -n __awsmfa_needs_command -a 'exec' -d 'run a command (or a shell) with an MFA session in its environment only'
-complete -c awsmfa -n __awsmfa_needs_command -a 'credential-process' -d 'print the session as credential_process JSON, for the AWS CLI and SDKs'
-complete -c awsmfa -n __awsmfa_needs_command -a 'login' -d 'write an MFA session into ~/.aws/credentials as a profile of its own'
-complete -c awsmfa -n __awsmfa_needs_command -a 'status' -d 'show this shell\'s session and the cached ones, with the time left'
-complete -c awsmfa -n __awsmfa_needs_command -a 'list' -d 'list the profiles: which need MFA, which are roles and through which source, which have a live session'
-complete -c awsmfa -n __awsmfa_needs_command -a 'clear' -d 'forget cached sessions (all of them, or those of one profile)'
-complete -c awsmfa -n __awsmfa_needs_command -a 'doctor' -d 'check config, keys, MFA device, clock, environment and shell integration, and say how to fix each problem'
-complete -c awsmfa -n __awsmfa_needs_command -a 'demo' -d 'try awsmfa with no AWS account: a demo shell against a loopback STS emulator'
-complete -c awsmfa -n __awsmfa_needs_command -a 'use' -d 'start an MFA session in this shell (through the shell integration, `awsmfa init`)'
-complete -c awsmfa -n __awsmfa_needs_command -a 'init' -d 'print the shell integration: `awsmfa use`, the prompt countdown, completions, aliases'
-complete -c awsmfa -n __awsmfa_needs_command -a 'completions' -d 'print the completion script for a shell'
-complete -c awsmfa -n '__awsmfa_needs_command' -l 'help' -s 'h' -d 'show the help'
-complete -c awsmfa -n '__awsmfa_needs_command' -l 'version' -d 'print the version of awsmfa'
-complete -c awsmfa -n '__awsmfa_using env' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
-complete -c awsmfa -n '__awsmfa_using env' -l 'token-code' -s 'c' -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
-complete -c awsmfa -n '__awsmfa_using env' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
-complete -c awsmfa -n '__awsmfa_using env' -l 'force' -s 'f' -d 'Get a new session even if a cached one is still valid'
-complete -c awsmfa -n '__awsmfa_using env' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n __awsmfa_needs_command -a env -d 'print shell code that exports an MFA session for a profile'
+complete -c awsmfa -n __awsmfa_needs_command -a unset -d 'print shell code that removes the session and restores what `env` replaced'
+complete -c awsmfa -n __awsmfa_needs_command -a exec -d 'run a command (or a shell) with an MFA session in its environment only'
+complete -c awsmfa -n __awsmfa_needs_command -a credential-process -d 'print the session as credential_process JSON, for the AWS CLI and SDKs'
+complete -c awsmfa -n __awsmfa_needs_command -a login -d 'write an MFA session into ~/.aws/credentials as a profile of its own'
+complete -c awsmfa -n __awsmfa_needs_command -a status -d 'show this shell\'s session and the cached ones, with the time left'
+complete -c awsmfa -n __awsmfa_needs_command -a list -d 'list the profiles: which need MFA, which are roles and through which source, which have a live session'
+complete -c awsmfa -n __awsmfa_needs_command -a clear -d 'forget cached sessions (all of them, or those of one profile)'
+complete -c awsmfa -n __awsmfa_needs_command -a setup -d 'set up a profile from an access key and an MFA device, checked with AWS before anything is written'
+complete -c awsmfa -n __awsmfa_needs_command -a policy -d 'print an IAM policy that makes MFA mandatory, filled with the account and user'
+complete -c awsmfa -n __awsmfa_needs_command -a doctor -d 'check config, keys, MFA device, clock, environment and shell integration, and say how to fix each problem'
+complete -c awsmfa -n __awsmfa_needs_command -a demo -d 'try awsmfa with no AWS account: a demo shell against a loopback STS emulator'
+complete -c awsmfa -n __awsmfa_needs_command -a use -d 'start an MFA session in this shell (through the shell integration, `awsmfa init`)'
+complete -c awsmfa -n __awsmfa_needs_command -a init -d 'print the shell integration: `awsmfa use`, the prompt countdown, completions, aliases'
+complete -c awsmfa -n __awsmfa_needs_command -a completions -d 'print the completion script for a shell'
+complete -c awsmfa -n __awsmfa_needs_command -l help -s h -d 'show the help'
+complete -c awsmfa -n __awsmfa_needs_command -l version -d 'print the version of awsmfa'
+complete -c awsmfa -n '__awsmfa_using env' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
+complete -c awsmfa -n '__awsmfa_using env' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
+complete -c awsmfa -n '__awsmfa_using env' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using env' -l force -s f -d 'Get a new session even if a cached one is still valid'
+complete -c awsmfa -n '__awsmfa_using env' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument env 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using unset' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
-complete -c awsmfa -n '__awsmfa_using unset' -l 'help' -s 'h' -d 'show the help'
-complete -c awsmfa -n '__awsmfa_using exec' -l 'token-code' -s 'c' -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
-complete -c awsmfa -n '__awsmfa_using exec' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
-complete -c awsmfa -n '__awsmfa_using exec' -l 'force' -s 'f' -d 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec'
-complete -c awsmfa -n '__awsmfa_using exec' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using unset' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
+complete -c awsmfa -n '__awsmfa_using unset' -l help -s h -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using exec' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
+complete -c awsmfa -n '__awsmfa_using exec' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using exec' -l force -s f -d 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec'
+complete -c awsmfa -n '__awsmfa_using exec' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument exec 1' -a '(__awsmfa_read_profiles)'
 complete -c awsmfa -n '__awsmfa_argument exec rest' -F
-complete -c awsmfa -n '__awsmfa_using credential-process' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
-complete -c awsmfa -n '__awsmfa_using credential-process' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using credential-process' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using credential-process' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument credential-process 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using login' -l 'to-profile' -s 't' -x -a '(__awsmfa_read_profiles)' -d 'The profile (section of the credentials file) to write the session to'
-complete -c awsmfa -n '__awsmfa_using login' -l 'token-code' -s 'c' -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
-complete -c awsmfa -n '__awsmfa_using login' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
-complete -c awsmfa -n '__awsmfa_using login' -l 'force' -s 'f' -d 'Get a new session even if a cached one is still valid'
-complete -c awsmfa -n '__awsmfa_using login' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using login' -l to-profile -s t -x -a '(__awsmfa_read_profiles)' -d 'The profile (section of the credentials file) to write the session to'
+complete -c awsmfa -n '__awsmfa_using login' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
+complete -c awsmfa -n '__awsmfa_using login' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using login' -l force -s f -d 'Get a new session even if a cached one is still valid'
+complete -c awsmfa -n '__awsmfa_using login' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument login 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using status' -l 'json' -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
-complete -c awsmfa -n '__awsmfa_using status' -l 'verify' -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
-complete -c awsmfa -n '__awsmfa_using status' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
-complete -c awsmfa -n '__awsmfa_using status' -l 'help' -s 'h' -d 'show the help'
-complete -c awsmfa -n '__awsmfa_using list' -l 'json' -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
-complete -c awsmfa -n '__awsmfa_using list' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
-complete -c awsmfa -n '__awsmfa_using list' -l 'help' -s 'h' -d 'show the help'
-complete -c awsmfa -n '__awsmfa_using clear' -l 'all' -s 'a' -d 'Also forget the records of used MFA codes and leftover temporary files'
-complete -c awsmfa -n '__awsmfa_using clear' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
-complete -c awsmfa -n '__awsmfa_using clear' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using status' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
+complete -c awsmfa -n '__awsmfa_using status' -l verify -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
+complete -c awsmfa -n '__awsmfa_using status' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using status' -l help -s h -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using list' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
+complete -c awsmfa -n '__awsmfa_using list' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using list' -l help -s h -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using clear' -l all -s a -d 'Also forget the records of used MFA codes and leftover temporary files'
+complete -c awsmfa -n '__awsmfa_using clear' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using clear' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument clear 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using doctor' -l 'offline' -d 'Skip the checks that ask STS (keys accepted, clock offset)'
-complete -c awsmfa -n '__awsmfa_using doctor' -l 'json' -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
-complete -c awsmfa -n '__awsmfa_using doctor' -l 'debug' -d 'Show each STS request (secrets redacted) and stack traces on stderr'
-complete -c awsmfa -n '__awsmfa_using doctor' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using setup' -l access-key-id -x -d 'The IAM user\'s access key ID (AKIA…)'
+complete -c awsmfa -n '__awsmfa_using setup' -l secret-stdin -d 'Read the secret access key from the first line of standard input'
+complete -c awsmfa -n '__awsmfa_using setup' -l mfa-serial -x -d 'The MFA device ARN (default: the one named after the user, arn:aws:iam::ACCOUNT:mfa/USER)'
+complete -c awsmfa -n '__awsmfa_using setup' -l token-code -s c -x -d 'The six-digit MFA code that proves the device (default: asked on the terminal)'
+complete -c awsmfa -n '__awsmfa_using setup' -l region -x -d 'The region for the profile (default: its current one, else asked)'
+complete -c awsmfa -n '__awsmfa_using setup' -l duration -s d -x -d 'Session length: seconds, or e.g. 12h (default: the current one, else 12h)'
+complete -c awsmfa -n '__awsmfa_using setup' -l store -x -d 'Where the secret is kept: file (~/.aws/credentials) or keyring (the OS keyring)'
+complete -c awsmfa -n '__awsmfa_using setup' -l remove-keys -d 'Delete the profile\'s long-term keys from the keyring and the files; keep the rest'
+complete -c awsmfa -n '__awsmfa_using setup' -l yes -s y -d 'Ask nothing: take the current or proposed value of every answer not given as a flag'
+complete -c awsmfa -n '__awsmfa_using setup' -l help -s h -d 'show the help'
+complete -c awsmfa -n '__awsmfa_argument setup 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_using policy' -l profile -s p -x -a '(__awsmfa_read_profiles)' -d 'Fill in the account and user of this profile\'s keys (asks GetCallerIdentity)'
+complete -c awsmfa -n '__awsmfa_using policy' -l account -x -d 'The IAM user\'s account ID (12 digits)'
+complete -c awsmfa -n '__awsmfa_using policy' -l user -x -d 'The IAM user name (with its path, if any: team/doug)'
+complete -c awsmfa -n '__awsmfa_using policy' -l role-account -x -d 'mfa-role-trust: the account the role is in, when not the user\'s'
+complete -c awsmfa -n '__awsmfa_using policy' -l role-name -x -d 'mfa-role-trust: the role\'s name, for the commands in the explanation (default: mfa-role)'
+complete -c awsmfa -n '__awsmfa_using policy' -l max-age -x -d 'mfa-role-trust: the most seconds since the MFA code was typed (aws:MultiFactorAuthAge)'
+complete -c awsmfa -n '__awsmfa_using policy' -l help -s h -d 'show the help'
+complete -c awsmfa -n '__awsmfa_argument policy 1' -F
+complete -c awsmfa -n '__awsmfa_using doctor' -l offline -d 'Skip the checks that ask STS (keys accepted, clock offset)'
+complete -c awsmfa -n '__awsmfa_using doctor' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
+complete -c awsmfa -n '__awsmfa_using doctor' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
+complete -c awsmfa -n '__awsmfa_using doctor' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument doctor 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using demo' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)'
-complete -c awsmfa -n '__awsmfa_using demo' -l 'script' -d 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)'
-complete -c awsmfa -n '__awsmfa_using demo' -l 'help' -s 'h' -d 'show the help'
-complete -c awsmfa -n '__awsmfa_using use' -l 'shell' -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
-complete -c awsmfa -n '__awsmfa_using use' -l 'token-code' -s 'c' -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
-complete -c awsmfa -n '__awsmfa_using use' -l 'duration' -s 'd' -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
-complete -c awsmfa -n '__awsmfa_using use' -l 'force' -s 'f' -d 'Get a new session even if a cached one is still valid'
-complete -c awsmfa -n '__awsmfa_using use' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using demo' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)'
+complete -c awsmfa -n '__awsmfa_using demo' -l script -d 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)'
+complete -c awsmfa -n '__awsmfa_using demo' -l help -s h -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using use' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
+complete -c awsmfa -n '__awsmfa_using use' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
+complete -c awsmfa -n '__awsmfa_using use' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
+complete -c awsmfa -n '__awsmfa_using use' -l force -s f -d 'Get a new session even if a cached one is still valid'
+complete -c awsmfa -n '__awsmfa_using use' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument use 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using init' -l 'cmd' -x -a '(__fish_complete_command)' -d 'Name of the wrapper function (default: awsmfa)'
-complete -c awsmfa -n '__awsmfa_using init' -l 'no-prompt' -d 'Leave the prompt alone'
-complete -c awsmfa -n '__awsmfa_using init' -l 'no-aliases' -d 'Define no per-profile aliases'
-complete -c awsmfa -n '__awsmfa_using init' -l 'alias-prefix' -x -d 'What the per-profile aliases start with (default: aws-)'
-complete -c awsmfa -n '__awsmfa_using init' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using init' -l cmd -x -a '(__fish_complete_command)' -d 'Name of the wrapper function (default: awsmfa)'
+complete -c awsmfa -n '__awsmfa_using init' -l no-prompt -d 'Leave the prompt alone'
+complete -c awsmfa -n '__awsmfa_using init' -l no-aliases -d 'Define no per-profile aliases'
+complete -c awsmfa -n '__awsmfa_using init' -l alias-prefix -x -d 'What the per-profile aliases start with (default: aws-)'
+complete -c awsmfa -n '__awsmfa_using init' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument init 1' -a 'bash zsh fish pwsh'
-complete -c awsmfa -n '__awsmfa_using completions' -l 'help' -s 'h' -d 'show the help'
+complete -c awsmfa -n '__awsmfa_using completions' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_argument completions 1' -a 'bash zsh fish pwsh'

@@ -103,6 +103,39 @@ function global:__awsmfa_completion_data {
                 Rest = $null
             },
             @{
+                Name = 'setup'
+                Description = 'set up a profile from an access key and an MFA device, checked with AWS before anything is written'
+                Options = @(
+                    @{ Names = @('--access-key-id'); Value = 'any'; Description = 'The IAM user''s access key ID (AKIA…)' },
+                    @{ Names = @('--secret-stdin'); Value = $null; Description = 'Read the secret access key from the first line of standard input' },
+                    @{ Names = @('--mfa-serial'); Value = 'any'; Description = 'The MFA device ARN (default: the one named after the user, arn:aws:iam::ACCOUNT:mfa/USER)' },
+                    @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code that proves the device (default: asked on the terminal)' },
+                    @{ Names = @('--region'); Value = 'any'; Description = 'The region for the profile (default: its current one, else asked)' },
+                    @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length: seconds, or e.g. 12h (default: the current one, else 12h)' },
+                    @{ Names = @('--store'); Value = 'any'; Description = 'Where the secret is kept: file (~/.aws/credentials) or keyring (the OS keyring)' },
+                    @{ Names = @('--remove-keys'); Value = $null; Description = 'Delete the profile''s long-term keys from the keyring and the files; keep the rest' },
+                    @{ Names = @('--yes', '-y'); Value = $null; Description = 'Ask nothing: take the current or proposed value of every answer not given as a flag' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @('profile')
+                Rest = $null
+            },
+            @{
+                Name = 'policy'
+                Description = 'print an IAM policy that makes MFA mandatory, filled with the account and user'
+                Options = @(
+                    @{ Names = @('--profile', '-p'); Value = 'profile'; Description = 'Fill in the account and user of this profile''s keys (asks GetCallerIdentity)' },
+                    @{ Names = @('--account'); Value = 'any'; Description = 'The IAM user''s account ID (12 digits)' },
+                    @{ Names = @('--user'); Value = 'any'; Description = 'The IAM user name (with its path, if any: team/doug)' },
+                    @{ Names = @('--role-account'); Value = 'any'; Description = 'mfa-role-trust: the account the role is in, when not the user''s' },
+                    @{ Names = @('--role-name'); Value = 'any'; Description = 'mfa-role-trust: the role''s name, for the commands in the explanation (default: mfa-role)' },
+                    @{ Names = @('--max-age'); Value = 'any'; Description = 'mfa-role-trust: the most seconds since the MFA code was typed (aws:MultiFactorAuthAge)' },
+                    @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
+                )
+                Arguments = @('any')
+                Rest = $null
+            },
+            @{
                 Name = 'doctor'
                 Description = 'check config, keys, MFA device, clock, environment and shell integration, and say how to fix each problem'
                 Options = @(
@@ -256,10 +289,19 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     }
 
     $results = [System.Collections.Generic.List[System.Management.Automation.CompletionResult]]::new()
+    # A word begun with a quote (which PowerShell hands over closed) is matched without its quotes,
+    # and completed in quotes.
+    $quoted = $word -match '^[''\u2018\u2019\u201A\u201B]'
+    if ($quoted) { $word = $word.Substring(1) -replace '[''\u2018\u2019\u201A\u201B]$', '' }
     $offer = {
         param([string] $text, [string] $tip, [string] $type)
         if ($text.StartsWith($word, [StringComparison]::Ordinal)) {
-            $results.Add([System.Management.Automation.CompletionResult]::new($text, $text, $type, $(if ($tip) { $tip } else { $text })))
+            # A value that would not read back as itself as a bare word (`@x` is a splat) goes in quotes.
+            $completion = $text
+            if ($quoted -or ($type -eq 'ParameterValue' -and $text -cnotmatch '^[\w.:/%+-][\w.:/%+@=-]*$')) {
+                $completion = "'" + [regex]::Replace($text, '[''\u2018\u2019\u201A\u201B]', '$0$0') + "'"
+            }
+            $results.Add([System.Management.Automation.CompletionResult]::new($completion, $text, $type, $(if ($tip) { $tip } else { $text })))
         }
     }
     if ($expect) {
@@ -273,6 +315,15 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
             foreach ($each in $data.Commands) { & $offer $each.Name $each.Description 'Command' }
         }
     }
+    elseif (-not $ended -and $word.StartsWith('-') -and $word.Contains('=')) {
+        # `--shell=b`: the values of that option, each after its `--shell=`.
+        $name = $word.Substring(0, $word.IndexOf('='))
+        foreach ($option in $command.Options) {
+            if ($option.Names -ccontains $name -and $option.Value) {
+                foreach ($value in __awsmfa_candidates $option.Value) { & $offer "$name=$value" '' 'ParameterValue' }
+            }
+        }
+    }
     elseif (-not $ended -and $word.StartsWith('-')) {
         foreach ($option in $command.Options) { foreach ($name in $option.Names) { & $offer $name $option.Description 'ParameterName' } }
     }
@@ -283,8 +334,10 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     $results.ToArray()
 }
 
-# The names the completer is registered for: awsmfa, and the wrapper's (`init --cmd`).
-if ($global:__awsmfa_completion_names -cnotcontains 'awsmfa') { $global:__awsmfa_completion_names = @('awsmfa') + @($global:__awsmfa_completion_names | Where-Object { $_ }) }
+# The names the completer is registered for: awsmfa, and the wrapper's (`init --cmd`). Read through
+# PSVariable, which gives $null for a variable not set yet where StrictMode would stop the script.
+$global:__awsmfa_completion_names = @($ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_completion_names') | Where-Object { $_ })
+if ($global:__awsmfa_completion_names -cnotcontains 'awsmfa') { $global:__awsmfa_completion_names = @('awsmfa') + $global:__awsmfa_completion_names }
 function global:__awsmfa_register_completion {
     Register-ArgumentCompleter -Native -CommandName $global:__awsmfa_completion_names -ScriptBlock {
         param($wordToComplete, $commandAst, $cursorPosition)

@@ -42,6 +42,8 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  // A native addon cannot be bundled: the keyring binding is required from node_modules when a profile uses it.
+  external: ['@napi-rs/keyring'],
   logLevel: 'warning',
   // import() as require(): the bundle runs through vm.Script (see src/launcher.ts), which has no loader
   // for import(); what it imports lazily are CommonJS files beside it and Node's own modules.

@@ -13,6 +13,8 @@ import { LoginCommand } from './commands/login.js';
 import { StatusCommand } from './commands/status.js';
 import { UnsetCommand } from './commands/unset.js';
 import { UseCommand } from './commands/use.js';
+import { PolicyCommand } from './commands/policy.js';
+import { SetupCommand } from './commands/setup.js';
 import { VERSION, VersionCommand } from './commands/version.js';
 import { colorLevel } from './report/style.js';
 
@@ -27,6 +29,8 @@ export const COMMANDS: readonly CommandClass<AwsmfaContext>[] = [
   StatusCommand,
   ListCommand,
   ClearCommand,
+  SetupCommand,
+  PolicyCommand,
   DoctorCommand,
   DemoCommand,
   DemoCodeCommand,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { getHomeDir, loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { distance } from 'fastest-levenshtein';
 import { AwsmfaError } from '../errors.js';
+import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 
 type Section = Record<string, string | undefined>;
 
@@ -23,6 +24,8 @@ export interface LongTermKeys {
   /** The profile and file they were read from, for messages. */
   readonly profile: string;
   readonly file: string;
+  /** The secret is read from the OS keyring (awsmfa_keyring = true), when first used. */
+  readonly inKeyring?: boolean;
 }
 
 export interface RoleHop {
@@ -248,7 +251,8 @@ export class ProfileSet {
     const id = this.setting(profile, 'aws_access_key_id');
     const secret = this.setting(profile, 'aws_secret_access_key');
     const via = profile === asked ? '' : ` (the source of [${asked}])`;
-    if (id === undefined || secret === undefined) {
+    const inKeyring = id !== undefined && marksKeyring(this.value(profile, KEYRING_SETTING));
+    if (id === undefined || (secret === undefined && !inKeyring)) {
       const missing = id === undefined ? 'aws_access_key_id' : 'aws_secret_access_key';
       throw new AwsmfaError(`profile [${profile}]${via} has no ${missing}`, {
         hint: `Put the IAM user's long-term access key in [${profile}] of ${this.files.credentialsPath}.`,
@@ -259,7 +263,8 @@ export class ProfileSet {
         hint: `awsmfa needs the IAM user's long-term access key (AKIA…) in [${profile}] of ${id.file}; remove aws_session_token there.`,
       });
     }
-    return { accessKeyId: id.value, secretAccessKey: secret.value, profile, file: id.file };
+    if (inKeyring) return keyringKeys(id.value, profile, id.file);
+    return { accessKeyId: id.value, secretAccessKey: secret!.value, profile, file: id.file };
   }
 }
 

@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ResolvedProfile } from '../aws/profiles.js';
 import { explainStsError, stsClient, type StsTarget } from '../aws/sts.js';
+import { AwsmfaError } from '../errors.js';
 import { accountOf } from '../report/sessions.js';
 import { maskKeyId, serialAccount } from './profiles.js';
 import { result, type CheckResult } from './report.js';
@@ -82,7 +83,15 @@ export async function checkClock(target: StsTarget, profile: string): Promise<Ch
 /** GetCallerIdentity needs no permission and cannot be denied, so it tests the keys and nothing else. */
 export async function checkKeys(profile: ResolvedProfile, target: StsTarget): Promise<CheckResult[]> {
   const { keys } = profile;
-  const client = await stsClient(target, { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey });
+  let secretAccessKey: string;
+  try {
+    secretAccessKey = keys.secretAccessKey;
+  } catch (error) {
+    // A secret in a keyring that cannot be read: the keyring check has said why.
+    if (!(error instanceof AwsmfaError)) throw error;
+    return [result('keys-valid', 'skip', `did not ask AWS about the key ${maskKeyId(keys.accessKeyId)} of [${keys.profile}]: its secret could not be read`)];
+  }
+  const client = await stsClient(target, { accessKeyId: keys.accessKeyId, secretAccessKey });
   try {
     const identity = await client.getCallerIdentity();
     const results = [result('keys-valid', 'ok', `AWS accepts the key ${maskKeyId(keys.accessKeyId)} of [${keys.profile}]: ${identity.arn ?? 'unknown identity'}`)];

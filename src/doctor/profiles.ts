@@ -6,6 +6,7 @@ import type { ProfileSet, ResolvedProfile } from '../aws/profiles.js';
 import { checkRoleDuration, checkSessionDuration } from '../aws/sts.js';
 import { AwsmfaError } from '../errors.js';
 import { accountOf } from '../report/sessions.js';
+import { checkKeyring } from './keyring.js';
 import { result, type CheckResult } from './report.js';
 
 /** What STS accepts as SerialNumber: a virtual or hardware device's ARN, or a hardware token's serial. */
@@ -40,6 +41,7 @@ export function checkProfile(profiles: ProfileSet, name: string): { results: Che
       result('keys', 'warn', `the access key ${maskKeyId(keys.accessKeyId)} in [${keys.profile}] of ${keys.file} does not look like an IAM user's long-term key (AKIA…)`, `Put the IAM user's access key (AKIA…) in [${keys.profile}] of ${keys.file}.`),
     );
   }
+  results.push(...checkKeyring(profiles, resolved));
   results.push(checkSerial(profiles, resolved));
   const duration = checkDurations(profiles, resolved);
   if (duration !== undefined) results.push(duration);
