@@ -1,6 +1,7 @@
 /**
  * What a start of the CLI loads. A cached `env` must not load the AWS SDK (it lives in dist/sts-client.js,
- * required only when a request is made), nor Node's HTTP stack; a new session must.
+ * required only when a request is made), nor Node's HTTP stack or child processes; a new session must
+ * load the SDK.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -36,7 +37,7 @@ test('a cached env loads neither the SDK nor HTTP; a new session loads the SDK b
 
     const cached = await run(['env', 'doug', '--shell', 'bash']);
     assert.deepEqual(cached.files.filter((file) => /sts-client|@aws-sdk|@smithy/.test(file)), []);
-    for (const builtin of ['http', 'https', 'http2']) assert.ok(!cached.builtins.includes(builtin), `${builtin} is not loaded`);
+    for (const builtin of ['http', 'https', 'http2', 'child_process']) assert.ok(!cached.builtins.includes(builtin), `${builtin} is not loaded`);
     assert.equal(world.count('GetSessionToken'), 1);
   } finally {
     await world.close();

@@ -3,7 +3,6 @@
  * run the way the AWS CLI runs credential_process: split into words like a POSIX shell would, but
  * with no shell, so nothing in the config is ever interpreted as shell code.
  */
-import { spawn } from 'node:child_process';
 import { split } from 'shlex';
 import { AwsmfaError } from '../errors.js';
 import { undoOnInterrupt } from '../interrupts.js';
@@ -28,6 +27,8 @@ export async function codeFromProcess(command: string, where: string, env: NodeJ
   const [program, ...args] = words;
   if (program === undefined) throw new AwsmfaError(`mfa_process in ${where} is empty`, { hint: 'Remove it, or name a command that prints the code.' });
   // stdin and stderr stay the user's, so a device that says "touch your key" can be seen and answered.
+  // Loaded here, not at every start of the CLI: most profiles have no mfa_process.
+  const { spawn } = await import('node:child_process');
   const child = spawn(program, args, { stdio: ['inherit', 'pipe', 'inherit'] });
   // awsmfa ended by a signal (kill, a closed terminal) must not leave the program waiting for a touch.
   const forget = undoOnInterrupt(() => child.kill('SIGTERM'));
