@@ -263,7 +263,7 @@ test(`${CASES.length} hostile inputs and faults: exit 1, only the failure statem
       assert.ok(!/\n\s+at .*:\d+:\d+\)?\n/.test(result.stderr), `${item.what}: no stack trace`);
       if (item.secret !== undefined) assert.ok(!result.stderr.includes(item.secret), `${item.what}: the secret is not shown`);
       // Cases on the same MFA device run concurrently and may wait for each other's lock: that line is not the error.
-      const stderr = result.stderr.replace(/^awsmfa: waiting for another awsmfa .*\n/, '');
+      const stderr = result.stderr.replace(/^awsmfa: waiting for another awsmfa\b.*\n/, '');
       const parsed = /^awsmfa: error: (.*)\n {2}(.*)\n$/.exec(stderr);
       if (/Usage Error|Unknown Syntax|Unsupported option/.test(item.error.source)) {
         assert.match(result.stderr, item.error, label);

@@ -16,6 +16,8 @@ __awsmfa_read_profiles() {
     __awsmfa_profiles=()
     __awsmfa_mfa_profiles=()
     \builtin local from file raw line name prefix key value section subsection
+    # Names already remembered, for __awsmfa_remember_profile (bash 3 has no associative arrays).
+    if ((BASH_VERSINFO[0] >= 4)); then \builtin local -A __awsmfa_seen; fi
     for from in config credentials; do
         if [[ $from == config ]]; then
             file=${AWS_CONFIG_FILE:-$HOME/.aws/config}
@@ -82,12 +84,20 @@ __awsmfa_read_profiles() {
 }
 
 __awsmfa_remember_profile() {
-    \builtin local known
-    if [[ $2 == all ]]; then
+    \builtin local known key="$2:$1"
+    # With bash 4's associative array (made by __awsmfa_read_profiles), a name seen before is found at
+    # once: scanning the list for each setting made thousands of profiles take minutes.
+    if ((BASH_VERSINFO[0] >= 4)); then
+        [[ -z ${__awsmfa_seen[$key]-} ]] || \builtin return 0
+        __awsmfa_seen[$key]=1
+    elif [[ $2 == all ]]; then
         for known in "${__awsmfa_profiles[@]}"; do [[ $known == "$1" ]] && \builtin return 0; done
-        __awsmfa_profiles+=("$1")
     else
         for known in "${__awsmfa_mfa_profiles[@]}"; do [[ $known == "$1" ]] && \builtin return 0; done
+    fi
+    if [[ $2 == all ]]; then
+        __awsmfa_profiles+=("$1")
+    else
         __awsmfa_mfa_profiles+=("$1")
     fi
 }

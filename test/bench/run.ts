@@ -164,6 +164,108 @@ async function coldSessions(): Promise<void> {
   }
 }
 
+function additiveRow(name: string, floor: string, value: Sample, floorValue: Sample, targetMs: number): void {
+  const measured = value.medianMs - floorValue.medianMs;
+  rows.push({ case: name, floor, value: fmt(value), floorValue: fmt(floorValue), measured, target: `+ ≤ ${targetMs} ms`, met: measured <= targetMs });
+  console.error(`${name}: +${measured.toFixed(1)} ms`);
+}
+
+const SHELL_ARGS: Record<'bash' | 'zsh', (rcDir: string) => { argv: string[]; env: Record<string, string> }> = {
+  bash: (rcDir) => ({ argv: ['bash', '--rcfile', join(rcDir, '.bashrc'), '-i', '-c', 'exit'], env: {} }),
+  zsh: (rcDir) => ({ argv: ['zsh', '-i', '-c', 'exit'], env: { ZDOTDIR: rcDir } }),
+};
+
+async function commandExists(name: string): Promise<boolean> {
+  return promisify(execFile)(name, ['--version']).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Interactive start of bash and zsh with the integration sourced from its file (as install.sh sets it up), against a bare start. */
+async function shellStartup(): Promise<void> {
+  const world = await cachedWorld(10);
+  try {
+    for (const shell of ['bash', 'zsh'] as const) {
+      if (!(await commandExists(shell))) continue;
+      const init = await awsmfa(['init', shell], { env: world.env });
+      if (init.code !== 0) throw new Error(init.stderr);
+      const dir = await mkdtemp(join(tmpdir(), 'awsmfa-bench-rc-'));
+      const bare = join(dir, 'bare');
+      const loaded = join(dir, 'loaded');
+      await mkdir(bare);
+      await mkdir(loaded);
+      await writeFile(join(dir, `init.${shell}`), init.stdout);
+      const rc = shell === 'bash' ? '.bashrc' : '.zshrc';
+      await writeFile(join(bare, rc), '');
+      await writeFile(join(loaded, rc), `. '${join(dir, `init.${shell}`)}'\n`);
+      const command = (rcDir: string): Command => {
+        const { argv, env } = SHELL_ARGS[shell](rcDir);
+        return { argv, env: { ...world.env, ...env } };
+      };
+      const [value, base] = await timePair(() => command(loaded), () => command(bare), RUNS, WARMUP);
+      additiveRow(`interactive \`${shell} -i\` start, integration sourced`, 'the same shell without it', value, base, 5);
+      await rm(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await world.close();
+  }
+}
+
+/** The prompt hook with a session, 1000 calls in one shell, and the processes 100 prompts start (strace). */
+async function promptCost(): Promise<void> {
+  const world = await cachedWorld(10);
+  try {
+    const init = await awsmfa(['init', 'bash'], { env: world.env });
+    const file = join(world.home, 'init.bash');
+    await writeFile(file, init.stdout);
+    const session = 'export AWSMFA_PROFILE=doug AWSMFA_EXPIRES_AT=$((EPOCHSECONDS + 2400)) PS1="> "';
+    const loop = (n: number) => `source '${file}'; ${session}; start=$EPOCHREALTIME; for ((i = 0; i < ${n}; i++)); do __awsmfa_prompt; done; end=$EPOCHREALTIME; echo $(( (\${end/./} - \${start/./}) ))`;
+    const timings: number[] = [];
+    for (let i = 0; i < (quick ? 1 : 5); i++) {
+      const { stdout } = await promisify(execFile)('bash', ['--norc', '-c', loop(1000)], { env: world.env });
+      timings.push(Number(stdout.trim()) / 1000);
+    }
+    const perPrompt = timings.sort((a, b) => a - b)[Math.floor(timings.length / 2)]!;
+    rows.push({ case: 'one prompt render, bash (mean of 1000)', floor: '—', value: `${perPrompt.toFixed(1)} µs`, floorValue: '—', measured: perPrompt, target: '≤ 50 µs', met: perPrompt <= 50 });
+    console.error(`prompt: ${perPrompt.toFixed(1)} µs`);
+    if (await commandExists('strace')) {
+      const forks = async (n: number) => {
+        const out = join(world.home, `strace-${n}`);
+        await promisify(execFile)('strace', ['-f', '-c', '-e', 'trace=clone,clone3,fork,vfork', '-o', out, 'bash', '--norc', '-c', loop(n)], { env: world.env });
+        const text = await readFile(out, 'utf8');
+        return text.split('\n').filter((line) => /\b(clone3?|v?fork)$/.test(line.trim())).reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[3] ?? 0), 0);
+      };
+      const extra = (await forks(100)) - (await forks(0));
+      rows.push({ case: 'processes started by 100 prompt renders, bash (strace -f)', floor: 'the same shell rendering none', value: String(extra), floorValue: '0', measured: extra, target: '0 processes', met: extra === 0 });
+      console.error(`prompt processes: ${extra}`);
+    }
+  } finally {
+    await world.close();
+  }
+}
+
+/** `awsmfa list` and bash's completion of profile names, with 5,000 profiles against 10. */
+async function manyProfilesListing(): Promise<void> {
+  const small = await cachedWorld(10);
+  const large = await cachedWorld(5000);
+  try {
+    const [value, base] = await timePair(() => cli(['list'], large.env), () => cli(['list'], small.env), RUNS, WARMUP);
+    ratioRow('`awsmfa list`, 5,000 profiles in config', 'with 10 profiles', value, base, 2);
+    const completion = join(ROOT, 'completions', 'awsmfa.bash');
+    const complete = (env: Record<string, string>): Command => ({
+      argv: ['bash', '--norc', '-c', `source '${completion}'; COMP_LINE='awsmfa use '; COMP_POINT=\${#COMP_LINE}; COMP_WORDS=(awsmfa use ''); COMP_CWORD=2; __awsmfa_complete; ((\${#COMPREPLY[@]} > 0))`],
+      env,
+    });
+    // A Tab with 5,000 profiles takes seconds in bash: fewer runs of it.
+    const [cValue, cBase] = await timePair(() => complete(large.env), () => complete(small.env), NETWORK_RUNS, quick ? 0 : 2);
+    ratioRow('profile-name completion (bash, Tab after `awsmfa use`), 5,000 profiles', 'with 10 profiles', cValue, cBase, 2);
+  } finally {
+    await small.close();
+    await large.close();
+  }
+}
+
 async function write(): Promise<void> {
   const outDir = quick ? await mkdtemp(join(tmpdir(), 'awsmfa-bench-')) : join(ROOT, 'docs');
   await mkdir(outDir, { recursive: true });
@@ -176,7 +278,7 @@ async function write(): Promise<void> {
     '',
     '| case | floor / peer | awsmfa | floor / peer | measured | target | met |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.case} | ${r.floor} | ${r.value} | ${r.floorValue} | ${Number.isNaN(r.measured) ? '—' : `${r.measured.toFixed(2)}${r.target.includes('ms') ? ' ms' : '×'}`} | ${r.target} | ${r.met === null ? `— (${r.note})` : r.met ? 'yes' : `no${r.note ? ` (${r.note})` : ''}`} |`),
+    ...rows.map((r) => `| ${r.case} | ${r.floor} | ${r.value} | ${r.floorValue} | ${Number.isNaN(r.measured) ? '—' : `${r.measured.toFixed(2)}${r.target.includes('ms') ? ' ms' : r.target.includes('µs') ? ' µs' : r.target.includes('process') ? '' : '×'}`} | ${r.target} | ${r.met === null ? `— (${r.note})` : r.met ? 'yes' : `no${r.note ? ` (${r.note})` : ''}`} |`),
     '',
   ];
   await writeFile(join(outDir, 'benchmarks.md'), lines.join('\n'));
@@ -189,4 +291,7 @@ async function write(): Promise<void> {
 await cachedEnv();
 await manyProfiles();
 await coldSessions();
+await shellStartup();
+await promptCost();
+await manyProfilesListing();
 await write();
