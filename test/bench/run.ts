@@ -281,7 +281,9 @@ async function write(): Promise<void> {
     ...rows.map((r) => `| ${r.case} | ${r.floor} | ${r.value} | ${r.floorValue} | ${Number.isNaN(r.measured) ? '—' : `${r.measured.toFixed(2)}${r.target.includes('ms') ? ' ms' : r.target.includes('µs') ? ' µs' : r.target.includes('process') ? '' : '×'}`} | ${r.target} | ${r.met === null ? `— (${r.note})` : r.met ? 'yes' : `no${r.note ? ` (${r.note})` : ''}`} |`),
     '',
   ];
-  await writeFile(join(outDir, 'benchmarks.md'), lines.join('\n'));
+  // What the figures do not say themselves (the misses and what was tried) is kept beside this script.
+  const notes = await readFile(join(ROOT, 'test', 'bench', 'notes.md'), 'utf8').catch(() => '');
+  await writeFile(join(outDir, 'benchmarks.md'), `${lines.join('\n')}${notes ? `\n${notes}` : ''}`);
   await writeFile(join(outDir, 'benchmarks.json'), `${JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, rows }, null, 2)}\n`);
   console.log(lines.join('\n'));
   console.error(`written to ${outDir}`);
