@@ -21,7 +21,7 @@ const entry = (profile: string, expiration = new Date(Date.now() + 3600_000).toI
   profile,
   sourceKeyId: 'AKIADOUGDOUG0EXAMPLE',
   mfaSerial: 'arn:aws:iam::123456789012:mfa/doug',
-  accessKeyId: 'ASIASESSION000EXAMPLE',
+  accessKeyId: 'ASIASESSION00EXAMPLE',
   secretAccessKey: 'secret',
   sessionToken: 'token',
   expiration,

@@ -120,7 +120,7 @@ describe('doctor', { concurrency: 4 }, () => {
 
   test('session keys where long-term keys belong, and a missing secret', async () => {
     await withWorld(
-      { credentials: (user) => `[doug]\naws_access_key_id = ASIAOLDSESSION0EXAMPLE\naws_secret_access_key = s\naws_session_token = t\n\n[nomfa]\naws_access_key_id = ${user.accessKeyId}\n` },
+      { credentials: (user) => `[doug]\naws_access_key_id = ASIAOLDSESSIOEXAMPLE\naws_secret_access_key = s\naws_session_token = t\n\n[nomfa]\naws_access_key_id = ${user.accessKeyId}\n` },
       async (world) => {
         const temporary = await doctor(world, ['doug', '--offline']);
         assert.equal(temporary.code, 1);
@@ -169,7 +169,7 @@ describe('doctor', { concurrency: 4 }, () => {
   });
 
   test('keys AWS does not know', async () => {
-    await withWorld({ credentials: () => '[doug]\naws_access_key_id = AKIAUNKNOWNKEY0EXAMPLE\naws_secret_access_key = s\n' }, async (world) => {
+    await withWorld({ credentials: () => '[doug]\naws_access_key_id = AKIAUNKNOWNKEEXAMPLE\naws_secret_access_key = s\n' }, async (world) => {
       const report = await doctor(world, ['doug']);
       assert.equal(report.code, 1);
       const keys = report.find('keys-valid', 'fail');
@@ -226,7 +226,7 @@ describe('doctor', { concurrency: 4 }, () => {
 
   test('stale AWS_* variables: keys not set by awsmfa, AWS_PROFILE beside a session, an expired session', async () => {
     await withWorld({}, async (world) => {
-      const stale = await doctor(world, ['doug', '--offline'], { AWS_ACCESS_KEY_ID: 'AKIAOLD0000000EXAMPLE', AWS_SECRET_ACCESS_KEY: 'old' });
+      const stale = await doctor(world, ['doug', '--offline'], { AWS_ACCESS_KEY_ID: 'AKIAOLD000000EXAMPLE', AWS_SECRET_ACCESS_KEY: 'old' });
       assert.equal(stale.code, 1);
       const check = stale.find('environment', 'warn');
       assert.match(check.message, /AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY are set in this shell, but not by awsmfa/);

@@ -86,7 +86,7 @@ test('a reused code is refused locally, with no call, and the advice to wait', a
 });
 
 test('keys AWS does not know: the profile and the file, and the question whether they were rotated', async () => {
-  await withWorld({ credentials: () => '[doug]\naws_access_key_id = AKIAUNKNOWNKEY0EXAMPLE\naws_secret_access_key = s\n' }, async (world) => {
+  await withWorld({ credentials: () => '[doug]\naws_access_key_id = AKIAUNKNOWNKEEXAMPLE\naws_secret_access_key = s\n' }, async (world) => {
     const { message, hint } = assertFailedEnv(await awsmfa(['env', 'doug', '--token-code', world.code()], { env: world.env }));
     assert.equal(message, `AWS does not recognise the access key in [doug] of ${world.credentialsPath} (InvalidClientTokenId)`);
     assert.match(hint, /was it rotated or deleted\?/);

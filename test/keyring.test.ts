@@ -96,7 +96,7 @@ before(async () => {
   world = await createWorld({
     config: () => '# config without keys\n[default]\nregion = us-east-1\n',
     credentials: () => '# nothing here yet\n',
-    users: [{ userName: 'kim', accountId: ACCOUNT, accessKeyId: 'AKIAKIMKIMKIM0EXAMPLE', secretAccessKey: 'kimSecretKeyEXAMPLE/0123456789abcdefghijk', mfaSerial: KIM_SERIAL, totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }],
+    users: [{ userName: 'kim', accountId: ACCOUNT, accessKeyId: 'AKIAKIMKIM000EXAMPLE', secretAccessKey: 'kimSecretKeyEXAMPLE/0123456789abcdefghijk', mfaSerial: KIM_SERIAL, totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }],
   });
   unavailable = await missingTool();
   if (unavailable === undefined) {
@@ -208,7 +208,7 @@ test('a role whose source profile keeps its secret in the keyring', async (t) =>
   if (ss === undefined) return;
   const env = withBus(ss.address);
   const secret = 'kimSecretKeyEXAMPLE/0123456789abcdefghijk';
-  const setup = await awsmfa(['setup', 'kim', '--store', 'keyring', '--access-key-id', 'AKIAKIMKIMKIM0EXAMPLE', '--secret-stdin', '--token-code', kimCode(), '--yes'], { env, stdin: secret });
+  const setup = await awsmfa(['setup', 'kim', '--store', 'keyring', '--access-key-id', 'AKIAKIMKIM000EXAMPLE', '--secret-stdin', '--token-code', kimCode(), '--yes'], { env, stdin: secret });
   assert.equal(setup.code, 0, setup.stderr);
   await writeFile(world.configPath, `${await readFile(world.configPath, 'utf8')}\n[profile kim-admin]\nrole_arn = ${ADMIN_ROLE}\nsource_profile = kim\nmfa_serial = ${KIM_SERIAL}\n`);
   await awsmfa(['clear', 'kim'], { env });
@@ -218,11 +218,11 @@ test('a role whose source profile keeps its secret in the keyring', async (t) =>
   await assertNotInFiles(secret, 'with the role in use');
 
   // The entry disappears behind awsmfa's back: the error says where the secret should be and what to do.
-  const deleted = await runProgram(process.execPath, ['-e', `new (require('@napi-rs/keyring').Entry)('awsmfa', 'AKIAKIMKIMKIM0EXAMPLE', { linux: { store: 'secret-service' } }).deleteCredential()`], { env, cwd: ROOT });
+  const deleted = await runProgram(process.execPath, ['-e', `new (require('@napi-rs/keyring').Entry)('awsmfa', 'AKIAKIMKIM000EXAMPLE', { linux: { store: 'secret-service' } }).deleteCredential()`], { env, cwd: ROOT });
   assert.equal(deleted.code, 0, deleted.stderr);
   const missing = await awsmfa(['env', 'kim-admin', '--shell', 'bash', '--force', '--token-code', '123456'], { env });
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /the secret of \[kim\] \(key AKIAKIMKIMKIM0EXAMPLE\) is not in the Secret Service/);
+  assert.match(missing.stderr, /the secret of \[kim\] \(key AKIAKIMKIM000EXAMPLE\) is not in the Secret Service/);
   assert.match(missing.stderr, /awsmfa setup kim/);
 });
 

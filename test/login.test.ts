@@ -254,7 +254,7 @@ const MESSY_CREDENTIALS = (user: World['user']) =>
     `aws_secret_access_key = ${user.secretAccessKey}`,
     '',
     '[longterm]',
-    'aws_access_key_id = AKIAOTHEROTHEREXAMPLE',
+    'aws_access_key_id = AKIAOTHEROTHEEXAMPLE',
     'aws_secret_access_key = other',
     '',
     '; the end',

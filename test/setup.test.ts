@@ -123,7 +123,7 @@ test('a wrong key, secret, MFA device, code, region or duration is refused, and 
     const before = await files(world);
     const cases: { name: string; run: () => ReturnType<typeof awsmfa>; error: RegExp; calls: string[] }[] = [
       { name: 'session key', run: () => awsmfa(['setup', 'work', '--access-key-id', 'ASIAEXAMPLEEXAMPLE00', '--secret-stdin', '--yes'], { env: world.env, stdin: 'x'.repeat(40) }), error: /is a temporary session key/, calls: [] },
-      { name: 'unknown key', run: () => awsmfa(['setup', 'work', '--access-key-id', 'AKIAUNKNOWNUNKNOWN00', '--secret-stdin', '--yes'], { env: world.env, stdin: world.user.secretAccessKey }), error: /AWS does not know the access key AKIAUNKNOWNUNKNOWN00 \(InvalidClientTokenId\); nothing was written/, calls: ['GetCallerIdentity'] },
+      { name: 'unknown key', run: () => awsmfa(['setup', 'work', '--access-key-id', 'AKIAUNKNOWNUNEXAMPLE', '--secret-stdin', '--yes'], { env: world.env, stdin: world.user.secretAccessKey }), error: /AWS does not know the access key AKIAUNKNOWNUNEXAMPLE \(InvalidClientTokenId\); nothing was written/, calls: ['GetCallerIdentity'] },
       { name: 'wrong secret', run: () => scripted(world, [], 'wrongSecretEXAMPLE0123456789abcdefghijkl'), error: /AWS refused the secret: it does not belong to the access key/, calls: ['GetCallerIdentity'] },
       { name: 'device of another account', run: () => scripted(world, ['--mfa-serial', 'arn:aws:iam::999999999999:mfa/doug']), error: /is in account 999999999999, but the key belongs to arn:aws:iam::123456789012:user\/doug/, calls: ['GetCallerIdentity'] },
       { name: 'not a device', run: () => scripted(world, ['--mfa-serial', 'arn:aws:iam::123456789012:user/doug']), error: /is not an MFA device ARN/, calls: ['GetCallerIdentity'] },
@@ -285,7 +285,7 @@ test('Ctrl-C at any question writes nothing and leaves the terminal sane', async
 test('a second key for the profile replaces the first; the other profiles keep theirs', async () => {
   const world = await newWorld();
   try {
-    await writeFile(world.credentialsPath, `${credentials(world)}\n[work]\naws_access_key_id = AKIAOLDOLDOLDOLDOLD0\naws_secret_access_key = oldSecretEXAMPLE0123456789abcdefghijklmn\naws_session_token = stale\n`, { mode: 0o600 });
+    await writeFile(world.credentialsPath, `${credentials(world)}\n[work]\naws_access_key_id = AKIAOLDOLDOL0EXAMPLE\naws_secret_access_key = oldSecretEXAMPLE0123456789abcdefghijklmn\naws_session_token = stale\n`, { mode: 0o600 });
     const result = await scripted(world, ['--token-code', world.code()]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(

@@ -139,7 +139,7 @@ test('a wrong secret key is a signature mismatch, explained', async () => {
 
 test('an unknown access key asks whether it was rotated', async () => {
   await withWorld(
-    { credentials: () => `[doug]\naws_access_key_id = AKIAUNKNOWNKEY0EXAMPLE\naws_secret_access_key = s\n` },
+    { credentials: () => `[doug]\naws_access_key_id = AKIAUNKNOWNKEEXAMPLE\naws_secret_access_key = s\n` },
     async (world) => {
       const error = await refusal(obtain(world, { tokenCode: world.code() }));
       assert.match(error.message, /does not recognise the access key in \[doug\] of .*credentials/);
@@ -181,7 +181,7 @@ for (const duration of [899, 129_601, 0]) {
 test('the root user\'s one-hour limit comes back from AWS as advice', async () => {
   const rootSerial = 'arn:aws:iam::123456789012:mfa/root-account-mfa-device';
   await withWorld({}, async (world) => {
-    const root = { userName: 'root', accountId: '123456789012', accessKeyId: 'AKIAROOTROOTROEXAMPLE', secretAccessKey: 'rootEXAMPLE', mfaSerial: rootSerial, totpSecret: world.user.totpSecret!, root: true };
+    const root = { userName: 'root', accountId: '123456789012', accessKeyId: 'AKIAROOTROOTREXAMPLE', secretAccessKey: 'rootEXAMPLE', mfaSerial: rootSerial, totpSecret: world.user.totpSecret!, root: true };
     await world.close();
     const rooted = await createWorld({
       users: [root],
