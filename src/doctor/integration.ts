@@ -9,43 +9,14 @@ import { join } from 'node:path';
 import type { ProfileSet } from '../aws/profiles.js';
 import { profileNames } from '../report/profiles.js';
 import { dialectFor, type ShellName } from '../shell/index.js';
+import type { StartupFiles } from '../shell/integration.js';
 import { result, type CheckResult } from './report.js';
 
-interface ShellFiles {
-  /** Startup files an interactive shell reads, in the order it reads them. */
-  readonly startup: readonly string[];
-  /** Directories whose every file is read at startup (fish's conf.d). */
-  readonly startupDirs: readonly string[];
-  readonly suggestion: string;
-}
-
-function shellFiles(shell: ShellName, env: NodeJS.ProcessEnv): ShellFiles {
+/** The startup files of `shell`, from that shell's own module. */
+function shellFiles(shell: ShellName, env: NodeJS.ProcessEnv): StartupFiles {
   const home = env.HOME || homedir();
-  const config = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(home, '.config');
-  switch (shell) {
-    case 'bash':
-      return {
-        startup: [join(home, '.bashrc'), join(home, '.bash_profile'), join(home, '.bash_login'), join(home, '.profile')],
-        startupDirs: [],
-        suggestion: `add to ~/.bashrc: eval "$(awsmfa init bash)"`,
-      };
-    case 'zsh': {
-      const dotdir = env.ZDOTDIR || home;
-      return { startup: [join(dotdir, '.zshrc'), join(dotdir, '.zprofile'), join(dotdir, '.zshenv')], startupDirs: [], suggestion: `add to ${join(dotdir, '.zshrc')}: eval "$(awsmfa init zsh)"` };
-    }
-    case 'fish':
-      return {
-        startup: [join(config, 'fish', 'config.fish')],
-        startupDirs: [join(config, 'fish', 'conf.d')],
-        suggestion: `add to ${join(config, 'fish', 'config.fish')}: awsmfa init fish | source`,
-      };
-    case 'pwsh':
-      return {
-        startup: [join(config, 'powershell', 'Microsoft.PowerShell_profile.ps1'), join(config, 'powershell', 'profile.ps1')],
-        startupDirs: [],
-        suggestion: `add to $PROFILE: awsmfa init pwsh | Out-String | Invoke-Expression`,
-      };
-  }
+  const configHome = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(home, '.config');
+  return dialectFor(shell).integration.startupFiles(home, configHome, env);
 }
 
 /** A line that mentions awsmfa and is not a comment. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { CompletionSpec } from './completions.js';
 import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
 
@@ -24,6 +25,11 @@ export const bash: Dialect = {
     return 'false\n';
   },
   integration: {
+    startupFiles: (home) => ({
+      startup: [join(home, '.bashrc'), join(home, '.bash_profile'), join(home, '.bash_login'), join(home, '.profile')],
+      startupDirs: [],
+      suggestion: `add to ~/.bashrc: eval "$(awsmfa init bash)"`,
+    }),
     integrationFile: 'awsmfa.bash',
     completionFile: 'awsmfa.bash',
     isFunctionName: (name) => isPosixFunctionName(name, BASH_RESERVED),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { valuedOptionNames, type CompletionOption, type CompletionSpec, type ValueKind } from './completions.js';
 import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
 
@@ -25,6 +26,11 @@ export const fish: Dialect = {
     return 'false\n';
   },
   integration: {
+    startupFiles: (_home, configHome) => ({
+      startup: [join(configHome, 'fish', 'config.fish')],
+      startupDirs: [join(configHome, 'fish', 'conf.d')],
+      suggestion: `add to ${join(configHome, 'fish', 'config.fish')}: awsmfa init fish | source`,
+    }),
     integrationFile: 'awsmfa.fish',
     completionFile: 'awsmfa.fish',
     isFunctionName: (name) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !FISH_RESERVED.has(name),

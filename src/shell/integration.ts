@@ -21,6 +21,16 @@ export interface ShellIntegration {
   isFunctionName(name: string): boolean;
   /** Code defining the data the completion template reads, put in place of its placeholder line. */
   completionData(spec: CompletionSpec): string;
+  /** Where an interactive shell of this kind reads its startup code, and the line that loads awsmfa there. */
+  startupFiles(home: string, configHome: string, env: NodeJS.ProcessEnv): StartupFiles;
+}
+
+export interface StartupFiles {
+  /** Startup files an interactive shell reads, in the order it reads them. */
+  readonly startup: readonly string[];
+  /** Directories whose every file is read at startup (fish's conf.d). */
+  readonly startupDirs: readonly string[];
+  readonly suggestion: string;
 }
 
 export interface InitOptions {

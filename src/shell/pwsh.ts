@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { CompletionOption, CompletionSpec } from './completions.js';
 import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
 
@@ -51,6 +52,11 @@ export const pwsh: Dialect = {
     return "$global:LASTEXITCODE = 1; throw 'awsmfa: no session was exported (see the message above)'\n";
   },
   integration: {
+    startupFiles: (_home, configHome) => ({
+      startup: [join(configHome, 'powershell', 'Microsoft.PowerShell_profile.ps1'), join(configHome, 'powershell', 'profile.ps1')],
+      startupDirs: [],
+      suggestion: `add to $PROFILE: awsmfa init pwsh | Out-String | Invoke-Expression`,
+    }),
     integrationFile: 'awsmfa.ps1',
     completionFile: 'awsmfa.ps1',
     // A function name is one bare word here: `function global:NAME` and `& NAME` must both read it.

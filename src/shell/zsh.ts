@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { isPosixFunctionName, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
 import { renderChanges, type Dialect } from './dialect.js';
@@ -18,6 +19,10 @@ export const zsh: Dialect = {
     return 'false\n';
   },
   integration: {
+    startupFiles: (home, _configHome, env) => {
+      const dotdir = env.ZDOTDIR || home;
+      return { startup: [join(dotdir, '.zshrc'), join(dotdir, '.zprofile'), join(dotdir, '.zshenv')], startupDirs: [], suggestion: `add to ${join(dotdir, '.zshrc')}: eval "$(awsmfa init zsh)"` };
+    },
     integrationFile: 'awsmfa.zsh',
     completionFile: '_awsmfa',
     isFunctionName: (name) => isPosixFunctionName(name, ZSH_RESERVED),
