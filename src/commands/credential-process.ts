@@ -10,6 +10,7 @@ import { SessionCache } from '../session/cache.js';
 import { rfc3339 } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { AwsmfaCommand } from './base.js';
+import { durationOption } from './options.js';
 
 function noTerminal(profile: string): AwsmfaError {
   return new AwsmfaError(`an MFA code is needed for [${profile}], and there is no terminal to ask for it on`, {
@@ -62,10 +63,7 @@ export class CredentialProcessCommand extends AwsmfaCommand {
   });
 
   profileName = Option.String({ name: 'profile' });
-  duration = Option.String('--duration,-d', {
-    description: 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)',
-    validator: t.cascade(t.isNumber(), [t.isInteger()]),
-  });
+  duration = durationOption();
 
   async run(): Promise<void> {
     const env = this.context.env;

@@ -8,7 +8,7 @@ import { sessionChanges } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { dialectFor } from '../shell/index.js';
 import { ShellCodeCommand } from './base.js';
-import { shellOption } from './options.js';
+import { durationOption, forceOption, shellOption, tokenCodeOption } from './options.js';
 
 export class EnvCommand extends ShellCodeCommand {
   static override paths = [['env']];
@@ -30,12 +30,9 @@ export class EnvCommand extends ShellCodeCommand {
 
   profileName = Option.String({ required: false, name: 'profile' });
   shellOption = shellOption();
-  tokenCode = Option.String('--token-code,-c', { description: 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' });
-  duration = Option.String('--duration,-d', {
-    description: 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)',
-    validator: t.cascade(t.isNumber(), [t.isInteger()]),
-  });
-  force = Option.Boolean('--force,-f', false, { description: 'Get a new session even if a cached one is still valid' });
+  tokenCode = tokenCodeOption();
+  duration = durationOption();
+  force = forceOption();
 
   async run(): Promise<void> {
     const env = this.context.env;

@@ -10,6 +10,7 @@ import { SessionCache } from '../session/cache.js';
 import { sessionChanges, type SessionForShell } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { AwsmfaCommand } from './base.js';
+import { tokenCodeOption, durationOption, forceOption } from './options.js';
 
 /** Set in the child's environment to the profile name, so that an exec inside an exec is noticed. */
 export const EXEC_VARIABLE = 'AWSMFA_EXEC';
@@ -103,12 +104,9 @@ export class ExecCommand extends AwsmfaCommand {
   });
 
   profileName = Option.String({ name: 'profile' });
-  tokenCode = Option.String('--token-code,-c', { description: 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' });
-  duration = Option.String('--duration,-d', {
-    description: 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)',
-    validator: t.cascade(t.isNumber(), [t.isInteger()]),
-  });
-  force = Option.Boolean('--force,-f', false, { description: 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec' });
+  tokenCode = tokenCodeOption();
+  duration = durationOption();
+  force = forceOption('Get a new session even if a cached one is valid, and run even inside another awsmfa exec');
   command = Option.Rest({ name: 'command' });
 
   async run(): Promise<number> {

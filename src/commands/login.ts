@@ -8,6 +8,7 @@ import { SessionCache } from '../session/cache.js';
 import { rfc3339 } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { AwsmfaCommand } from './base.js';
+import { tokenCodeOption, durationOption, forceOption } from './options.js';
 
 /**
  * The key that records when the written session ends. No AWS tool reads an expiration from the
@@ -47,12 +48,9 @@ export class LoginCommand extends AwsmfaCommand {
 
   profileName = Option.String({ name: 'profile' });
   toProfile = Option.String('--to-profile,-t', { required: true, description: 'The profile (section of the credentials file) to write the session to' });
-  tokenCode = Option.String('--token-code,-c', { description: 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' });
-  duration = Option.String('--duration,-d', {
-    description: 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)',
-    validator: t.cascade(t.isNumber(), [t.isInteger()]),
-  });
-  force = Option.Boolean('--force,-f', false, { description: 'Get a new session even if a cached one is still valid' });
+  tokenCode = tokenCodeOption();
+  duration = durationOption();
+  force = forceOption();
 
   async run(): Promise<void> {
     const env = this.context.env;

@@ -10,3 +10,19 @@ export function shellOption() {
     validator: t.isEnum(SHELL_CHOICES),
   });
 }
+
+/** The options of the commands that obtain a session (env, use, exec, login, credential-process). */
+export function tokenCodeOption() {
+  return Option.String('--token-code,-c', { description: 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' });
+}
+
+export function durationOption() {
+  return Option.String('--duration,-d', {
+    description: 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)',
+    validator: t.cascade(t.isNumber(), [t.isInteger()]),
+  });
+}
+
+export function forceOption(description = 'Get a new session even if a cached one is still valid') {
+  return Option.Boolean('--force,-f', false, { description });
+}
