@@ -32,7 +32,8 @@ test('config and credentials are read as the AWS CLI reads them', async () => {
   const profiles = await loadProfiles(env);
   assert.deepEqual(profiles.names(), ['default', 'doug']);
   const doug = profiles.resolve('doug');
-  assert.equal(doug.mfaSerial, 'arn:aws:iam::123456789012:mfa/doug');
+  // As in the AWS CLI, " ; trailing" is part of the value, not a comment (doctor warns about it).
+  assert.equal(doug.mfaSerial, 'arn:aws:iam::123456789012:mfa/doug ; trailing');
   assert.equal(doug.region, 'eu-west-1');
   assert.equal(doug.durationSeconds, 3600);
   assert.equal(doug.keys.accessKeyId, 'AKIADOUGDOUG0EXAMPLE');

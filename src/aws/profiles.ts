@@ -1,13 +1,14 @@
 /**
- * Profiles from ~/.aws/config and ~/.aws/credentials, read with the AWS SDK's own loader so that
- * `[profile x]` vs `[x]`, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, sub-sections and comments
- * mean exactly what they mean to the AWS CLI.
+ * Profiles from ~/.aws/config and ~/.aws/credentials, read as the AWS CLI reads them (config-files.ts):
+ * `[profile x]` vs `[x]`, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, sub-sections, comments, key case
+ * and duplicates mean exactly what they mean to the CLI. Each file is read once per run.
  */
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { getHomeDir, loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { distance } from 'fastest-levenshtein';
 import { AwsmfaError } from '../errors.js';
+import { configProfiles, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type ParsedIni } from './config-files.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 
 type Section = Record<string, string | undefined>;
@@ -47,45 +48,57 @@ export interface ResolvedProfile {
   readonly region: string | undefined;
   readonly durationSeconds: number | undefined;
   readonly endpointUrl: string | undefined;
+  /** endpoint_url of `sts` in the `[services x]` section the profile names with `services = x`. */
+  readonly stsEndpointUrl?: string | undefined;
   /** Roles to assume, in order, starting from the keys' user. Empty for a plain MFA profile. */
   readonly roles: readonly RoleHop[];
 }
 
+/** `$NAME` and `${NAME}` replaced by set variables, others left as they are: Python's os.path.expandvars. */
+function expandVariables(path: string, env: NodeJS.ProcessEnv): string {
+  return path.replace(/\$(\w+|\{[^}]*\})/g, (whole: string, name: string) => {
+    const value = env[name.startsWith('{') ? name.slice(1, -1) : name];
+    return value === undefined ? whole : value;
+  });
+}
+
+/** A leading `~` or `~/` as the user's home: Python's os.path.expanduser, which botocore applies after expandvars. */
+function expandHome(path: string, home: string): string {
+  if (path !== '~' && !path.startsWith('~/')) return path;
+  return home.replace(/\/+$/, '') + path.slice(1) || '/';
+}
+
+/** The files as the AWS CLI finds them: AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, variables and `~` expanded. */
 export function profileFiles(env: NodeJS.ProcessEnv = process.env): ProfileFiles {
-  const home = getHomeDir();
-  const expand = (path: string) => (path.startsWith('~/') ? join(home, path.slice(2)) : path);
+  const home = env.HOME || homedir();
+  const locate = (configured: string | undefined, fallback: string) => (configured ? expandHome(expandVariables(configured, env), home) : join(home, '.aws', fallback));
   return {
-    configPath: expand(env.AWS_CONFIG_FILE || join(home, '.aws', 'config')),
-    credentialsPath: expand(env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials')),
+    configPath: locate(env.AWS_CONFIG_FILE, 'config'),
+    credentialsPath: locate(env.AWS_SHARED_CREDENTIALS_FILE, 'credentials'),
   };
 }
 
-/** The SDK's loader silently treats an unreadable file as empty; we say so instead. */
-async function checkReadable(path: string): Promise<void> {
+/**
+ * The profile the AWS CLI uses when none is named. botocore looks at AWS_DEFAULT_PROFILE before
+ * AWS_PROFILE (its "profile" setting lists them in that order), then "default".
+ */
+export function selectedProfile(env: NodeJS.ProcessEnv = process.env): { name: string; from: 'AWS_PROFILE' | 'AWS_DEFAULT_PROFILE' | 'default' } {
+  if (env.AWS_DEFAULT_PROFILE) return { name: env.AWS_DEFAULT_PROFILE, from: 'AWS_DEFAULT_PROFILE' };
+  if (env.AWS_PROFILE) return { name: env.AWS_PROFILE, from: 'AWS_PROFILE' };
+  return { name: 'default', from: 'default' };
+}
+
+/** Real AWS files are kilobytes; parsing something of this size would take seconds and hundreds of MB. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The file's bytes, read once; undefined when it does not exist. Anything else unreadable says why. */
+async function readProfileFile(path: string): Promise<Buffer | undefined> {
+  let handle;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) {
-      throw new AwsmfaError(`${path} is not a regular file`, {
-        hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file, or move the thing that is there.',
-      });
-    }
-    // Real AWS files are kilobytes; parsing something of this size would take seconds and hundreds of MB.
-    if (info.size > 16 * 1024 * 1024) {
-      throw new AwsmfaError(`${path} is ${Math.round(info.size / (1024 * 1024))} MB, too large to be an AWS config or credentials file`, {
-        hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at the real file (awsmfa reads files of up to 16 MB).',
-      });
-    }
-    // The loader reads a file it cannot read as empty; reading its first byte here says why instead.
-    const handle = await open(path, 'r');
-    try {
-      await handle.read(Buffer.alloc(1), 0, 1, 0);
-    } finally {
-      await handle.close();
-    }
+    handle = await open(path, 'r');
   } catch (error) {
-    if (error instanceof AwsmfaError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if (code === 'ELOOP') {
       throw new AwsmfaError(`${path} is a symbolic link that loops`, { hint: `Replace ${path} with the real file.` });
     }
@@ -93,13 +106,80 @@ async function checkReadable(path: string): Promise<void> {
       hint: `Check that ${path} exists and that you can read it (ls -l ${path}).`,
     });
   }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new AwsmfaError(`${path} is not a regular file`, {
+        hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file, or move the thing that is there.',
+      });
+    }
+    if (info.size > MAX_FILE_BYTES) {
+      throw new AwsmfaError(`${path} is ${Math.round(info.size / (1024 * 1024))} MB, too large to be an AWS config or credentials file`, {
+        hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at the real file (awsmfa reads files of up to 16 MB).',
+      });
+    }
+    return await handle.readFile();
+  } catch (error) {
+    if (error instanceof AwsmfaError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new AwsmfaError(`cannot read ${path} (${code ?? 'unknown error'})`, {
+      hint: `Check that ${path} exists and that you can read it (ls -l ${path}).`,
+    });
+  } finally {
+    await handle.close();
+  }
 }
+
+/** The error of a file the AWS CLI refuses, in the CLI's terms, with where and why. */
+export function unparsableFile(path: string, problem: IniProblem): AwsmfaError {
+  return new AwsmfaError(`the AWS CLI cannot read ${path} ("Unable to parse config file"): line ${problem.line}: ${problem.why}`, {
+    hint: `Fix line ${problem.line} of ${path}; \`aws configure list-profiles\` reads it without error once it is right.`,
+  });
+}
+
+/** A file as botocore parses it, or the reason it refuses it; a missing file is an empty one. */
+async function parseProfileFile(path: string): Promise<ParsedIni> {
+  const bytes = await readProfileFile(path);
+  if (bytes === undefined) return parseIni('');
+  const decoded = decodeIni(bytes);
+  if ('problem' in decoded) throw unparsableFile(path, decoded.problem);
+  const parsed = parseIni(decoded.text);
+  if (parsed.problem !== undefined) throw unparsableFile(path, parsed.problem);
+  return parsed;
+}
+
+/** A section's keys as strings; a sub-section's keys as `parent.key`, as the AWS SDKs name them. */
+function flatten(keys: IniSection): Section {
+  const flat: Section = Object.create(null);
+  for (const [key, value] of Object.entries(keys)) {
+    if (typeof value === 'string') flat[key] = value;
+    else for (const [inner, innerValue] of Object.entries(value)) flat[`${key}.${inner}`] = innerValue;
+  }
+  return flat;
+}
+
+/** What the files hold besides profiles, and where each profile's section is, for doctor and messages. */
+export interface ProfileReading {
+  readonly config: ParsedIni;
+  readonly credentials: ParsedIni;
+  /** `[sso-session x]` sections of the config file. */
+  readonly ssoSessions: ReadonlyMap<string, IniSection>;
+  /** `[services x]` sections of the config file (per-service endpoints). */
+  readonly services: ReadonlyMap<string, IniSection>;
+  /** The config file's section header of each of its profiles (`profile doug`, `default`). */
+  readonly configHeaders: ReadonlyMap<string, string>;
+}
+
+/** What every refusal of another credential source says awsmfa is for. */
+const WHAT_AWSMFA_DOES = "awsmfa makes MFA sessions from IAM users' long-term keys, and assumes roles with them";
 
 export class ProfileSet {
   constructor(
     readonly files: ProfileFiles,
     private readonly config: Record<string, Section>,
     private readonly credentials: Record<string, Section>,
+    /** The parsed files behind the profiles; absent for a set made by hand. */
+    readonly reading?: ProfileReading,
   ) {}
 
   names(): string[] {
@@ -120,11 +200,20 @@ export class ProfileSet {
     return Object.hasOwn(this.config, name) ? (this.config[name] as Record<string, string>) : undefined;
   }
 
-  /** A setting of one profile; the credentials file wins over the config file, as in the AWS CLI. */
+  /** All of a profile's keys as the AWS CLI sees them: the config file's, with the credentials file's over them. */
+  sectionKeys(name: string): Readonly<Record<string, string>> | undefined {
+    if (!this.has(name)) return undefined;
+    return Object.assign(Object.create(null) as Record<string, string>, this.configSection(name), this.credentialsSection(name));
+  }
+
+  /**
+   * A setting of one profile. As in the AWS CLI, a key in the credentials file replaces the config
+   * file's, even when it is empty (and an empty value is no value).
+   */
   setting(profile: string, key: string): { value: string; file: string } | undefined {
     const fromCredentials = Object.hasOwn(this.credentials, profile) ? this.credentials[profile]?.[key] : undefined;
-    if (fromCredentials !== undefined && fromCredentials !== '') {
-      return { value: fromCredentials, file: this.files.credentialsPath };
+    if (fromCredentials !== undefined) {
+      return fromCredentials === '' ? undefined : { value: fromCredentials, file: this.files.credentialsPath };
     }
     const fromConfig = Object.hasOwn(this.config, profile) ? this.config[profile]?.[key] : undefined;
     if (fromConfig !== undefined && fromConfig !== '') return { value: fromConfig, file: this.files.configPath };
@@ -168,10 +257,10 @@ export class ProfileSet {
     const hops: RoleHop[] = [];
     let current = name;
     for (;;) {
-      const keyId = this.value(current, 'aws_access_key_id');
+      const keyed = this.hasStaticKeys(current);
       if (chain.includes(current)) {
         // As in the AWS CLI, a role profile may name itself as source_profile to use its own keys.
-        if (current === chain.at(-1) && keyId !== undefined) break;
+        if (current === chain.at(-1) && keyed) break;
         throw new AwsmfaError(`source_profile loops: ${[...chain, current].map((n) => `[${n}]`).join(' -> ')}`, {
           hint: `Change source_profile in one of those profiles of ${this.files.configPath} so that the chain ends at a profile with keys.`,
         });
@@ -180,7 +269,7 @@ export class ProfileSet {
       const roleArn = this.value(current, 'role_arn');
       const source = this.value(current, 'source_profile');
       // As in the AWS CLI and the SDKs, a source profile's own keys win over its role_arn.
-      if (chain.length > 1 && keyId !== undefined) break;
+      if (chain.length > 1 && keyed) break;
       if (roleArn !== undefined) {
         hops.unshift({
           profile: current,
@@ -190,16 +279,24 @@ export class ProfileSet {
           durationSeconds: this.duration(current),
           mfaSerial: this.value(current, 'mfa_serial'),
         });
-        if (source === undefined) {
-          const credentialSource = this.value(current, 'credential_source');
-          throw new AwsmfaError(`profile [${current}] has role_arn but no source_profile`, {
-            hint:
-              credentialSource !== undefined
-                ? `credential_source = ${credentialSource} is not supported; name a profile with long-term keys in source_profile.`
-                : `Add source_profile = <profile with long-term keys> to [${current}] in ${this.files.configPath}.`,
+        if (source !== undefined && this.value(current, 'credential_source') !== undefined) {
+          throw new AwsmfaError(`profile [${current}] has both source_profile and credential_source, which the AWS CLI refuses`, {
+            hint: `Keep only source_profile in [${current}] of ${this.files.configPath}.`,
           });
         }
-      } else if (keyId !== undefined || source === undefined) {
+        if (source === undefined) {
+          const credentialSource = this.setting(current, 'credential_source');
+          if (credentialSource !== undefined) {
+            throw new AwsmfaError(
+              `profile [${current}] assumes its role with credentials from ${JSON.stringify(credentialSource.value)} (credential_source in ${credentialSource.file}), not from an IAM user's keys; ${WHAT_AWSMFA_DOES}`,
+              { hint: `The AWS CLI and SDKs use [${current}] as it is. For awsmfa, replace credential_source with source_profile = <a profile holding an IAM user's long-term keys>.` },
+            );
+          }
+          throw new AwsmfaError(`profile [${current}] has role_arn but no source_profile`, {
+            hint: `Add source_profile = <profile with long-term keys> to [${current}] in ${this.files.configPath}.`,
+          });
+        }
+      } else if (keyed || source === undefined) {
         break;
       }
       if (!this.has(source)) {
@@ -219,6 +316,7 @@ export class ProfileSet {
       region: this.firstInChain(chain, 'region'),
       durationSeconds: this.duration(name),
       endpointUrl: this.firstInChain(chain, 'endpoint_url'),
+      stsEndpointUrl: this.serviceEndpoint(chain, 'sts'),
       roles: hops,
     };
   }
@@ -230,6 +328,14 @@ export class ProfileSet {
       if (setting !== undefined) return { ...setting, profile };
     }
     return undefined;
+  }
+
+  /** A service's endpoint_url from the `[services x]` section named by `services = x` along the chain. */
+  private serviceEndpoint(chain: readonly string[], service: string): string | undefined {
+    const named = this.firstInChain(chain, 'services');
+    if (named === undefined) return undefined;
+    const keys = this.reading?.services.get(named)?.[service];
+    return typeof keys === 'object' ? keys.endpoint_url || undefined : undefined;
   }
 
   private firstInChain(chain: readonly string[], key: string): string | undefined {
@@ -247,37 +353,86 @@ export class ProfileSet {
     return Number(setting.value);
   }
 
+  /**
+   * The refusal for a profile whose credentials come from somewhere other than long-term keys: IAM
+   * Identity Center (SSO), a credential_process, a web identity token. The AWS CLI uses those directly;
+   * telling the user to put keys there would send them the wrong way.
+   */
+  private otherCredentialSource(profile: string): AwsmfaError | undefined {
+    const sources: [string, string, string][] = [
+      ['sso_session', 'AWS IAM Identity Center (SSO)', `aws sso login --profile ${profile}`],
+      ['sso_start_url', 'AWS IAM Identity Center (SSO)', `aws sso login --profile ${profile}`],
+      ['credential_process', 'a credential_process command', `aws sts get-caller-identity --profile ${profile}`],
+      ['web_identity_token_file', 'a web identity token', `aws sts get-caller-identity --profile ${profile}`],
+    ];
+    for (const [key, what, instead] of sources) {
+      const setting = this.setting(profile, key);
+      if (setting === undefined) continue;
+      return new AwsmfaError(`profile [${profile}] gets its credentials from ${what} (${key} in ${setting.file}), not from an IAM user's keys; ${WHAT_AWSMFA_DOES}`, {
+        hint: `Use the profile with the AWS CLI and SDKs directly (\`${instead}\`), or point source_profile at a profile holding an IAM user's long-term keys.`,
+      });
+    }
+    return undefined;
+  }
+
+  /** As botocore decides whether a profile holds static keys: either key is there, in either file. */
+  private hasStaticKeys(profile: string): boolean {
+    const keys = this.sectionKeys(profile);
+    return keys !== undefined && ('aws_access_key_id' in keys || 'aws_secret_access_key' in keys);
+  }
+
+  /**
+   * The pair of keys as the AWS CLI takes it: from the credentials file when its section has
+   * aws_access_key_id, else from the config file; never an id from one file and a secret from the other.
+   */
   private keysOf(profile: string, asked: string): LongTermKeys {
-    const id = this.setting(profile, 'aws_access_key_id');
-    const secret = this.setting(profile, 'aws_secret_access_key');
+    const fromCredentials = this.credentialsSection(profile);
+    const [section, file] =
+      fromCredentials !== undefined && 'aws_access_key_id' in fromCredentials
+        ? [fromCredentials, this.files.credentialsPath]
+        : [this.configSection(profile), this.files.configPath];
+    const id = section?.aws_access_key_id || undefined;
+    const secret = section?.aws_secret_access_key || undefined;
     const via = profile === asked ? '' : ` (the source of [${asked}])`;
     const inKeyring = id !== undefined && marksKeyring(this.value(profile, KEYRING_SETTING));
+    if (id === undefined) {
+      const other = this.otherCredentialSource(profile);
+      if (other !== undefined) throw other;
+    }
     if (id === undefined || (secret === undefined && !inKeyring)) {
       const missing = id === undefined ? 'aws_access_key_id' : 'aws_secret_access_key';
-      throw new AwsmfaError(`profile [${profile}]${via} has no ${missing}`, {
-        hint: `Put the IAM user's long-term access key in [${profile}] of ${this.files.credentialsPath}.`,
+      const where = id === undefined ? this.files.credentialsPath : file;
+      throw new AwsmfaError(`profile [${profile}]${via} has no ${missing}${id === undefined ? '' : ` in ${file}, where its aws_access_key_id is`}`, {
+        hint: `Put the IAM user's long-term access key (both aws_access_key_id and aws_secret_access_key) in [${profile}] of ${where}.`,
       });
     }
-    if (this.value(profile, 'aws_session_token') !== undefined || id.value.startsWith('ASIA')) {
+    if (this.value(profile, 'aws_session_token') !== undefined || id.startsWith('ASIA')) {
       throw new AwsmfaError(`profile [${profile}]${via} holds temporary session keys, not long-term keys`, {
-        hint: `awsmfa needs the IAM user's long-term access key (AKIA…) in [${profile}] of ${id.file}; remove aws_session_token there.`,
+        hint: `awsmfa needs the IAM user's long-term access key (AKIA…) in [${profile}] of ${file}; remove aws_session_token there.`,
       });
     }
-    if (inKeyring) return keyringKeys(id.value, profile, id.file);
-    return { accessKeyId: id.value, secretAccessKey: secret!.value, profile, file: id.file };
+    if (inKeyring) return keyringKeys(id, profile, file);
+    return { accessKeyId: id, secretAccessKey: secret!, profile, file };
   }
 }
 
 export async function loadProfiles(env: NodeJS.ProcessEnv = process.env): Promise<ProfileSet> {
   const files = profileFiles(env);
-  await Promise.all([checkReadable(files.configPath), checkReadable(files.credentialsPath)]);
-  let loaded;
-  try {
-    loaded = await loadSharedConfigFiles({ configFilepath: files.configPath, filepath: files.credentialsPath, ignoreCache: true });
-  } catch (error) {
-    throw new AwsmfaError(`cannot parse the AWS config files: ${(error as Error).message}`, {
-      hint: `Check ${files.configPath} and ${files.credentialsPath} with \`aws configure list-profiles\`.`,
-    });
+  const [config, credentials] = await Promise.all([parseProfileFile(files.configPath), parseProfileFile(files.credentialsPath)]);
+  const fromConfig = configProfiles(config);
+  const configSections: Record<string, Section> = Object.create(null);
+  const configHeaders = new Map<string, string>();
+  for (const [name, source] of fromConfig.profiles) {
+    configSections[name] = flatten(source.keys);
+    configHeaders.set(name, source.section);
   }
-  return new ProfileSet(files, loaded.configFile as Record<string, Section>, loaded.credentialsFile as Record<string, Section>);
+  const credentialsSections: Record<string, Section> = Object.create(null);
+  for (const [name, source] of credentialsProfiles(credentials)) credentialsSections[name] = flatten(source.keys);
+  return new ProfileSet(files, configSections, credentialsSections, {
+    config,
+    credentials,
+    ssoSessions: fromConfig.ssoSessions,
+    services: fromConfig.services,
+    configHeaders,
+  });
 }

@@ -33,14 +33,17 @@ export async function stsClient(target: StsTarget, credentials: StsCredentials):
   return createStsClient(target, credentials);
 }
 
-/** The endpoint as the AWS CLI picks it: service variable, then global variable, then the profile's endpoint_url. */
+/**
+ * The endpoint as the AWS CLI picks it: the service's variable, the service's `[services x]` setting,
+ * the global variable, then the profile's endpoint_url.
+ */
 export function stsTarget(
-  profile: { region: string | undefined; endpointUrl: string | undefined },
+  profile: { region: string | undefined; endpointUrl: string | undefined; stsEndpointUrl?: string | undefined },
   env: NodeJS.ProcessEnv,
   onClockSkew?: (offsetSeconds: number) => void,
 ): StsTarget {
   const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true';
-  const endpoint = ignoreConfigured ? undefined : env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || profile.endpointUrl;
+  const endpoint = ignoreConfigured ? undefined : env.AWS_ENDPOINT_URL_STS || profile.stsEndpointUrl || env.AWS_ENDPOINT_URL || profile.endpointUrl;
   const timeoutSeconds = Number(env.AWSMFA_STS_TIMEOUT);
   return {
     region: profile.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { loadProfiles } from '../aws/profiles.js';
+import { loadProfiles, selectedProfile } from '../aws/profiles.js';
 import { displayable } from '../display.js';
 import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
@@ -36,7 +36,7 @@ export class EnvCommand extends ShellCodeCommand {
 
   async run(): Promise<void> {
     const env = this.context.env;
-    const name = this.profileName ?? env.AWSMFA_PROFILE ?? env.AWS_PROFILE ?? 'default';
+    const name = this.profileName ?? env.AWSMFA_PROFILE ?? selectedProfile(env).name;
     const dialect = dialectFor(this.shell);
     const { profile, session, fromCache } = await obtainSession(
       { profile: name, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force },

@@ -149,6 +149,8 @@ function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: 
     ? undefined
     : env.AWS_ENDPOINT_URL_STS
       ? { value: env.AWS_ENDPOINT_URL_STS, from: 'AWS_ENDPOINT_URL_STS' }
+      : profile.stsEndpointUrl !== undefined
+        ? { value: profile.stsEndpointUrl, from: `the sts endpoint_url of the [services …] section [${profile.name}] names` }
       : env.AWS_ENDPOINT_URL
         ? { value: env.AWS_ENDPOINT_URL, from: 'AWS_ENDPOINT_URL' }
         : profile.endpointUrl !== undefined
