@@ -144,7 +144,7 @@ test('AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE with ~ and $VARIABLES, as 
   await writeFile(join(home, 'elsewhere', 'cfg'), '[profile far]\nregion = ap-south-1\n');
   await writeFile(join(home, 'elsewhere', 'creds'), `[far]\n${KEYS}`);
   for (const env of [
-    { HOME: home, AWS_CONFIG_FILE: '~/elsewhere/cfg', AWS_SHARED_CREDENTIALS_FILE: '$HOME/elsewhere/creds' },
+    { HOME: home, WHERE: 'unused', AWS_CONFIG_FILE: '~/elsewhere/cfg', AWS_SHARED_CREDENTIALS_FILE: '$HOME/elsewhere/creds' },
     { HOME: home, WHERE: 'elsewhere', AWS_CONFIG_FILE: '${HOME}/$WHERE/cfg', AWS_SHARED_CREDENTIALS_FILE: '~/${WHERE}/creds' },
   ]) {
     const view = await same(t, env);

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { AwsmfaError } from '../errors.js';
-import { configProfiles, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type ParsedIni } from './config-files.js';
+import { configProfiles, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type IniValue, type ParsedIni } from './config-files.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 
 type Section = Record<string, string | undefined>;
@@ -168,6 +168,9 @@ export interface ProfileReading {
   readonly services: ReadonlyMap<string, IniSection>;
   /** The config file's section header of each of its profiles (`profile doug`, `default`). */
   readonly configHeaders: ReadonlyMap<string, string>;
+  /** Each file's profiles with their sub-sections whole: a sub-section in the credentials file replaces the config file's. */
+  readonly configProfiles: ReadonlyMap<string, IniSection>;
+  readonly credentialsProfiles: ReadonlyMap<string, IniSection>;
 }
 
 /** What every refusal of another credential source says awsmfa is for. */
@@ -203,7 +206,8 @@ export class ProfileSet {
   /** All of a profile's keys as the AWS CLI sees them: the config file's, with the credentials file's over them. */
   sectionKeys(name: string): Readonly<Record<string, string>> | undefined {
     if (!this.has(name)) return undefined;
-    return Object.assign(Object.create(null) as Record<string, string>, this.configSection(name), this.credentialsSection(name));
+    if (this.reading === undefined) return Object.assign(Object.create(null) as Record<string, string>, this.configSection(name), this.credentialsSection(name));
+    return flatten(Object.assign(Object.create(null) as Record<string, IniValue>, this.reading.configProfiles.get(name), this.reading.credentialsProfiles.get(name))) as Record<string, string>;
   }
 
   /**
@@ -211,12 +215,14 @@ export class ProfileSet {
    * file's, even when it is empty (and an empty value is no value).
    */
   setting(profile: string, key: string): { value: string; file: string } | undefined {
-    const fromCredentials = Object.hasOwn(this.credentials, profile) ? this.credentials[profile]?.[key] : undefined;
-    if (fromCredentials !== undefined) {
-      return fromCredentials === '' ? undefined : { value: fromCredentials, file: this.files.credentialsPath };
+    for (const [sections, raw, file] of [
+      [this.credentials, this.reading?.credentialsProfiles, this.files.credentialsPath],
+      [this.config, this.reading?.configProfiles, this.files.configPath],
+    ] as const) {
+      // A sub-section (`key =` then indented lines) is there, but is no value.
+      const value = raw !== undefined ? raw.get(profile)?.[key] : Object.hasOwn(sections, profile) ? sections[profile]?.[key] : undefined;
+      if (value !== undefined) return typeof value === 'string' && value !== '' ? { value, file } : undefined;
     }
-    const fromConfig = Object.hasOwn(this.config, profile) ? this.config[profile]?.[key] : undefined;
-    if (fromConfig !== undefined && fromConfig !== '') return { value: fromConfig, file: this.files.configPath };
     return undefined;
   }
 
@@ -427,12 +433,15 @@ export async function loadProfiles(env: NodeJS.ProcessEnv = process.env): Promis
     configHeaders.set(name, source.section);
   }
   const credentialsSections: Record<string, Section> = Object.create(null);
-  for (const [name, source] of credentialsProfiles(credentials)) credentialsSections[name] = flatten(source.keys);
+  const rawCredentials = credentialsProfiles(credentials);
+  for (const [name, source] of rawCredentials) credentialsSections[name] = flatten(source.keys);
   return new ProfileSet(files, configSections, credentialsSections, {
     config,
     credentials,
     ssoSessions: fromConfig.ssoSessions,
     services: fromConfig.services,
     configHeaders,
+    configProfiles: new Map([...fromConfig.profiles].map(([name, source]) => [name, source.keys])),
+    credentialsProfiles: new Map([...rawCredentials].map(([name, source]) => [name, source.keys])),
   });
 }

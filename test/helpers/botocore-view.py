@@ -57,10 +57,22 @@ def resolve(session, name):
         return {'error': type(error).__name__}
 
 
+SESSION = botocore.session.Session()
+
+
+def fresh_session():
+    """The one Session, with everything it read before forgotten (a new Session costs ~60 ms)."""
+    SESSION._config = None
+    SESSION._profile_map = None
+    SESSION._profile = None
+    SESSION._credentials = None
+    return SESSION
+
+
 def view(env, resolve_names):
     os.environ.clear()
     os.environ.update(env)
-    session = botocore.session.Session()
+    session = fresh_session()
     try:
         profiles = session.full_config['profiles']
     except Exception as error:  # noqa: BLE001

@@ -57,8 +57,8 @@ export function assertSameReading(ours: AwsmfaView, theirs: BotocoreView, contex
   assert.deepEqual(Object.keys(ours.profiles).sort(), Object.keys(theirs.profiles).sort(), `${context}\nprofile names differ`);
   for (const name of Object.keys(theirs.profiles)) {
     assert.deepEqual(ours.profiles[name], theirs.profiles[name], `${context}\nkeys of ${JSON.stringify(name)} differ`);
-    const expected = theirs.resolved[name];
-    const actual = ours.resolved[name]!;
+    const expected: BotocoreResolved | null | undefined = theirs.resolved[name];
+    const actual: BotocoreResolved = ours.resolved[name]!;
     if (ours.deliberate.has(name)) continue;
     if (expected === null || expected === undefined || expected.error !== undefined) {
       assert.ok(actual.error !== undefined, `${context}\nbotocore cannot resolve ${JSON.stringify(name)} (${expected?.error ?? 'no credentials'}), awsmfa resolves it: ${JSON.stringify(actual)}`);
