@@ -60,8 +60,10 @@ export function splitLines(text: string): string[] {
 
 /**
  * Classifies each line as configparser does, with its strict mode's refusals: a line before any section,
- * a duplicate section or key, a line that is neither. A fatal refusal stops the scan as it stops Python;
- * a line that is neither is reported after the whole file, as Python does.
+ * a duplicate section or key, a line that is neither. Python stops at the first of the first three and
+ * reports lines that are neither only after the whole file; the problem reported here is the one Python
+ * reports. The scan itself goes on to the end (a repeated section or key read as if it were not), so
+ * that the writer can place lines in any file.
  */
 export function scanIni(lines: readonly string[]): ScannedIni {
   const scanned: ScannedLine[] = [];
@@ -70,6 +72,7 @@ export function scanIni(lines: readonly string[]): ScannedIni {
   let option: string | undefined;
   let indent = 0;
   let invalid: IniProblem | undefined;
+  let fatal: IniProblem | undefined;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
     const number = index + 1;
@@ -93,7 +96,7 @@ export function scanIni(lines: readonly string[]): ScannedIni {
       const header = value.slice(1, close);
       if (header !== DEFAULT_SECTION) {
         if (seen.has(`[${header}`)) {
-          return { lines: scanned, problem: { line: number, why: `section [${header}] appears twice (the AWS CLI refuses a repeated section)` } };
+          fatal ??= { line: number, why: `section [${header}] appears twice (the AWS CLI refuses a repeated section)` };
         }
         seen.add(`[${header}`);
       }
@@ -106,7 +109,9 @@ export function scanIni(lines: readonly string[]): ScannedIni {
       const why = value.startsWith('\ufeff')
         ? 'the file starts with a UTF-8 byte order mark (BOM), which the AWS CLI does not accept; save it as UTF-8 without BOM'
         : `${JSON.stringify(line)} comes before any [section] header`;
-      return { lines: scanned, problem: { line: number, why } };
+      fatal ??= { line: number, why };
+      scanned.push({ kind: 'invalid' });
+      continue;
     }
     const delimiter = value.search(/[=:]/);
     if (delimiter < 0) {
@@ -120,13 +125,13 @@ export function scanIni(lines: readonly string[]): ScannedIni {
       invalid ??= { line: number, why: `${JSON.stringify(line)} has no key before its ${value[delimiter]}` };
     }
     if (seen.has(`${section}\n${key}`)) {
-      return { lines: scanned, problem: { line: number, why: `key ${key} appears twice in [${section}] (the AWS CLI refuses a repeated key)` } };
+      fatal ??= { line: number, why: `key ${key} appears twice in [${section}] (the AWS CLI refuses a repeated key)` };
     }
     seen.add(`${section}\n${key}`);
     option = key;
     scanned.push({ kind: 'option', section, key, value: pyStrip(value.slice(delimiter + 1)) });
   }
-  return { lines: scanned, problem: invalid };
+  return { lines: scanned, problem: fatal ?? invalid };
 }
 
 /** A key's value: a string, or the keys of an indented sub-section (`s3 =` then `  addressing_style = path`). */

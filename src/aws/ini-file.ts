@@ -2,96 +2,76 @@
  * Setting a few keys in one section of an AWS INI file (~/.aws/credentials, ~/.aws/config) while every
  * other byte stays as it was: comments, blank lines, spacing, order, line endings, other sections.
  *
- * Which line belongs to which section, and what counts as a key, is decided the way the AWS SDK's loader
- * decides it (parseIni in @smithy/core's config module), so that what we change is exactly what the SDKs
- * then read. The file is replaced atomically: a temporary file in the same directory, then rename.
+ * Which line belongs to which section, and what counts as a key and its value, is decided by the same
+ * scanner awsmfa reads the files with (config-files.ts, botocore's reading), so that what we change is
+ * exactly what the AWS CLI then reads. The file is replaced atomically: a temporary file in the same
+ * directory, then rename.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AwsmfaError } from '../errors.js';
+import { configSectionRole, decodeIni, parseIni, pyStrip, scanIni, type IniProblem } from './config-files.js';
 
 /** New values by key; null removes the key. */
 export type IniValues = Readonly<Record<string, string | null>>;
 
-/** Section prefixes the loader knows; `[profile x]` is the section `profile.x`, `[other x]` is ignored. */
-const PREFIXED_SECTION = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
-const SECTION_PREFIXES = new Set(['profile', 'sso-session', 'services']);
 const KEY_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /**
- * The name the loader files a section header's contents under: `doug`, `profile.doug`, or undefined
- * for a header whose keys it ignores.
+ * Which section a header's contents belong to, for matching headers: `profile.doug` for `[profile doug]`
+ * (however it is quoted or spaced, as botocore names it), `doug` for `[doug]`; undefined for `[]`.
  */
 export function sectionId(header: string): string | undefined {
-  const prefixed = PREFIXED_SECTION.exec(header);
-  if (prefixed) return SECTION_PREFIXES.has(prefixed[1]!) ? `${prefixed[1]}.${prefixed[3]}` : undefined;
-  return header === '' ? undefined : header;
+  if (header === '') return undefined;
+  const role = configSectionRole(header);
+  if (role.kind === 'other' || header === 'default') return header;
+  return `${role.kind}.${role.name}`;
 }
 
-/** One line as the loader sees it. */
+/** One line as the reader sees it. */
 interface ParsedLine {
-  /** The line's bytes without its line ending, one char per byte. */
+  /** The line's text without its line ending. */
   readonly raw: string;
   readonly eol: string;
-  readonly kind: 'header' | 'key' | 'subsection' | 'other';
+  readonly kind: 'header' | 'key' | 'continuation' | 'other';
   /** The section the line is in (for a header: the one it opens). */
   readonly section: string | undefined;
-  /** For key lines: the key as the loader names it (`s3.max_concurrent_requests` inside a sub-section). */
+  /** For key lines: the key as the reader names it (lower case). */
   readonly key?: string;
   readonly value?: string;
 }
 
-/** The line's text as the loader reads it (UTF-8). */
-function decoded(raw: string): string {
-  return Buffer.from(raw, 'latin1').toString('utf8');
-}
-
-function encoded(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1');
-}
-
-function withoutComment(line: string): string {
-  return line.split(/(^|\s)[;#]/)[0]!.trim();
-}
-
 function parseLines(text: string): ParsedLine[] {
-  const lines: ParsedLine[] = [];
-  let section: string | undefined;
-  let subsection: string | undefined;
-  for (const match of text.matchAll(/[^\n]*\n|[^\n]+$/g)) {
-    const whole = match[0];
-    const eol = whole.endsWith('\r\n') ? '\r\n' : whole.endsWith('\n') ? '\n' : '';
-    const raw = whole.slice(0, whole.length - eol.length);
-    const line = decoded(raw);
-    const trimmed = withoutComment(line);
-    if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-      section = sectionId(trimmed.slice(1, -1));
-      subsection = undefined;
-      lines.push({ raw, eol, kind: 'header', section });
-      continue;
-    }
-    const equals = trimmed.indexOf('=');
-    if (section === undefined || equals <= 0) {
-      lines.push({ raw, eol, kind: 'other', section });
-      continue;
-    }
-    const name = trimmed.slice(0, equals).trim();
-    const value = trimmed.slice(equals + 1).trim();
-    if (value === '') {
-      subsection = name;
-      lines.push({ raw, eol, kind: 'subsection', section });
-      continue;
-    }
-    if (subsection !== undefined && line.trimStart() === line) subsection = undefined;
-    const key = subsection === undefined ? name : `${subsection}.${name}`;
-    lines.push({ raw, eol, kind: 'key', section, key, value });
+  const parts = text.split(/(\r\n|\r|\n)/);
+  const raws: string[] = [];
+  const eols: string[] = [];
+  for (let index = 0; index < parts.length; index += 2) {
+    if (index === parts.length - 1 && parts[index] === '' && index > 0) break;
+    raws.push(parts[index]!);
+    eols.push(parts[index + 1] ?? '');
   }
-  return lines;
+  if (raws.length === 1 && raws[0] === '') return [];
+  const { lines: scanned } = scanIni(raws);
+  let section: string | undefined;
+  return raws.map((raw, index) => {
+    const line = scanned[index]!;
+    const eol = eols[index]!;
+    if (line.kind === 'header') {
+      section = sectionId(line.header!);
+      return { raw, eol, kind: 'header', section };
+    }
+    if (line.kind === 'option') return { raw, eol, kind: 'key', section, key: line.key!, value: line.value! };
+    if (line.kind === 'continuation') return { raw, eol, kind: 'continuation', section, key: line.key! };
+    return { raw, eol, kind: 'other', section };
+  });
 }
 
-/** The section's keys as the loader reads them (repeated sections merged, the last value winning), or undefined if there is no such section. */
+/**
+ * The section's keys as the reader reads them (repeated sections merged, the last value winning, which
+ * the AWS CLI would refuse; updateIniFile refuses such a file), or undefined if there is no such section.
+ */
 export function readIniSection(text: string, section: string): Record<string, string> | undefined {
   const id = sectionId(section);
   let found: Record<string, string> | undefined;
@@ -104,7 +84,8 @@ export function readIniSection(text: string, section: string): Record<string, st
 }
 
 function checkUpdate(section: string, values: IniValues): void {
-  if (sectionId(section) === undefined || /[\r\n[\]]/.test(section) || section.trim() !== section || withoutComment(section) !== section) {
+  // Names every reader takes the same way: the AWS CLI, and the SDKs, whose loader knows fewer characters.
+  if (!/^(?:profile )?[\w@+.%:/=,-]+$/.test(section) || sectionId(section) === undefined) {
     throw new AwsmfaError(`${JSON.stringify(section)} cannot be written as an INI section name`, {
       hint: 'Use letters, digits and - _ . @ + = , : / only.',
     });
@@ -112,10 +93,9 @@ function checkUpdate(section: string, values: IniValues): void {
   for (const [key, value] of Object.entries(values)) {
     if (!KEY_NAME.test(key)) throw new Error(`not a key for an INI file: ${JSON.stringify(key)}`);
     if (value === null) continue;
-    // A value survives the loader only if reading the line back gives the same string.
-    const line = `${key} = ${value}`;
-    const reread = withoutComment(line);
-    if (/[\r\n]/.test(value) || value === '' || reread.slice(reread.indexOf('=') + 1).trim() !== value) {
+    // A value must read back the same to every reader: the AWS CLI (no inline comments) and the SDKs
+    // (which cut a value at " #" or " ;").
+    if (/[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]/.test(value) || value === '' || pyStrip(value) !== value || value.trim() !== value || /\s[#;]/.test(value)) {
       throw new AwsmfaError(`the value for ${key} cannot be written to an INI file as it is`, {
         hint: 'Values must be on one line, without surrounding spaces, and without " #" or " ;" (they start a comment).',
       });
@@ -123,39 +103,39 @@ function checkUpdate(section: string, values: IniValues): void {
   }
 }
 
-/** The key line with its value replaced, its spacing and trailing comment kept. */
+/** The key line with its value replaced, its spacing kept. All the rest of the line was the old value (the CLI has no inline comments). */
 function replaceValue(raw: string, value: string): string {
-  const line = decoded(raw);
-  const comment = /(^|\s)[;#]/.exec(line);
-  const body = comment === null ? line : line.slice(0, comment.index);
-  const trailing = comment === null ? '' : line.slice(comment.index);
-  const equals = body.indexOf('=');
-  const old = body.slice(equals + 1);
-  const before = /^\s*/.exec(old)![0];
-  const after = /\s*$/.exec(old)![0];
-  return encoded(`${body.slice(0, equals + 1)}${before}${value}${after}${trailing}`);
+  const delimiter = raw.search(/[=:]/);
+  const old = raw.slice(delimiter + 1);
+  const before = /^[ \t]*/.exec(old)![0];
+  const after = /[ \t]*$/.exec(old)![0];
+  return `${raw.slice(0, delimiter + 1)}${before}${value}${after}`;
 }
 
 /**
- * The text with `values` set in `section`: existing keys keep their line (and its spacing and comment),
- * keys set to null lose their lines, new keys go after the last key of the section's last occurrence,
- * and a missing section is added at the end. Everything else is returned unchanged.
- * `text` and the result hold one char per byte (latin1), so that no byte is ever re-encoded.
+ * The text with `values` set in `section`: existing keys keep their line (and its spacing), keys set to
+ * null lose their lines, new keys go after the last key of the section's last occurrence, and a missing
+ * section is added at the end. A replaced or removed key loses its indented continuation lines, which
+ * the AWS CLI reads as part of its value. Everything else is returned unchanged.
  */
 export function updateIniText(text: string, section: string, values: IniValues): string {
   checkUpdate(section, values);
   const id = sectionId(section);
   const lines = parseLines(text);
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const pending = new Map(Object.entries(values));
+  const eol = /\r\n|\r|\n/.exec(text)?.[0] ?? '\n';
+  const pending = new Map(Object.entries(values).map(([key, value]) => [key.toLowerCase(), value]));
   const present = new Set<string>();
   let insertAfter = -1;
+  let replacing: string | undefined;
   const out: { raw: string; eol: string }[] = [];
   for (const line of lines) {
     const ours = line.section === id && line.kind !== 'other';
+    if (ours && line.kind === 'continuation' && line.key === replacing) continue;
+    replacing = undefined;
     if (ours && line.kind === 'key' && pending.has(line.key!)) {
       const value = pending.get(line.key!);
       present.add(line.key!);
+      replacing = line.key;
       if (value === null || value === undefined) continue;
       out.push({ raw: replaceValue(line.raw, value), eol: line.eol });
     } else {
@@ -163,7 +143,9 @@ export function updateIniText(text: string, section: string, values: IniValues):
     }
     if (ours) insertAfter = out.length - 1;
   }
-  const added = [...pending].filter(([key, value]) => value !== null && !present.has(key)).map(([key, value]) => ({ raw: `${key} = ${value}`, eol }));
+  const added = Object.entries(values)
+    .filter(([key, value]) => value !== null && !present.has(key.toLowerCase()))
+    .map(([key, value]) => ({ raw: `${key} = ${value}`, eol }));
   if (added.length > 0) {
     if (insertAfter >= 0) {
       const anchor = out[insertAfter]!;
@@ -177,6 +159,13 @@ export function updateIniText(text: string, section: string, values: IniValues):
     }
   }
   return out.map((line) => line.raw + line.eol).join('');
+}
+
+/** The refusal to change a file the AWS CLI cannot read: writing into it would hide the problem. */
+function refuseUnparsable(path: string, problem: IniProblem): AwsmfaError {
+  return new AwsmfaError(`the AWS CLI cannot read ${path} ("Unable to parse config file"): line ${problem.line}: ${problem.why}; awsmfa changes nothing in it`, {
+    hint: `Fix line ${problem.line} of ${path} first; \`aws configure list-profiles\` reads it without error once it is right.`,
+  });
 }
 
 export interface IniFileOptions {
@@ -279,7 +268,14 @@ export async function updateIniFile(
   await removeLeftovers(target);
   for (let attempt = 1; ; attempt++) {
     const before = await snapshot(target);
-    const text = before.bytes?.toString('latin1') ?? '';
+    let text = '';
+    if (before.bytes !== undefined) {
+      const decoded = decodeIni(before.bytes);
+      if ('problem' in decoded) throw refuseUnparsable(path, decoded.problem);
+      const problem = parseIni(decoded.text).problem;
+      if (problem !== undefined) throw refuseUnparsable(path, problem);
+      text = decoded.text;
+    }
     const wanted = typeof values === 'function' ? values(readIniSection(text, section)) : values;
     const next = updateIniText(text, section, wanted);
     const mode = before.mode ?? options.newFileMode ?? 0o600;
@@ -289,7 +285,7 @@ export async function updateIniFile(
     const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       try {
-        await handle.writeFile(Buffer.from(next, 'latin1'));
+        await handle.writeFile(Buffer.from(next, 'utf8'));
         await handle.chmod(mode);
         if (before.uid !== undefined && typeof process.getuid === 'function' && before.uid !== process.getuid()) {
           // Only root can give a file away; for anyone else the file keeps the writer as owner.
