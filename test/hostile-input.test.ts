@@ -162,8 +162,8 @@ const CASES: readonly Case[] = [
   { what: 'a config file that cannot be read (EIO)', args: env('doug', '--force', '--token-code', '123456'), configAt: async () => '/proc/self/mem', error: /^cannot read \/proc\/self\/mem \(EIO\)$/, hint: /ls -l \/proc\/self\/mem/ },
   { what: 'a config file that is a symbolic link loop', args: env('doug', '--force', '--token-code', '123456'), configAt: async (dir) => { await symlink(join(dir, 'b'), join(dir, 'a')); await symlink(join(dir, 'a'), join(dir, 'b')); return join(dir, 'a'); }, error: /^.*\/a is a symbolic link that loops$/ },
   { what: 'a config file of 50 MB', args: env('doug', '--force', '--token-code', '123456'), configAt: async (dir) => { await writeFile(join(dir, 'big'), ''); await truncate(join(dir, 'big'), 50 * 1024 * 1024); return join(dir, 'big'); }, error: /^.*\/big is 50 MB, too large to be an AWS config or credentials file$/ },
-  { what: 'a binary config file', args: env('victim', '--token-code', '123456'), configAt: async (dir) => { await writeFile(join(dir, 'binary'), binary(64 * 1024)); return join(dir, 'binary'); }, credentials: victimKeys, error: /^profile \[victim\] has no mfa_serial$/ },
-  { what: 'a binary credentials file', args: env('victim', '--token-code', '123456'), config: plainProfile(`mfa_serial = ${SERIAL}`), credentials: binary(64 * 1024, 7).toString('latin1'), error: /^profile "victim" is not in .* or .*$|^profile \[victim\] has no aws_access_key_id$/ },
+  { what: 'a binary config file', args: env('victim', '--token-code', '123456'), configAt: async (dir) => { await writeFile(join(dir, 'binary'), binary(64 * 1024)); return join(dir, 'binary'); }, credentials: victimKeys, error: /^the AWS CLI cannot read .*binary \("Unable to parse config file"\): line \d+: / },
+  { what: 'a binary credentials file', args: env('victim', '--token-code', '123456'), config: plainProfile(`mfa_serial = ${SERIAL}`), credentials: binary(64 * 1024, 7).toString('latin1'), error: /^the AWS CLI cannot read .*credentials \("Unable to parse config file"\): line \d+: / },
 
   // STS answering, but not as STS. Each uses a device of its own, so that the runs do not wait for each other.
   ...(

@@ -152,7 +152,8 @@ test('re-running setup edits the profile in place: comments, other keys and the 
     config: () => `[profile work]  # my work account
 mfa_serial = ${DOUG_SERIAL}
 output = json
-region = us-east-1 ; was here first
+region = us-east-1
+; was here first (the AWS CLI would read a comment on the region line as part of the region)
 
 [profile later]
 region = eu-west-1
@@ -173,8 +174,9 @@ aws_secret_access_key = ${user.secretAccessKey}
       `[profile work]  # my work account
 mfa_serial = ${DOUG_SERIAL}
 output = json
-region = us-west-2 ; was here first
+region = us-west-2
 duration_seconds = 7200
+; was here first (the AWS CLI would read a comment on the region line as part of the region)
 
 [profile later]
 region = eu-west-1

@@ -3,6 +3,7 @@
  * `[profile x]` vs `[x]`, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, sub-sections, comments, key case
  * and duplicates mean exactly what they mean to the CLI. Each file is read once per run.
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -95,7 +96,8 @@ const MAX_FILE_BYTES = 16 * 1024 * 1024;
 async function readProfileFile(path: string): Promise<Buffer | undefined> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking, so that a FIFO nobody writes to is refused below instead of waiting forever.
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
