@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import { loadProfiles, profileFiles, type ProfileSet, type ResolvedProfile } from '../aws/profiles.js';
 import { stsTarget } from '../aws/sts.js';
 import { AwsmfaError } from '../errors.js';
-import { checkFiles } from '../doctor/files.js';
+import { checkFileContents, checkFiles } from '../doctor/files.js';
 import { checkEnvironment } from '../doctor/environment.js';
 import { checkAliases, checkIntegration } from '../doctor/integration.js';
 import { checkProfile } from '../doctor/profiles.js';
@@ -61,6 +61,7 @@ export class DoctorCommand extends AwsmfaCommand {
       if (!(error instanceof AwsmfaError)) throw error;
       checks.push(result('aws-files', 'fail', error.message, error.hint));
     }
+    if (profiles !== undefined) checks.push(...checkFileContents(profiles));
 
     const resolved: ResolvedProfile[] = [];
     if (profiles !== undefined) {

@@ -5,7 +5,8 @@
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type { ProfileFiles } from '../aws/profiles.js';
+import { configSectionRole } from '../aws/config-files.js';
+import type { ProfileFiles, ProfileSet } from '../aws/profiles.js';
 import { result, type CheckResult } from './report.js';
 
 function octal(mode: number): string {
@@ -62,6 +63,67 @@ export async function checkFiles(files: ProfileFiles): Promise<CheckResult[]> {
     results.push(
       result('aws-files', 'fail', `neither ${files.configPath} nor ${files.credentialsPath} exists: there are no profiles`, 'Create a profile: aws configure --profile NAME, then add mfa_serial to it in the config file.'),
     );
+  }
+  return results;
+}
+
+/** Keys whose value is one word: a `#` or `;` after a space there is a comment the user meant, not part of it. */
+const ONE_WORD_KEYS = new Set(['region', 'mfa_serial', 'role_arn', 'source_profile', 'aws_access_key_id', 'aws_secret_access_key', 'duration_seconds', 'endpoint_url', 'sso_session', 'services', 'output']);
+
+/**
+ * What the AWS CLI reads in a way the writer of the file most likely did not mean (it reads the file,
+ * so nothing here is an error): a comment after a value, which becomes part of the value; an indented
+ * line under a key, which continues its value (even a [section] header); `[DEFAULT]`, whose keys every
+ * profile gets; a config section without the `profile ` prefix, which is not a profile; and a
+ * credentials section with it, which is the profile "profile x".
+ */
+export function checkFileContents(profiles: ProfileSet): CheckResult[] {
+  const reading = profiles.reading;
+  if (reading === undefined) return [];
+  const results: CheckResult[] = [];
+  const files = [
+    { path: profiles.files.configPath, parsed: reading.config, what: 'config' as const },
+    { path: profiles.files.credentialsPath, parsed: reading.credentials, what: 'credentials' as const },
+  ];
+  for (const { path, parsed, what } of files) {
+    let previous: { key: string; line: number } | undefined;
+    parsed.lines.forEach((line, index) => {
+      const number = index + 1;
+      const at = `${path} line ${number}`;
+      if (line.kind === 'option') {
+        previous = { key: line.key!, line: number };
+        const comment = /\s[#;]/.exec(line.value!);
+        if (comment !== null && ONE_WORD_KEYS.has(line.key!)) {
+          results.push(
+            result(
+              'config-trap',
+              'warn',
+              `${at}: the AWS CLI reads ${line.key} as ${JSON.stringify(line.value)}, comment included (it has no comments after a value)`,
+              `Put the comment on a line of its own in ${path}: ${line.key} = ${line.value!.slice(0, comment.index)}`,
+            ),
+          );
+        }
+      } else if (line.kind === 'continuation' && previous !== undefined && ONE_WORD_KEYS.has(previous.key)) {
+        results.push(
+          result(
+            'config-trap',
+            'warn',
+            `${at}: the AWS CLI reads this indented line as part of the value of ${previous.key} (line ${previous.line}) in [${line.section}]`,
+            `Remove the indentation of line ${number} of ${path}.`,
+          ),
+        );
+      } else if (line.kind === 'header') {
+        previous = undefined;
+        const header = line.header!;
+        if (header === 'DEFAULT') {
+          results.push(result('config-trap', 'warn', `${at}: the AWS CLI gives the keys of [DEFAULT] to every profile of ${path}`, `Move them into the profiles that need them, or rename [DEFAULT] if that is not meant.`));
+        } else if (what === 'config' && configSectionRole(header).kind === 'other' && !/^(sso-session|services|plugins|preview|toplevel)\b/.test(header)) {
+          results.push(result('config-trap', 'warn', `${at}: [${header}] is not a profile for the AWS CLI (in the config file, profiles are [profile NAME] and [default])`, `Write it as [profile ${header}] if it is meant as a profile.`));
+        } else if (what === 'credentials' && /^profile\s/.test(header)) {
+          results.push(result('config-trap', 'warn', `${at}: the AWS CLI reads [${header}] in the credentials file as the profile ${JSON.stringify(header)}`, `In the credentials file a profile's section is its bare name: [${header.replace(/^profile\s+/, '')}].`));
+        }
+      }
+    });
   }
   return results;
 }
