@@ -217,3 +217,28 @@ test('SSO, credential_process and credential_source are refused with what awsmfa
   const set = (await awsmfaView(await world('[profile p]\ncredential_process = /bin/false\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = p\n', undefined))) as { set: import('../src/aws/profiles.js').ProfileSet };
   assert.throws(() => set.set.resolve('r'), /gets its credentials from a credential_process command/);
 });
+
+test('the writer finds sections and keys as the reader does, and the AWS CLI reads what it wrote', async (t) => {
+  const { updateIniFile, updateIniText } = await import('../src/aws/ini-file.js');
+  assert.equal(updateIniText('[profile "doug"]\nregion = a\n', 'profile doug', { region: 'b' }), '[profile "doug"]\nregion = b\n');
+  assert.equal(updateIniText('[profile  doug]\nRegion: a\n', 'profile doug', { region: 'b' }), '[profile  doug]\nRegion: b\n');
+  assert.equal(updateIniText('[x]\nregion = a # old\n  continued\n; kept\nother = 1\n', 'x', { region: 'b' }), '[x]\nregion = b\n; kept\nother = 1\n');
+  assert.equal(updateIniText('[x]\ns3 =\n  region = inner\n', 'x', { region: 'outer' }), '[x]\ns3 =\n  region = inner\nregion = outer\n');
+
+  const env = await world('[profile "doug"]\nRegion: eu-west-1 # old\n  continued\n', '[doug]\nAWS_ACCESS_KEY_ID = AKIAOLDOLDOLD0EXAMPLE\naws_secret_access_key = oldEXAMPLE\n');
+  await updateIniFile(join(env.HOME, '.aws', 'config'), 'profile doug', { region: 'eu-west-2', mfa_serial: 'arn:aws:iam::123456789012:mfa/doug' });
+  await updateIniFile(join(env.HOME, '.aws', 'credentials'), 'doug', { aws_access_key_id: 'AKIANEWNEWNEW0EXAMPLE' });
+  const view = await same(t, env);
+  assert.ok(!('error' in view));
+  assert.deepEqual(view.profiles.doug, { region: 'eu-west-2', mfa_serial: 'arn:aws:iam::123456789012:mfa/doug', aws_access_key_id: 'AKIANEWNEWNEW0EXAMPLE', aws_secret_access_key: 'oldEXAMPLE' });
+});
+
+test('the writer leaves a file the AWS CLI refuses as it is, and says why', async () => {
+  const { updateIniFile } = await import('../src/aws/ini-file.js');
+  const { readFile } = await import('node:fs/promises');
+  const env = await world(undefined, `[doug]\n${KEYS}[doug]\nregion = x\n`);
+  const path = join(env.HOME, '.aws', 'credentials');
+  const before = await readFile(path);
+  await assert.rejects(updateIniFile(path, 'doug', { aws_session_token: 'T' }), /cannot read .*credentials \("Unable to parse config file"\): line 4: section \[doug\] appears twice.*changes nothing/);
+  assert.deepEqual(await readFile(path), before);
+});
