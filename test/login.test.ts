@@ -259,7 +259,10 @@ const MESSY_CREDENTIALS = (user: World['user']) =>
     '# my keys -- do not share',
     '[doug]',
     `aws_access_key_id=${user.accessKeyId}`,
-    `   aws_secret_access_key =    ${user.secretAccessKey}   ; rotated in May`,
+    // Not indented, and its comment on a line of its own: the AWS CLI reads an indented line as the
+    // continuation of the key above, and a comment after a value as part of the value.
+    `aws_secret_access_key =    ${user.secretAccessKey}   `,
+    '  ; rotated in May',
     '',
     '[nomfa]',
     `aws_access_key_id = ${user.accessKeyId}`,

@@ -9,16 +9,36 @@
  */
 import { split as shellWords } from 'shlex';
 
-/** What Python's str.strip() and the `\s` of its regular expressions treat as whitespace (JS's \s differs). */
-const SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const EDGES = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, 'g');
-const TRAILING = new RegExp(`[${SPACE}]+$`);
-const NON_SPACE = new RegExp(`[^${SPACE}]`);
 /** Python's str.splitlines() boundaries, used by botocore on a sub-section's lines. */
 const PY_LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
+/** Python's str.isspace() for one UTF-16 code unit (every such character is in the BMP). */
+function isPySpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x1f);
+  if (code < 0x85) return false;
+  return code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
+}
+
+/** Python's str.strip(): a loop rather than a regular expression, as it runs on every line of large files. */
 export function pyStrip(text: string): string {
-  return text.replace(EDGES, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isPySpace(text.charCodeAt(start))) start++;
+  while (end > start && isPySpace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/** Python's str.rstrip(). */
+function pyStripEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && isPySpace(text.charCodeAt(end - 1))) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** The index of the first character that is not Python whitespace, or -1. */
+function firstNonSpace(text: string): number {
+  for (let index = 0; index < text.length; index++) if (!isPySpace(text.charCodeAt(index))) return index;
+  return -1;
 }
 
 /** The section whose keys configparser gives to every other section. */
@@ -58,80 +78,101 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** Receives each line's class from visitIni, without an object per line (files may have 15,000 lines). */
+export interface IniVisitor {
+  header(index: number, header: string): void;
+  option(index: number, section: string, key: string, value: string): void;
+  continuation(index: number, section: string, key: string, value: string): void;
+  blank(index: number): void;
+  comment(index: number): void;
+  invalid(index: number): void;
+}
+
 /**
  * Classifies each line as configparser does, with its strict mode's refusals: a line before any section,
  * a duplicate section or key, a line that is neither. Python stops at the first of the first three and
- * reports lines that are neither only after the whole file; the problem reported here is the one Python
- * reports. The scan itself goes on to the end (a repeated section or key read as if it were not), so
+ * reports lines that are neither only after the whole file; the problem returned is the one Python
+ * reports. The visit itself goes on to the end (a repeated section or key read as if it were not), so
  * that the writer can place lines in any file.
  */
-export function scanIni(lines: readonly string[]): ScannedIni {
-  const scanned: ScannedLine[] = [];
-  const seen = new Set<string>();
+export function visitIni(lines: readonly string[], visit: IniVisitor): IniProblem | undefined {
+  const sections = new Map<string, Set<string>>();
   let section: string | undefined;
+  let keys: Set<string> | undefined;
   let option: string | undefined;
   let indent = 0;
   let invalid: IniProblem | undefined;
   let fatal: IniProblem | undefined;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    const number = index + 1;
     const value = pyStrip(line);
-    if (value.startsWith('#') || value.startsWith(';')) {
-      scanned.push({ kind: 'comment' });
+    const first = value.charCodeAt(0);
+    if (first === 0x23 || first === 0x3b) {
+      visit.comment(index);
       continue;
     }
     if (value === '') {
-      scanned.push({ kind: 'blank' });
+      visit.blank(index);
       continue;
     }
-    const lineIndent = NON_SPACE.exec(line)?.index ?? 0;
+    const lineIndent = Math.max(0, firstNonSpace(line));
     if (section !== undefined && option && lineIndent > indent) {
-      scanned.push({ kind: 'continuation', section, key: option, value });
+      visit.continuation(index, section, option, value);
       continue;
     }
     indent = lineIndent;
-    const close = value.lastIndexOf(']');
-    if (value.startsWith('[') && close >= 2) {
+    const close = first === 0x5b ? value.lastIndexOf(']') : -1;
+    if (close >= 2) {
       const header = value.slice(1, close);
-      if (header !== DEFAULT_SECTION) {
-        if (seen.has(`[${header}`)) {
-          fatal ??= { line: number, why: `section [${header}] appears twice (the AWS CLI refuses a repeated section)` };
-        }
-        seen.add(`[${header}`);
+      keys = sections.get(header);
+      if (keys === undefined) {
+        keys = new Set();
+        sections.set(header, keys);
+      } else if (header !== DEFAULT_SECTION) {
+        fatal ??= { line: index + 1, why: `section [${header}] appears twice (the AWS CLI refuses a repeated section)` };
       }
       section = header;
       option = undefined;
-      scanned.push({ kind: 'header', header });
+      visit.header(index, header);
       continue;
     }
     if (section === undefined) {
-      const why = value.startsWith('\ufeff')
+      const why = first === 0xfeff
         ? 'the file starts with a UTF-8 byte order mark (BOM), which the AWS CLI does not accept; save it as UTF-8 without BOM'
         : `${JSON.stringify(line)} comes before any [section] header`;
-      fatal ??= { line: number, why };
-      scanned.push({ kind: 'invalid' });
+      fatal ??= { line: index + 1, why };
+      visit.invalid(index);
       continue;
     }
     const delimiter = value.search(/[=:]/);
     if (delimiter < 0) {
-      invalid ??= { line: number, why: `${JSON.stringify(line)} is not a section header, a "key = value" line or a comment` };
+      invalid ??= { line: index + 1, why: `${JSON.stringify(line)} is not a section header, a "key = value" line or a comment` };
       option = undefined;
-      scanned.push({ kind: 'invalid', section });
+      visit.invalid(index);
       continue;
     }
-    const key = value.slice(0, delimiter).replace(TRAILING, '').toLowerCase();
-    if (key === '') {
-      invalid ??= { line: number, why: `${JSON.stringify(line)} has no key before its ${value[delimiter]}` };
-    }
-    if (seen.has(`${section}\n${key}`)) {
-      fatal ??= { line: number, why: `key ${key} appears twice in [${section}] (the AWS CLI refuses a repeated key)` };
-    }
-    seen.add(`${section}\n${key}`);
+    const key = pyStripEnd(value.slice(0, delimiter)).toLowerCase();
+    if (key === '') invalid ??= { line: index + 1, why: `${JSON.stringify(line)} has no key before its ${value[delimiter]}` };
+    if (keys!.has(key)) fatal ??= { line: index + 1, why: `key ${key} appears twice in [${section}] (the AWS CLI refuses a repeated key)` };
+    keys!.add(key);
     option = key;
-    scanned.push({ kind: 'option', section, key, value: pyStrip(value.slice(delimiter + 1)) });
+    visit.option(index, section, key, pyStrip(value.slice(delimiter + 1)));
   }
-  return { lines: scanned, problem: fatal ?? invalid };
+  return fatal ?? invalid;
+}
+
+/** Each line's class as an object: for the writer and doctor, which look at lines one by one. */
+export function scanIni(lines: readonly string[]): ScannedIni {
+  const scanned: ScannedLine[] = [];
+  const problem = visitIni(lines, {
+    header: (_, header) => scanned.push({ kind: 'header', header }),
+    option: (_, section, key, value) => scanned.push({ kind: 'option', section, key, value }),
+    continuation: (_, section, key, value) => scanned.push({ kind: 'continuation', section, key, value }),
+    blank: () => scanned.push({ kind: 'blank' }),
+    comment: () => scanned.push({ kind: 'comment' }),
+    invalid: () => scanned.push({ kind: 'invalid' }),
+  });
+  return { lines: scanned, problem };
 }
 
 /** A key's value: a string, or the keys of an indented sub-section (`s3 =` then `  addressing_style = path`). */
@@ -141,17 +182,16 @@ export type IniSection = Readonly<Record<string, IniValue>>;
 export interface ParsedIni {
   /** Sections by name, in the order they first appear, each with `[DEFAULT]`'s keys it inherits. */
   readonly sections: ReadonlyMap<string, IniSection>;
-  /** The line each section's header is on, and each key's line, for messages. */
-  readonly lineOf: (section: string, key?: string) => number | undefined;
   readonly problem: IniProblem | undefined;
-  readonly lines: readonly ScannedLine[];
+  /** Each line's class, worked out when asked for (doctor does; commands do not). */
+  readonly lines: () => readonly ScannedLine[];
 }
 
 function record<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-/** botocore's reading of an indented block: `key = value` lines, every one of them. */
+/** botocore's reading of an indented block: `key = value` lines, every one of them; a line without `=` is returned. */
 function nested(value: string): Record<string, string> | string {
   const keys = record<string>();
   for (const part of value.split(PY_LINE_BREAK)) {
@@ -164,70 +204,67 @@ function nested(value: string): Record<string, string> | string {
   return keys;
 }
 
-/** Parses decoded text as botocore's raw_config_parse does: sections, keys, joined values, sub-sections. */
+/**
+ * Parses decoded text as botocore's raw_config_parse does: sections, keys, values joined across their
+ * continuation lines (blank lines between kept, as configparser keeps them), sub-sections, [DEFAULT].
+ */
 export function parseIni(text: string): ParsedIni {
   const lines = splitLines(text);
-  const { lines: scanned, problem } = scanIni(lines);
-  const raw = new Map<string, Map<string, string[]>>();
-  const lineNumbers = new Map<string, number>();
-  let values: string[] | undefined;
-  let current: Map<string, string[]> | undefined;
-  scanned.forEach((line, index) => {
-    switch (line.kind) {
-      case 'header': {
-        current = raw.get(line.header!) ?? new Map();
-        raw.set(line.header!, current);
-        if (!lineNumbers.has(line.header!)) lineNumbers.set(line.header!, index + 1);
-        values = undefined;
-        break;
-      }
-      case 'option':
-        values = [line.value!];
-        current!.set(line.key!, values);
-        lineNumbers.set(`${line.section}\n${line.key}`, index + 1);
-        break;
-      case 'continuation':
-        values!.push(line.value!);
-        break;
-      case 'blank':
-        // configparser keeps blank lines inside a value (then trims the value's end).
-        values?.push('');
-        break;
-      case 'invalid':
-        values = undefined;
-        break;
-      case 'comment':
-        break;
-    }
+  const raw = new Map<string, Record<string, string>>();
+  const optionLines = new Map<string, number>();
+  let current: Record<string, string> | undefined;
+  let option: string | undefined;
+  let blanks = 0;
+  const problem = visitIni(lines, {
+    header(_, header) {
+      current = raw.get(header);
+      if (current === undefined) raw.set(header, (current = record<string>()));
+      option = undefined;
+    },
+    option(index, section, key, value) {
+      current![key] = value;
+      option = key;
+      blanks = 0;
+      if (value === '') optionLines.set(`${section}\n${key}`, index + 1);
+    },
+    continuation(_, __, key, value) {
+      current![key] += '\n'.repeat(blanks + 1) + value;
+      blanks = 0;
+    },
+    blank() {
+      if (option !== undefined) blanks++;
+    },
+    comment() {},
+    invalid() {
+      option = undefined;
+    },
   });
-  const lineOf = (section: string, key?: string) => lineNumbers.get(key === undefined ? section : `${section}\n${key}`);
-  if (problem !== undefined) return { sections: new Map(), lineOf, problem, lines: scanned };
+  const scanned = () => scanIni(lines).lines;
+  if (problem !== undefined) return { sections: new Map(), problem, lines: scanned };
 
-  const joined = (section: string, keys: Map<string, string[]>): [string, IniValue, string][] => [...keys].map(([key, parts]) => [key, parts.join('\n').replace(TRAILING, ''), section]);
-  const defaults = joined(DEFAULT_SECTION, raw.get(DEFAULT_SECTION) ?? new Map());
+  const defaults = raw.get(DEFAULT_SECTION);
   const sections = new Map<string, IniSection>();
   let nestedProblem: IniProblem | undefined;
-  for (const [name, keys] of raw) {
+  for (const [name, own] of raw) {
     if (name === DEFAULT_SECTION) continue;
-    const section = record<IniValue>();
-    const own = joined(name, keys);
-    const ownKeys = new Set(own.map(([key]) => key));
-    for (const [key, value, from] of [...own, ...defaults.filter(([key]) => !ownKeys.has(key))]) {
-      if (typeof value === 'string' && value.startsWith('\n')) {
-        const parsed = nested(value);
-        if (typeof parsed === 'string') {
-          nestedProblem ??= { line: lineOf(from, key) ?? 0, why: `the indented line ${JSON.stringify(parsed)} under ${key} has no "="` };
-          continue;
-        }
-        section[key] = parsed;
-      } else {
-        section[key] = value;
+    const keys = defaults === undefined ? own : Object.assign(record<string>(), defaults, own);
+    let section: Record<string, IniValue> | undefined;
+    for (const key in keys) {
+      const value = keys[key]!;
+      if (value.charCodeAt(0) !== 0x0a) continue;
+      const parsed = nested(value);
+      if (typeof parsed === 'string') {
+        const from = key in own ? name : DEFAULT_SECTION;
+        nestedProblem ??= { line: optionLines.get(`${from}\n${key}`) ?? 0, why: `the indented line ${JSON.stringify(parsed)} under ${key} has no "="` };
+        continue;
       }
+      section ??= Object.assign(record<IniValue>(), keys);
+      section[key] = parsed;
     }
-    sections.set(name, section);
+    sections.set(name, section ?? keys);
   }
-  if (nestedProblem !== undefined) return { sections: new Map(), lineOf, problem: nestedProblem, lines: scanned };
-  return { sections, lineOf, problem: undefined, lines: scanned };
+  if (nestedProblem !== undefined) return { sections: new Map(), problem: nestedProblem, lines: scanned };
+  return { sections, problem: undefined, lines: scanned };
 }
 
 /**
@@ -241,7 +278,12 @@ export type SectionRole =
   | { readonly kind: 'services'; readonly name: string }
   | { readonly kind: 'other' };
 
+/** `profile name` spelled plainly, the usual case, which shlex would split into these two words. */
+const PLAIN_TWO_WORDS = /^[^ \t\r\n'"\\]+[ \t\r\n]+([^ \t\r\n'"\\]+)[ \t\r\n]*$/;
+
 function twoWords(header: string): string | undefined {
+  const plain = PLAIN_TWO_WORDS.exec(header);
+  if (plain !== null) return plain[1];
   try {
     const words = shellWords(header);
     return words.length === 2 ? words[1] : undefined;

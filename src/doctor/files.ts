@@ -87,7 +87,7 @@ export function checkFileContents(profiles: ProfileSet): CheckResult[] {
   ];
   for (const { path, parsed, what } of files) {
     let previous: { key: string; line: number } | undefined;
-    parsed.lines.forEach((line, index) => {
+    parsed.lines().forEach((line, index) => {
       const number = index + 1;
       const at = `${path} line ${number}`;
       if (line.kind === 'option') {
