@@ -69,3 +69,14 @@ test('traps: a comment after a value, an indented line under a key, [DEFAULT], [
     await world.close();
   }
 });
+
+test('env without a profile takes AWS_DEFAULT_PROFILE before AWS_PROFILE, as the AWS CLI does', async () => {
+  const world = await createWorld();
+  try {
+    const run = await awsmfa(['env', '--token-code', '123456'], { env: { ...world.env, AWS_PROFILE: 'doug', AWS_DEFAULT_PROFILE: 'nomfa' } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /profile \[nomfa\] has no mfa_serial/);
+  } finally {
+    await world.close();
+  }
+});

@@ -290,10 +290,9 @@ async function write(): Promise<void> {
   if (quick) await rm(outDir, { recursive: true, force: true });
 }
 
-await cachedEnv();
-await manyProfiles();
-await coldSessions();
-await shellStartup();
-await promptCost();
-await manyProfilesListing();
-await write();
+// `--only=manyProfiles,manyProfilesListing` measures some cases, printed but not written to docs/.
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const cases = { cachedEnv, manyProfiles, coldSessions, shellStartup, promptCost, manyProfilesListing };
+for (const [name, run] of Object.entries(cases)) if (only === undefined || only.includes(name)) await run();
+if (only === undefined) await write();
+else console.log(rows.map((r) => `${r.case}: ${r.value} against ${r.floorValue} = ${r.measured.toFixed(2)} (target ${r.target})`).join('\n'));
