@@ -4,9 +4,11 @@
  * was fine), and the traps are warnings with a fix. Commands that cannot go on say the same.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { awsmfa, createWorld, DEFAULT_CONFIG, DEFAULT_CREDENTIALS, type World } from './helpers/fixture.js';
+import { awsmfa, CLI, createWorld, DEFAULT_CONFIG, DEFAULT_CREDENTIALS, runProgram, type World } from './helpers/fixture.js';
 
 interface Check {
   check: string;
@@ -76,6 +78,27 @@ test('env without a profile takes AWS_DEFAULT_PROFILE before AWS_PROFILE, as the
     const run = await awsmfa(['env', '--token-code', '123456'], { env: { ...world.env, AWS_PROFILE: 'doug', AWS_DEFAULT_PROFILE: 'nomfa' } });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /profile \[nomfa\] has no mfa_serial/);
+  } finally {
+    await world.close();
+  }
+});
+
+test('each AWS file is opened and read once per run, new session, cached session, role and list alike (strace)', async (t) => {
+  if (spawnSync('strace', ['-V']).status !== 0) {
+    t.skip('strace is not installed (apt-get install strace)');
+    return;
+  }
+  const world = await createWorld();
+  try {
+    const trace = join(world.home, 'strace.txt');
+    for (const args of [['env', 'doug', '--token-code', world.code()], ['env', 'doug'], ['env', 'admin'], ['list']]) {
+      const run = await runProgram('strace', ['-f', '-e', 'trace=open,openat', '-o', trace, process.execPath, CLI, ...args], { env: world.env });
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+      const opens = (await readFile(trace, 'utf8')).split('\n').filter((line) => !line.includes('ENOENT'));
+      for (const path of [world.configPath, world.credentialsPath]) {
+        assert.equal(opens.filter((line) => line.includes(`"${path}"`)).length, 1, `${args.join(' ')} opens ${path} once`);
+      }
+    }
   } finally {
     await world.close();
   }

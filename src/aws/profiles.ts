@@ -139,12 +139,24 @@ export function unparsableFile(path: string, problem: IniProblem): AwsmfaError {
   });
 }
 
+/** The text of each AWS file this run read (empty for a missing one): the one reading of each per run. */
+const asRead = new Map<string, string>();
+
+/** The AWS files as this run read them, by path, for the SDK (which would otherwise read them again). */
+export function filesAsRead(): ReadonlyMap<string, string> {
+  return asRead;
+}
+
 /** A file as botocore parses it, or the reason it refuses it; a missing file is an empty one. */
 async function parseProfileFile(path: string): Promise<ParsedIni> {
   const bytes = await readProfileFile(path);
-  if (bytes === undefined) return parseIni('');
+  if (bytes === undefined) {
+    asRead.set(path, '');
+    return parseIni('');
+  }
   const decoded = decodeIni(bytes);
   if ('problem' in decoded) throw unparsableFile(path, decoded.problem);
+  asRead.set(path, decoded.text);
   const parsed = parseIni(decoded.text);
   if (parsed.problem !== undefined) throw unparsableFile(path, parsed.problem);
   return parsed;

@@ -3,6 +3,7 @@
  * the SDK in a chunk of its own that a command loads only when it really needs the network.
  */
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { externalDataInterceptor } from '@smithy/core/config';
 import type { StsCredentials, StsTarget, TemporaryCredentials } from './sts.js';
 
 function temporary(credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): TemporaryCredentials {
@@ -20,6 +21,9 @@ function temporary(credentials: { AccessKeyId?: string; SecretAccessKey?: string
 export function createStsClient(target: StsTarget, credentials: StsCredentials) {
   // Our users are told about Node versions by us, not by a notice in the middle of their prompt.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // The SDK reads the AWS files for its own settings (FIPS, dual-stack, retries …): it gets the text
+  // this run already read, so that each file is read once per run.
+  for (const [path, text] of target.awsFiles ?? []) externalDataInterceptor.interceptFile(path, text);
   const client = new STSClient({
     region: target.region,
     ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),

@@ -4,12 +4,15 @@
  * imported only here, only when a request is about to be made.
  */
 import { AwsmfaError } from '../errors.js';
+import { filesAsRead } from './profiles.js';
 
 export interface StsTarget {
   readonly region: string;
   readonly endpoint: string | undefined;
   readonly timeoutMs: number;
   readonly onClockSkew?: (offsetSeconds: number) => void;
+  /** The AWS files as this run read them, by path, handed to the SDK so that it does not read them again. */
+  readonly awsFiles?: ReadonlyMap<string, string>;
 }
 
 export interface StsCredentials {
@@ -50,6 +53,7 @@ export function stsTarget(
     endpoint: endpoint || undefined,
     timeoutMs: Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : 15_000,
     ...(onClockSkew === undefined ? {} : { onClockSkew }),
+    awsFiles: filesAsRead(),
   };
 }
 
