@@ -185,6 +185,8 @@ export interface ParsedIni {
   readonly problem: IniProblem | undefined;
   /** Each line's class, worked out when asked for (doctor does; commands do not). */
   readonly lines: () => readonly ScannedLine[];
+  /** The text of the sections `keep` keeps, their lines as they are (for the SDK's own reading). */
+  readonly excerpt: (keep: (header: string) => boolean) => string;
 }
 
 function record<T>(): Record<string, T> {
@@ -215,8 +217,10 @@ export function parseIni(text: string): ParsedIni {
   let current: Record<string, string> | undefined;
   let option: string | undefined;
   let blanks = 0;
+  const headerLines: number[] = [];
   const problem = visitIni(lines, {
-    header(_, header) {
+    header(index, header) {
+      headerLines.push(index);
       current = raw.get(header);
       if (current === undefined) raw.set(header, (current = record<string>()));
       option = undefined;
@@ -240,7 +244,15 @@ export function parseIni(text: string): ParsedIni {
     },
   });
   const scanned = () => scanIni(lines).lines;
-  if (problem !== undefined) return { sections: new Map(), problem, lines: scanned };
+  const excerpt = (keep: (header: string) => boolean) => {
+    const kept: string[] = [];
+    headerLines.forEach((start, n) => {
+      const line = pyStrip(lines[start]!);
+      if (keep(line.slice(1, line.lastIndexOf(']')))) kept.push(...lines.slice(start, headerLines[n + 1] ?? lines.length));
+    });
+    return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
+  };
+  if (problem !== undefined) return { sections: new Map(), problem, lines: scanned, excerpt };
 
   const defaults = raw.get(DEFAULT_SECTION);
   const sections = new Map<string, IniSection>();
@@ -263,8 +275,8 @@ export function parseIni(text: string): ParsedIni {
     }
     sections.set(name, section ?? keys);
   }
-  if (nestedProblem !== undefined) return { sections: new Map(), problem: nestedProblem, lines: scanned };
-  return { sections, problem: undefined, lines: scanned };
+  if (nestedProblem !== undefined) return { sections: new Map(), problem: nestedProblem, lines: scanned, excerpt };
+  return { sections, problem: undefined, lines: scanned, excerpt };
 }
 
 /**

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { AwsmfaError } from '../errors.js';
-import { configProfiles, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type IniValue, type ParsedIni } from './config-files.js';
+import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type IniValue, type ParsedIni } from './config-files.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 
 type Section = Record<string, string | undefined>;
@@ -139,25 +139,43 @@ export function unparsableFile(path: string, problem: IniProblem): AwsmfaError {
   });
 }
 
-/** The text of each AWS file this run read (empty for a missing one): the one reading of each per run. */
-const asRead = new Map<string, string>();
+/** Each AWS file this run read, parsed (empty for a missing one): the one reading of each per run. */
+const asRead = new Map<string, { parsed: ParsedIni; credentials: boolean }>();
 
-/** The AWS files as this run read them, by path, for the SDK (which would otherwise read them again). */
-export function filesAsRead(): ReadonlyMap<string, string> {
-  return asRead;
+/**
+ * What the SDK needs of the AWS files, by path, so that it reads neither file again nor parses
+ * thousands of lines: the sections of the profile it looks at for its own settings (AWS_PROFILE, else
+ * default: the SDK does not know AWS_DEFAULT_PROFILE), and the config file's [services] and
+ * [sso-session] sections, each with its lines as written.
+ */
+export function filesAsRead(env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, string> {
+  const profile = env.AWS_PROFILE || 'default';
+  const excerpts = new Map<string, string>();
+  for (const [path, { parsed, credentials }] of asRead) {
+    excerpts.set(
+      path,
+      parsed.excerpt((header) => {
+        if (credentials) return header === profile;
+        const role = configSectionRole(header);
+        return role.kind === 'profile' ? role.name === profile : role.kind !== 'other';
+      }),
+    );
+  }
+  return excerpts;
 }
 
 /** A file as botocore parses it, or the reason it refuses it; a missing file is an empty one. */
-async function parseProfileFile(path: string): Promise<ParsedIni> {
+async function parseProfileFile(path: string, credentials: boolean): Promise<ParsedIni> {
   const bytes = await readProfileFile(path);
   if (bytes === undefined) {
-    asRead.set(path, '');
-    return parseIni('');
+    const empty = parseIni('');
+    asRead.set(path, { parsed: empty, credentials });
+    return empty;
   }
   const decoded = decodeIni(bytes);
   if ('problem' in decoded) throw unparsableFile(path, decoded.problem);
-  asRead.set(path, decoded.text);
   const parsed = parseIni(decoded.text);
+  asRead.set(path, { parsed, credentials });
   if (parsed.problem !== undefined) throw unparsableFile(path, parsed.problem);
   return parsed;
 }
@@ -438,7 +456,7 @@ export class ProfileSet {
 
 export async function loadProfiles(env: NodeJS.ProcessEnv = process.env): Promise<ProfileSet> {
   const files = profileFiles(env);
-  const [config, credentials] = await Promise.all([parseProfileFile(files.configPath), parseProfileFile(files.credentialsPath)]);
+  const [config, credentials] = await Promise.all([parseProfileFile(files.configPath, false), parseProfileFile(files.credentialsPath, true)]);
   const fromConfig = configProfiles(config);
   const configSections: Record<string, Section> = Object.create(null);
   const configHeaders = new Map<string, string>();

@@ -53,7 +53,7 @@ export function stsTarget(
     endpoint: endpoint || undefined,
     timeoutMs: Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : 15_000,
     ...(onClockSkew === undefined ? {} : { onClockSkew }),
-    awsFiles: filesAsRead(),
+    awsFiles: filesAsRead(env),
   };
 }
 
