@@ -182,12 +182,24 @@ async function parseProfileFile(path: string, credentials: boolean): Promise<Par
 
 /** A section's keys as strings; a sub-section's keys as `parent.key`, as the AWS SDKs name them. */
 function flatten(keys: IniSection): Section {
-  const flat: Section = Object.create(null);
-  for (const [key, value] of Object.entries(keys)) {
-    if (typeof value === 'string') flat[key] = value;
-    else for (const [inner, innerValue] of Object.entries(value)) flat[`${key}.${inner}`] = innerValue;
+  let flat: Section | undefined;
+  for (const key in keys) {
+    const value = keys[key]!;
+    if (typeof value === 'string') {
+      if (flat !== undefined) flat[key] = value;
+      continue;
+    }
+    // Most sections have no sub-section: they are used as they are, without a copy.
+    if (flat === undefined) {
+      flat = Object.create(null) as Section;
+      for (const before in keys) {
+        if (before === key) break;
+        flat[before] = keys[before] as string;
+      }
+    }
+    for (const [inner, innerValue] of Object.entries(value)) flat[`${key}.${inner}`] = innerValue;
   }
-  return flat;
+  return flat ?? (keys as Section);
 }
 
 /** What the files hold besides profiles, and where each profile's section is, for doctor and messages. */
