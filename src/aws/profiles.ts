@@ -229,8 +229,12 @@ export class ProfileSet {
     readonly reading?: ProfileReading,
   ) {}
 
+  private sortedNames: readonly string[] | undefined;
+
+  /** Every profile name, sorted; worked out once per set (commands ask for it per profile). */
   names(): string[] {
-    return [...new Set([...Object.keys(this.config), ...Object.keys(this.credentials)])].sort();
+    this.sortedNames ??= [...new Set([...Object.keys(this.config), ...Object.keys(this.credentials)])].sort();
+    return [...this.sortedNames];
   }
 
   has(name: string): boolean {
@@ -427,8 +431,7 @@ export class ProfileSet {
 
   /** As botocore decides whether a profile holds static keys: either key is there, in either file. */
   private hasStaticKeys(profile: string): boolean {
-    const keys = this.sectionKeys(profile);
-    return keys !== undefined && ('aws_access_key_id' in keys || 'aws_secret_access_key' in keys);
+    return [this.credentialsSection(profile), this.configSection(profile)].some((keys) => keys !== undefined && ('aws_access_key_id' in keys || 'aws_secret_access_key' in keys));
   }
 
   /**
