@@ -33,7 +33,7 @@ after(async () => {
 });
 
 const COMMON = ['doug', 'ops', 'default'];
-const TRICKY = ['Doug', 'my name', 'ünï', 'a=b', 'x:y', "it's", 'say "hi"', '#hash', 'profile', 'DEFAULT', 'a\\b', ' pad'];
+const TRICKY = ['Doug', 'my name', 'ünï', 'a=b', 'x:y', "it's", 'say "hi"', '#hash', 'profile', 'DEFAULT', 'a\\b', ' pad', '__proto__', 'constructor'];
 const name = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...COMMON) }, { weight: 2, arbitrary: fc.constantFrom(...TRICKY) });
 
 /** A profile name as a config header may spell it: quoted or not, one or more spaces, or not as a profile at all. */

@@ -26,11 +26,12 @@ export async function awsmfaView(env: Record<string, string>): Promise<AwsmfaVie
     if (error instanceof AwsmfaError) return { error: error.message };
     throw error;
   }
-  const profiles: Record<string, Record<string, string>> = {};
-  const resolved: Record<string, BotocoreResolved> = {};
+  // Without a prototype, so that profiles named __proto__ or constructor are kept as plain entries.
+  const profiles: Record<string, Record<string, string>> = Object.create(null);
+  const resolved: Record<string, BotocoreResolved> = Object.create(null);
   const deliberate = new Set<string>();
   for (const name of set.names()) {
-    profiles[name] = { ...set.sectionKeys(name) };
+    profiles[name] = set.sectionKeys(name)!;
     try {
       const profile = set.resolve(name);
       resolved[name] = {
@@ -56,8 +57,9 @@ export function assertSameReading(ours: AwsmfaView, theirs: BotocoreView, contex
   }
   assert.deepEqual(Object.keys(ours.profiles).sort(), Object.keys(theirs.profiles).sort(), `${context}\nprofile names differ`);
   for (const name of Object.keys(theirs.profiles)) {
-    assert.deepEqual(ours.profiles[name], theirs.profiles[name], `${context}\nkeys of ${JSON.stringify(name)} differ`);
-    const expected: BotocoreResolved | null | undefined = theirs.resolved[name];
+    const entries = (keys: Record<string, string> | undefined) => new Map(Object.entries(keys ?? {}));
+    assert.deepEqual(entries(ours.profiles[name]), entries(theirs.profiles[name]), `${context}\nkeys of ${JSON.stringify(name)} differ`);
+    const expected: BotocoreResolved | null | undefined = Object.hasOwn(theirs.resolved, name) ? theirs.resolved[name] : undefined;
     const actual: BotocoreResolved = ours.resolved[name]!;
     if (ours.deliberate.has(name)) continue;
     if (expected === null || expected === undefined || expected.error !== undefined) {
