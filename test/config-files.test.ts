@@ -118,7 +118,7 @@ test('an inline comment is part of the value; whole-line comments are not; inden
 
 test('CRLF and lone CR line endings, and a [DEFAULT] section whose keys every profile inherits', async (t) => {
   const view = await profilesOf(t, '[DEFAULT]\r\nregion = eu-central-1\r\n[profile a]\rmfa_serial = x\r[profile b]\nregion = us-west-2\n', undefined);
-  assert.deepEqual(view.profiles.a, { mfa_serial: 'x', region: 'eu-central-1' });
+  assert.deepEqual({ ...view.profiles.a }, { mfa_serial: 'x', region: 'eu-central-1' });
   assert.equal(view.profiles.b!.region, 'us-west-2');
 });
 
@@ -230,7 +230,7 @@ test('the writer finds sections and keys as the reader does, and the AWS CLI rea
   await updateIniFile(join(env.HOME, '.aws', 'credentials'), 'doug', { aws_access_key_id: 'AKIANEWNEWNEW0EXAMPLE' });
   const view = await same(t, env);
   assert.ok(!('error' in view));
-  assert.deepEqual(view.profiles.doug, { region: 'eu-west-2', mfa_serial: 'arn:aws:iam::123456789012:mfa/doug', aws_access_key_id: 'AKIANEWNEWNEW0EXAMPLE', aws_secret_access_key: 'oldEXAMPLE' });
+  assert.deepEqual({ ...view.profiles.doug }, { region: 'eu-west-2', mfa_serial: 'arn:aws:iam::123456789012:mfa/doug', aws_access_key_id: 'AKIANEWNEWNEW0EXAMPLE', aws_secret_access_key: 'oldEXAMPLE' });
 });
 
 test('the writer leaves a file the AWS CLI refuses as it is, and says why', async () => {
