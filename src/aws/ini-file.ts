@@ -9,9 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AwsmfaError } from '../errors.js';
+import { platform } from '../platform/index.js';
 import { configSectionRole, decodeIni, parseIni, pyStrip, scanIni, type IniProblem } from './config-files.js';
 
 /** New values by key; null removes the key. */
@@ -301,7 +302,7 @@ export async function updateIniFile(
         await unlink(temporary);
         continue;
       }
-      await rename(temporary, target);
+      await platform.replaceFile(temporary, target);
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
       throw error;

@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { AwsmfaError } from '../errors.js';
+import { platform } from '../platform/index.js';
 import type { LongTermKeys } from './profiles.js';
 
 export const KEYRING_SERVICE = 'awsmfa';
@@ -28,10 +29,8 @@ interface KeyringBinding {
 }
 
 /** The keyring of this system, as a person knows it. */
-export function keyringName(platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'darwin') return 'the macOS Keychain';
-  if (platform === 'win32') return 'the Windows Credential Manager';
-  return 'the Secret Service (GNOME Keyring, KWallet or KeePassXC)';
+export function keyringName(): string {
+  return platform.keyringName;
 }
 
 export function marksKeyring(value: string | undefined): boolean {
@@ -43,11 +42,7 @@ export class KeyringError extends AwsmfaError {}
 
 function fallbackHint(profile: string | undefined): string {
   const name = profile ?? 'PROFILE';
-  const start =
-    process.platform === 'linux' || process.platform === 'freebsd'
-      ? 'Start a Secret Service in this session (GNOME Keyring, KWallet or KeePassXC; DBUS_SESSION_BUS_ADDRESS must point at the session bus), '
-      : 'Unlock the keyring, ';
-  return `${start}or keep the secret in the credentials file instead: awsmfa setup ${name} --store file`;
+  return `${platform.keyringStartHint}or keep the secret in the credentials file instead: awsmfa setup ${name} --store file`;
 }
 
 let binding: KeyringBinding | undefined;

@@ -5,10 +5,10 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { AwsmfaError } from '../errors.js';
+import { platform } from '../platform/index.js';
 import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type IniValue, type ParsedIni } from './config-files.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 
@@ -71,7 +71,8 @@ function expandHome(path: string, home: string): string {
 
 /** The files as the AWS CLI finds them: AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, variables and `~` expanded. */
 export function profileFiles(env: NodeJS.ProcessEnv = process.env): ProfileFiles {
-  const home = env.HOME || homedir();
+  // Where the AWS CLI looks on this system: ~/.aws, %USERPROFILE%\.aws on Windows.
+  const home = platform.home(env);
   const locate = (configured: string | undefined, fallback: string) => (configured ? expandHome(expandVariables(configured, env), home) : join(home, '.aws', fallback));
   return {
     configPath: locate(env.AWS_CONFIG_FILE, 'config'),

@@ -9,6 +9,7 @@ import { NoTerminalError, promptOnTerminal } from '../mfa/prompt.js';
 import { SessionCache } from '../session/cache.js';
 import { rfc3339 } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
+import { platform } from '../platform/index.js';
 import { AwsmfaCommand } from './base.js';
 import { durationOption } from './options.js';
 
@@ -26,7 +27,7 @@ async function codeOnTerminal(request: CodeRequest): Promise<string> {
   if (request.flag !== undefined || request.mfaProcess !== undefined) return obtainCode(request);
   let fd: number;
   try {
-    fd = openSync('/dev/tty', 'w');
+    fd = openSync(platform.terminalOutput, 'w');
   } catch {
     throw noTerminal(request.profile);
   }

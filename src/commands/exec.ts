@@ -9,6 +9,7 @@ import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
 import { sessionChanges, type SessionForShell } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
+import { platform } from '../platform/index.js';
 import { AwsmfaCommand } from './base.js';
 import { tokenCodeOption, durationOption, forceOption } from './options.js';
 
@@ -42,7 +43,7 @@ const PASSED_ON_DEATH: ReadonlySet<string> = new Set(['SIGHUP', 'SIGINT', 'SIGKI
 
 function hasControllingTerminal(): boolean {
   try {
-    closeSync(openSync('/dev/tty', 'r'));
+    closeSync(openSync(platform.terminalInput, 'r'));
     return true;
   } catch {
     return false;

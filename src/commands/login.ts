@@ -6,6 +6,7 @@ import { AwsmfaError } from '../errors.js';
 import { describeExpiry, say, warn } from '../output.js';
 import { SessionCache } from '../session/cache.js';
 import { rfc3339 } from '../session/environment.js';
+import { platform } from '../platform/index.js';
 import { obtainSession } from '../session/sessions.js';
 import { AwsmfaCommand } from './base.js';
 import { tokenCodeOption, durationOption, forceOption } from './options.js';
@@ -78,8 +79,8 @@ export class LoginCommand extends AwsmfaCommand {
     const done = result.changed ? 'session written to' : 'the session is already in';
     say(`${profile.name}: ${done} [${target}] in ${result.path}, ${describeExpiry(session.expiration)}`, this.context.stderr);
     say(`use it with --profile ${target} or AWS_PROFILE=${target}; run this again to renew it`, this.context.stderr);
-    if ((result.mode & 0o077) !== 0) {
-      warn(`${result.path} can be read by other users (mode ${(result.mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${result.path}`, this.context.stderr);
+    if (platform.openToOthers(result)) {
+      warn(`${result.path} can be read by other users (${platform.describeMode(result)}); run: ${platform.privateCommand(result.path, false)}`, this.context.stderr);
     }
   }
 

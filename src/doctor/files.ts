@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { configSectionRole } from '../aws/config-files.js';
 import type { ProfileFiles, ProfileSet } from '../aws/profiles.js';
+import { platform } from '../platform/index.js';
 import { result, type CheckResult } from './report.js';
 
 function octal(mode: number): string {
@@ -35,16 +36,20 @@ async function checkFile(path: string, what: 'config' | 'credentials'): Promise<
     return { results: [result(id, 'fail', `${what} file ${path} is not readable by you (mode ${octal(info.mode)}, owner uid ${info.uid})`, `Make it yours and readable: chmod 600 ${path}`)], exists: true };
   }
   const problems: CheckResult[] = [];
-  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-  if (uid !== undefined && info.uid !== uid && uid !== 0) {
-    problems.push(result(`${what}-owner`, 'warn', `${what} file ${path} belongs to another user (uid ${info.uid})`, `Make it yours: sudo chown $(id -u) ${path}`));
+  // root may keep its files as it likes; anyone else's file in root's way is not a problem of root's.
+  const owner = process.getuid?.() === 0 ? undefined : platform.foreignOwner(info);
+  if (owner !== undefined) {
+    problems.push(result(`${what}-owner`, 'warn', `${what} file ${path} belongs to another user (${owner})`, `Make it yours: sudo chown $(id -u) ${path}`));
   }
-  if (what === 'credentials' && (info.mode & 0o077) !== 0) {
+  const others = what === 'credentials' ? await platform.othersWithAccess(path, info) : [];
+  if (others === undefined) {
+    problems.push(result('credentials-mode', 'info', `credentials file ${path} is readable; who else can read it could not be read from its ACL`, `Check it: ${platform.privateCommand(path, false)} makes it yours alone`));
+  } else if (others.length > 0) {
     problems.push(
-      result('credentials-mode', 'warn', `credentials file ${path} is readable by other users (mode ${octal(info.mode)}); it holds long-term keys`, `chmod 600 ${path}`),
+      result('credentials-mode', 'warn', `credentials file ${path} is readable by other users (${others.join(', ')}); it holds long-term keys`, platform.privateCommand(path, false)),
     );
   }
-  if (what === 'config' && (info.mode & 0o022) !== 0) {
+  if (what === 'config' && platform.writableByOthers(info)) {
     problems.push(
       result('config-mode', 'warn', `config file ${path} is writable by other users (mode ${octal(info.mode)}); they could make mfa_process run anything as you`, `chmod go-w ${path}`),
     );

@@ -10,6 +10,7 @@ import { explainStsError, stsClient, type StsTarget } from '../aws/sts.js';
 import { AwsmfaError } from '../errors.js';
 import { accountOf } from '../report/sessions.js';
 import { maskKeyId, serialAccount } from './profiles.js';
+import { platform } from '../platform/index.js';
 import { result, type CheckResult } from './report.js';
 
 /** Above this, TOTP codes start to fail at the edges of their window. */
@@ -67,9 +68,7 @@ export async function checkClock(target: StsTarget, profile: string): Promise<Ch
       'clock',
       'warn',
       `this computer's clock is ${size} s ${direction} STS's (${endpoint}); MFA codes ${size > 300 ? 'and request signatures ' : ''}fail when clocks differ`,
-      process.platform === 'darwin'
-        ? 'Turn on "Set time and date automatically" in System Settings → General → Date & Time (and check the phone with the MFA app too).'
-        : 'Let the system keep time: sudo timedatectl set-ntp true (and check the clock of the phone with the MFA app too).',
+      platform.clockHint,
     );
   } catch (error) {
     if ((error as Error).name === 'NoDateHeader') {

@@ -1,11 +1,12 @@
 /**
- * Asks for the MFA code on the terminal itself (/dev/tty), never on stdin or stdout: stdout is the
+ * Asks for the MFA code on the terminal itself (/dev/tty; the console on Windows), never on stdin or stdout: stdout is the
  * shell code that `eval` reads. The text goes to stderr; what is typed is not echoed (a `*` per key).
  */
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { AwsmfaError, InterruptedError } from '../errors.js';
 import { undoOnInterrupt } from '../interrupts.js';
+import { platform } from '../platform/index.js';
 
 const ENTER = new Set([0x0d, 0x0a]);
 const BACKSPACE = new Set([0x7f, 0x08]);
@@ -18,7 +19,7 @@ export class NoTerminalError extends AwsmfaError {}
 function openTerminal(): ReadStream {
   let fd: number;
   try {
-    fd = openSync('/dev/tty', 'r+');
+    fd = openSync(platform.terminalInput, 'r+');
   } catch {
     throw new NoTerminalError('there is no terminal to ask for the MFA code on');
   }

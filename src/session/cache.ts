@@ -1,16 +1,17 @@
 /**
  * The session cache: temporary credentials only, one JSON file per session under
- * $XDG_CACHE_HOME/awsmfa (0700), each file 0600, replaced atomically (temporary file + rename).
+ * $XDG_CACHE_HOME/awsmfa (0700), each file 0600, replaced atomically (temporary file + rename); on
+ * Windows %LOCALAPPDATA%\awsmfa, private by its ACL (see src/platform/win32.ts).
  * A file that is corrupt or truncated is a miss; a directory or file that others could read, or that
  * belongs to someone else, is refused, because it would mean someone else may have read the keys.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as t from 'typanion';
 import { AwsmfaError } from '../errors.js';
+import { platform } from '../platform/index.js';
 
 const isSession = t.isObject(
   {
@@ -33,8 +34,7 @@ const isSession = t.isObject(
 export type CachedSession = t.InferType<typeof isSession>;
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  return join(base, 'awsmfa');
+  return join(platform.cacheBase(env), 'awsmfa');
 }
 
 /** Seconds left, from the cached expiration. */
@@ -45,9 +45,6 @@ export function secondsLeft(session: Pick<CachedSession, 'expiration'>, nowMs = 
 /** A temporary file of the cache this old belongs to a write that will never finish. */
 const LEFTOVER_AGE_MS = 60_000;
 
-export function describeMode(mode: number): string {
-  return (mode & 0o777).toString(8).padStart(4, '0');
-}
 
 export class SessionCache {
   constructor(readonly dir: string) {}
@@ -69,20 +66,21 @@ export class SessionCache {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw new AwsmfaError(`cannot use the cache directory ${this.dir} (${(error as NodeJS.ErrnoException).code})`, {
-        hint: `Check ${this.dir} and its parents, or set XDG_CACHE_HOME to a directory of your own.`,
+        hint: `Check ${this.dir} and its parents, or ${platform.cacheOverride}.`,
       });
     }
     if (!info.isDirectory()) {
       throw new AwsmfaError(`the cache path ${this.dir} is not a directory`, { hint: `Remove it (rm ${this.dir}); awsmfa will create the directory.` });
     }
-    if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
-      throw new AwsmfaError(`the cache directory ${this.dir} belongs to another user (uid ${info.uid})`, {
-        hint: `Remove it (it may hold someone else's sessions) or set XDG_CACHE_HOME to a directory of your own.`,
+    const owner = platform.foreignOwner(info);
+    if (owner !== undefined) {
+      throw new AwsmfaError(`the cache directory ${this.dir} belongs to another user (${owner})`, {
+        hint: `Remove it (it may hold someone else's sessions) or ${platform.cacheOverride}.`,
       });
     }
-    if ((info.mode & 0o077) !== 0) {
-      throw new AwsmfaError(`the cache directory ${this.dir} is open to other users (mode ${describeMode(info.mode)})`, {
-        hint: `Run: chmod 700 ${this.dir}`,
+    if (platform.openToOthers(info)) {
+      throw new AwsmfaError(`the cache directory ${this.dir} is open to other users (${platform.describeMode(info)})`, {
+        hint: `Run: ${platform.privateCommand(this.dir, true)}`,
       });
     }
     return true;
@@ -92,6 +90,7 @@ export class SessionCache {
   async ensureDirectory(): Promise<void> {
     if (await this.checkDir()) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await platform.restrictDirectory(this.dir);
     await this.checkDir();
   }
 
@@ -128,12 +127,13 @@ export class SessionCache {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new AwsmfaError(`the cache file ${path} is not a regular file`, { hint: `Remove it: rm -r ${path}` });
-      if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
-        throw new AwsmfaError(`the cache file ${path} belongs to another user (uid ${info.uid})`, { hint: `Remove it: rm ${path}` });
+      const owner = platform.foreignOwner(info);
+      if (owner !== undefined) {
+        throw new AwsmfaError(`the cache file ${path} belongs to another user (${owner})`, { hint: `Remove it: rm ${path}` });
       }
-      if ((info.mode & 0o077) !== 0) {
-        throw new AwsmfaError(`the cache file ${path} is readable by other users (mode ${describeMode(info.mode)})`, {
-          hint: `Its keys may have been read: run \`awsmfa clear\`, or at least chmod 600 ${path}.`,
+      if (platform.openToOthers(info)) {
+        throw new AwsmfaError(`the cache file ${path} is readable by other users (${platform.describeMode(info)})`, {
+          hint: `Its keys may have been read: run \`awsmfa clear\`, or at least ${platform.privateCommand(path, false)}.`,
         });
       }
       const text = await handle.readFile('utf8');
@@ -168,7 +168,7 @@ export class SessionCache {
     }
     await handle.close();
     try {
-      await rename(temporary, target);
+      await platform.replaceFile(temporary, target);
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
       throw error;

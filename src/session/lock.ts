@@ -18,7 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsmfaError } from '../errors.js';
 import { undoOnInterrupt } from '../interrupts.js';
 import { say } from '../output.js';
-import { describeMode, type SessionCache } from './cache.js';
+import { platform } from '../platform/index.js';
+import type { SessionCache } from './cache.js';
 
 /** How long a run waits for another one by default (a person may be typing the code over there). */
 export const DEFAULT_LOCK_WAIT_SECONDS = 120;
@@ -93,13 +94,14 @@ async function observe(path: string): Promise<Observed | undefined> {
   if (!info.isFile()) {
     throw new AwsmfaError(`the lock file ${path} is not a regular file`, { hint: `Remove it: rm -r ${path}` });
   }
-  if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
-    throw new AwsmfaError(`the lock file ${path} belongs to another user (uid ${info.uid})`, {
+  const owner = platform.foreignOwner(info);
+  if (owner !== undefined) {
+    throw new AwsmfaError(`the lock file ${path} belongs to another user (${owner})`, {
       hint: `Someone else can write in your cache directory: check it (ls -la ${join(path, '..')}), then remove the file: rm ${path}`,
     });
   }
-  if ((info.mode & 0o077) !== 0) {
-    throw new AwsmfaError(`the lock file ${path} is open to other users (mode ${describeMode(info.mode)})`, {
+  if (platform.openToOthers(info)) {
+    throw new AwsmfaError(`the lock file ${path} is open to other users (${platform.describeMode(info)})`, {
       hint: `awsmfa creates it 0600; something else made this one. Remove it: rm ${path}`,
     });
   }
@@ -143,7 +145,7 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new AwsmfaError(`cannot create the lock file ${path} (${(error as NodeJS.ErrnoException).code})`, {
-      hint: `Check the cache directory ${join(path, '..')}, or set XDG_CACHE_HOME to a directory of your own.`,
+      hint: `Check the cache directory ${join(path, '..')}, or ${platform.cacheOverride}.`,
     });
   }
   try {

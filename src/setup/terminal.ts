@@ -1,5 +1,5 @@
 /**
- * Questions asked on the terminal itself (/dev/tty), with the question on stderr: stdin may carry the
+ * Questions asked on the terminal itself (/dev/tty; the console on Windows), with the question on stderr: stdin may carry the
  * secret (`--secret-stdin`) and stdout is for data. Plain answers are read in the terminal's own line
  * mode, so it echoes them and handles backspace, and Ctrl-C is the usual SIGINT; the secret is read
  * without echo by the same prompt that reads MFA codes.
@@ -9,6 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { AwsmfaError, InterruptedError } from '../errors.js';
 import { NoTerminalError, promptOnTerminal } from '../mfa/prompt.js';
 import { warn } from '../output.js';
+import { platform } from '../platform/index.js';
 
 /** Turns an answer into a value, or throws an AwsmfaError that says what is wrong with it. */
 export type Parser<T> = (answer: string) => T;
@@ -24,7 +25,7 @@ export class Terminal {
   /** The terminal, or undefined when there is none (a pipeline, CI, a service). */
   static async open(stderr: NodeJS.WritableStream): Promise<Terminal | undefined> {
     try {
-      return new Terminal(await open('/dev/tty', constants.O_RDONLY | constants.O_NOCTTY), stderr);
+      return new Terminal(await open(platform.terminalInput, constants.O_RDONLY | constants.O_NOCTTY), stderr);
     } catch {
       return undefined;
     }

@@ -4,10 +4,10 @@
  * across the files (and the keyring), the order is chosen so that a run stopped half-way leaves a profile
  * that still works: whatever adds the secret somewhere is done before whatever takes it away elsewhere.
  */
-import { chmod, stat } from 'node:fs/promises';
 import { deleteKeyringSecret, KEYRING_SETTING, KeyringError, keyringName, storeKeyringSecret } from '../aws/keyring.js';
 import { updateIniFile, type IniValues } from '../aws/ini-file.js';
 import type { ProfileSet } from '../aws/profiles.js';
+import { platform } from '../platform/index.js';
 import { configSectionName } from './answers.js';
 import { othersInKeyring, type CurrentProfile, type SecretStore } from './current.js';
 
@@ -25,11 +25,8 @@ export interface ProfileRecord {
 const SESSION_KEYS = { aws_session_token: null, aws_security_token: null } as const;
 
 /** A credentials file others can read is made private before a secret is written to it. */
-async function makePrivate(path: string): Promise<string | undefined> {
-  const info = await stat(path).catch(() => undefined);
-  if (info === undefined || (info.mode & 0o077) === 0) return undefined;
-  await chmod(path, 0o600);
-  return `made ${path} private (it was mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}, now 0600)`;
+function makePrivate(path: string): Promise<string | undefined> {
+  return platform.makeFilePrivate(path);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { platform } from '../platform/index.js';
 import { bash } from './bash.js';
 import type { Dialect, ShellName } from './dialect.js';
 import { fish } from './fish.js';
@@ -56,28 +56,25 @@ function inPowerShellSession(env: NodeJS.ProcessEnv): boolean {
 
 /** The name of the process that started this one; only where that costs one small file read. */
 export function parentProcessName(): string | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    return readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return platform.parentProcessName();
 }
 
 /**
  * The shell whose code to print when the user did not say. The parent process comes first: it is the
  * shell that will eval the output, even when that shell was started from another one (bash inside
  * pwsh inherits PSModulePath; pwsh inherits the login $SHELL). Then PowerShell's own environment,
- * for systems without /proc; then $SHELL, the login shell; then bash.
+ * for systems without /proc; then $SHELL, the login shell; then the system's own: PowerShell on
+ * Windows, bash elsewhere.
  */
 export function detectShell(
   env: NodeJS.ProcessEnv = process.env,
   parentCommand: () => string | undefined = parentProcessName,
+  fallback: ShellName = platform.defaultShell,
 ): ShellName {
   return (
     shellFromProgram(parentCommand()) ??
     (inPowerShellSession(env) ? 'pwsh' : undefined) ??
     shellFromProgram(env.SHELL) ??
-    'bash'
+    fallback
   );
 }

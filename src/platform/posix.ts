@@ -1,0 +1,56 @@
+/** Linux, macOS and the BSDs: files are private by their owner and mode, the terminal is /dev/tty. */
+import type { Stats } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { chmod, rename, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { Platform } from './platform.js';
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, '0');
+}
+
+const darwin = process.platform === 'darwin';
+const linuxLike = process.platform === 'linux' || process.platform === 'freebsd';
+
+export const posix: Platform = {
+  name: 'posix',
+  home: (env) => env.HOME || homedir(),
+  // The XDG base directory rule: a relative XDG_CACHE_HOME is invalid and ignored.
+  cacheBase: (env) => (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache')),
+  cacheOverride: 'set XDG_CACHE_HOME to a directory of your own',
+  foreignOwner: (info) => (typeof process.getuid === 'function' && info.uid !== process.getuid() ? `uid ${info.uid}` : undefined),
+  openToOthers: (info) => (info.mode & 0o077) !== 0,
+  writableByOthers: (info) => (info.mode & 0o022) !== 0,
+  describeMode: (info) => `mode ${octal(info.mode)}`,
+  privateCommand: (path, directory) => `chmod ${directory ? 700 : 600} ${path}`,
+  // mkdir(…, 0o700) already made it private.
+  restrictDirectory: async () => undefined,
+  async makeFilePrivate(path) {
+    const info = await stat(path).catch(() => undefined);
+    if (info === undefined || (info.mode & 0o077) === 0) return undefined;
+    await chmod(path, 0o600);
+    return `made ${path} private (it was mode ${octal(info.mode)}, now 0600)`;
+  },
+  // rename(2) replaces atomically even while readers hold the old file open.
+  othersWithAccess: async (_path, info) => ((info.mode & 0o077) !== 0 ? [`mode ${octal(info.mode)}`] : []),
+  replaceFile: (temporary, target) => rename(temporary, target),
+  terminalInput: '/dev/tty',
+  terminalOutput: '/dev/tty',
+  parentProcessName() {
+    if (process.platform !== 'linux') return undefined;
+    try {
+      return readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  defaultShell: 'bash',
+  clockHint: darwin
+    ? 'Turn on "Set time and date automatically" in System Settings → General → Date & Time (and check the phone with the MFA app too).'
+    : 'Let the system keep time: sudo timedatectl set-ntp true (and check the clock of the phone with the MFA app too).',
+  keyringName: darwin ? 'the macOS Keychain' : 'the Secret Service (GNOME Keyring, KWallet or KeePassXC)',
+  keyringStartHint: linuxLike
+    ? 'Start a Secret Service in this session (GNOME Keyring, KWallet or KeePassXC; DBUS_SESSION_BUS_ADDRESS must point at the session bus), '
+    : 'Unlock the keyring, ',
+};

@@ -1,0 +1,102 @@
+/**
+ * Windows. There are no POSIX modes (Node reports 0666 or 0444 for every file) and no owner ids, so a
+ * file's mode says nothing about who can read it. What makes a file private there is its ACL, and
+ * Node cannot read ACLs without starting a program, which every cached `env` would then pay for.
+ * So the guarantee is made where it is cheap: the cache lives under %LOCALAPPDATA%, which Windows
+ * gives to the user alone (with SYSTEM and the administrators), and the folder awsmfa creates there
+ * has its inherited ACL replaced by one that grants the user alone, with icacls, once. `awsmfa doctor`
+ * reads the ACLs back (see ./acl.ts) and names anyone else who has access.
+ */
+import type { Stats } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { win32 as path } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Platform } from './platform.js';
+
+/** icacls's name for this user; DOMAIN\user when the domain is known. */
+export function accountName(env: NodeJS.ProcessEnv): string {
+  const user = env.USERNAME || path.basename(homedir());
+  return env.USERDOMAIN ? `${env.USERDOMAIN}\\${user}` : user;
+}
+
+async function icacls(args: readonly string[]): Promise<string> {
+  // Loaded here: a run that creates nothing never needs child_process.
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile('icacls', [...args], { windowsHide: true, timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`icacls ${args[0]}: ${(stderr || stdout || error.message).trim()}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** The grant that leaves the user alone: inheritance off, every other entry dropped. */
+export function privateAclArguments(target: string, account: string, directory: boolean): string[] {
+  return [target, '/inheritance:r', '/grant:r', `${account}:${directory ? '(OI)(CI)F' : 'F'}`];
+}
+
+/** What a replacement may meet: a reader (an editor, a virus scanner) that opened the file without sharing its deletion. */
+const BUSY = new Set(['EPERM', 'EACCES', 'EBUSY']);
+/** Such readers hold a file for milliseconds; beyond this, the error is real. */
+const REPLACE_PATIENCE_MS = 5_000;
+
+/**
+ * rename() over a file another process holds open fails on Windows unless that process allowed
+ * deletion when it opened the file (Node and awsmfa do; some programs do not). Retrying for a few
+ * seconds outlasts such a reader; the target is never removed first, so a reader that looks in the
+ * meantime finds the old file, whole.
+ */
+export async function replaceWithRetry(
+  temporary: string,
+  target: string,
+  move: (from: string, to: string) => Promise<void> = rename,
+  patienceMs = REPLACE_PATIENCE_MS,
+): Promise<void> {
+  const started = Date.now();
+  for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
+    try {
+      await move(temporary, target);
+      return;
+    } catch (error) {
+      if (!BUSY.has((error as NodeJS.ErrnoException).code ?? '') || Date.now() - started >= patienceMs) throw error;
+    }
+    await sleep(wait);
+  }
+}
+
+export const win32: Platform = {
+  name: 'win32',
+  // As the AWS CLI on Windows: %USERPROFILE%, not a HOME that Git Bash or MSYS may have set.
+  home: (env) => env.USERPROFILE || homedir(),
+  cacheBase: (env) => env.LOCALAPPDATA || path.join(env.USERPROFILE || homedir(), 'AppData', 'Local'),
+  cacheOverride: 'set LOCALAPPDATA to a folder of your own',
+  foreignOwner: () => undefined,
+  openToOthers: () => false,
+  writableByOthers: () => false,
+  describeMode: () => 'its ACL',
+  privateCommand: (target, directory) => `icacls "${target}" ${privateAclArguments(target, '%USERNAME%', directory).slice(1).join(' ')}`,
+  async restrictDirectory(target) {
+    await icacls(privateAclArguments(target, accountName(process.env), true));
+  },
+  async makeFilePrivate(target) {
+    const account = accountName(process.env);
+    await icacls(privateAclArguments(target, account, false));
+    return `made ${target} private to ${account} (its ACL now grants ${account} alone)`;
+  },
+  async othersWithAccess(target) {
+    const { othersWithAccess } = await import('./acl.js');
+    return othersWithAccess(target);
+  },
+  replaceFile: (temporary, target) => replaceWithRetry(temporary, target),
+  terminalInput: '\\\\.\\CONIN$',
+  terminalOutput: '\\\\.\\CONOUT$',
+  // No /proc; asking Windows for the parent costs a process. PSModulePath tells PowerShell instead.
+  parentProcessName: () => undefined,
+  defaultShell: 'pwsh',
+  clockHint: 'Turn on "Set time automatically" in Settings → Time & language → Date & time (and check the phone with the MFA app too).',
+  keyringName: 'the Windows Credential Manager',
+  keyringStartHint: 'Unlock the keyring, ',
+};
+
+export { icacls };
