@@ -1,0 +1,223 @@
+/**
+ * awsmfa on Windows, for real: the built CLI run by Node.js for Windows under Wine (process.platform
+ * is 'win32'), against the loopback STS emulator, which node.exe reaches on 127.0.0.1. What it prints
+ * for PowerShell is then applied by the real pwsh. Every test skips, visibly, where Wine is missing.
+ * One node.exe run costs about half a second here, so each test does few.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { createWorld, type World } from './helpers/fixture.js';
+import { tmuxAvailable, TmuxSession } from './helpers/tmux.js';
+import { awsmfaWindows, requireWine, windowsCommand, windowsEnvironment, wineLauncherEnvironment } from './helpers/wine.js';
+
+async function withWorld(t: TestContext, body: (world: World, env: Record<string, string>) => Promise<void>, options: Parameters<typeof createWorld>[0] = {}) {
+  if (!(await requireWine(t))) return;
+  const world = await createWorld(options);
+  try {
+    await body(world, windowsEnvironment(world));
+  } finally {
+    await world.close();
+  }
+}
+
+const cacheOf = (world: World) => join(world.home, 'AppData', 'Local', 'awsmfa');
+const sessionFiles = async (world: World) => (await readdir(cacheOf(world)).catch(() => [])).filter((name) => name.startsWith('session-'));
+
+async function findPwsh(): Promise<string | undefined> {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), join(homedir(), '.dotnet', 'tools')];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    try {
+      await access(join(dir, 'pwsh'), constants.X_OK);
+      return join(dir, 'pwsh');
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Runs a PowerShell script in the real pwsh with a clean environment; resolves with what it printed. */
+async function runPwsh(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const pwsh = (await findPwsh())!;
+  const dir = await mkdtemp(join(tmpdir(), 'awsmfa-win-pwsh-'));
+  try {
+    const file = join(dir, 'script.ps1');
+    await writeFile(file, script);
+    return await new Promise((resolve, reject) => {
+      const child = spawn(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', file], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOTNET_CLI_TELEMETRY_OPTOUT: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+      child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWSMFA_PROFILE'];
+/** PowerShell that prints each name's value as a child sees it, `<unset>` for none. */
+const REPORT = NAMES.map((name) => `Write-Output ("${name}=" + $(if ($null -eq $env:${name}) { '<unset>' } else { $env:${name} }))`).join('\n');
+const parseReport = (text: string) => Object.fromEntries(text.trim().split(/\r?\n/).filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+
+test('win32: env and unset for PowerShell, applied by the real pwsh; a second env reuses the cache under LOCALAPPDATA', async (t) => {
+  await withWorld(t, async (world, worldEnv) => {
+    // The user's shell has a profile set, which env replaces and unset puts back.
+    const env = { ...worldEnv, AWS_PROFILE: 'before' };
+    const first = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', world.code()], { env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^\$env:AWS_ACCESS_KEY_ID = 'ASIA/m);
+    // The cache is where Windows keeps a user's local data, not under an XDG or HOME path.
+    assert.equal((await sessionFiles(world)).length, 1, 'one session file under %LOCALAPPDATA%\\awsmfa');
+
+    const second = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh'], { env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /cached session/);
+    assert.equal(second.stdout, first.stdout, 'the cached session, exported the same way');
+    assert.equal(world.count('GetSessionToken'), 1);
+
+    if (!(await findPwsh())) return t.skip('pwsh not installed: the output was not applied');
+    // The shell's environment after env is what the next awsmfa (unset) starts with.
+    const applied = await runPwsh(
+      `${first.stdout}\n${REPORT}\nGet-ChildItem env: | Where-Object Name -like 'AWS*' | ForEach-Object { [Console]::Error.WriteLine($_.Name + '=' + $_.Value) }\n`,
+      { AWS_PROFILE: 'before' },
+    );
+    assert.equal(applied.code, 0, applied.stderr);
+    const during = parseReport(applied.stdout);
+    assert.match(during.AWS_ACCESS_KEY_ID!, /^ASIA/);
+    assert.equal(during.AWS_PROFILE, '<unset>');
+    assert.equal(during.AWS_REGION, 'eu-west-1');
+    assert.equal(during.AWSMFA_PROFILE, 'doug');
+    const shellEnv = parseReport(applied.stderr) as Record<string, string>;
+
+    const unset = await awsmfaWindows(['unset', '--shell', 'pwsh'], { env: { ...worldEnv, ...shellEnv } });
+    assert.equal(unset.code, 0, unset.stderr);
+    const after = await runPwsh(`${unset.stdout}\n${REPORT}\n`, shellEnv);
+    assert.equal(after.code, 0, after.stderr);
+    const restored = parseReport(after.stdout);
+    assert.equal(restored.AWS_ACCESS_KEY_ID, '<unset>');
+    assert.equal(restored.AWSMFA_PROFILE, '<unset>');
+    assert.equal(restored.AWS_PROFILE, 'before', 'unset puts back what env replaced');
+  });
+});
+
+test('win32: PowerShell is the default dialect, and the AWS files are found under %USERPROFILE%\\.aws', async (t) => {
+  await withWorld(t, async (world, env) => {
+    // No AWS_CONFIG_FILE: the files of the world's home (USERPROFILE here) are the default ones.
+    const { AWS_CONFIG_FILE: _config, AWS_SHARED_CREDENTIALS_FILE: _credentials, ...plain } = env;
+    const result = await awsmfaWindows(['env', 'doug', '--token-code', world.code()], { env: plain });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^\$env:AWS_ACCESS_KEY_ID = 'ASIA/m, 'PowerShell code without --shell');
+    assert.doesNotMatch(result.stdout, /^export /m);
+  });
+});
+
+test('win32: two runs at once that both need a session: one STS call, both get it (the lock)', async (t) => {
+  await withWorld(t, async (world, env) => {
+    const code = world.code();
+    const runs = await Promise.all([0, 1].map(() => awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', code], { env })));
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    assert.equal(runs[0]!.stdout, runs[1]!.stdout, 'the same session for both');
+    assert.equal(world.count('GetSessionToken'), 1, 'one code, one call');
+    assert.deepEqual((await readdir(cacheOf(world))).filter((name) => name.endsWith('.lock') || name.startsWith('.tmp-')), [], 'no lock or temporary file left');
+  });
+});
+
+test('win32: login --to-profile, credential-process, status, list and doctor', async (t) => {
+  await withWorld(t, async (world, env) => {
+    const login = await awsmfaWindows(['login', 'doug', '--to-profile', 'doug-mfa', '--token-code', world.code()], { env });
+    assert.equal(login.code, 0, login.stderr);
+    assert.doesNotMatch(login.stderr, /other users|chmod/, 'no POSIX mode complaint on Windows');
+    const credentials = await readFile(world.credentialsPath, 'utf8');
+    assert.match(credentials, /\[doug-mfa\]\r?\naws_access_key_id = ASIA/);
+    assert.match(credentials, /\[doug\]\r?\naws_access_key_id = AKIADOUGDOUG0EXAMPLE/, 'the long-term keys kept');
+
+    const process = await awsmfaWindows(['credential-process', 'doug'], { env });
+    assert.equal(process.code, 0, process.stderr);
+    const json = JSON.parse(process.stdout) as Record<string, unknown>;
+    assert.equal(json.Version, 1);
+    assert.match(String(json.AccessKeyId), /^ASIA/);
+    assert.equal(world.count('GetSessionToken'), 1, 'credential-process used the cached session');
+
+    const [status, list, doctor] = await Promise.all([
+      awsmfaWindows(['status', '--json'], { env }),
+      awsmfaWindows(['list'], { env }),
+      awsmfaWindows(['doctor', 'doug'], { env }),
+    ]);
+    assert.equal(status.code, 0, status.stderr);
+    const parsed = JSON.parse(status.stdout) as { cacheDir: string; sessions: { profile: string }[] };
+    assert.deepEqual(parsed.sessions.map((s) => s.profile), ['doug']);
+    assert.match(parsed.cacheDir, /^Z:\\.*\\AppData\\Local\\awsmfa$/, 'the cache under LOCALAPPDATA');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /doug/);
+    assert.match(list.stdout, /admin/);
+    const report = doctor.stdout + doctor.stderr;
+    assert.match(report, /config file .*config is readable/);
+    assert.doesNotMatch(report, /mode 0666|chmod/, 'no POSIX modes on Windows');
+  });
+});
+
+test('win32: exec runs a Windows program with the session in its environment only', async (t) => {
+  await withWorld(t, async (world, env) => {
+    const result = await awsmfaWindows(['exec', 'doug', '--token-code', world.code(), '--', 'cmd.exe', '/c', 'set', 'AWS'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^AWS_ACCESS_KEY_ID=ASIA/m);
+    assert.match(result.stdout, /^AWS_SESSION_TOKEN=/m);
+    const failing = await awsmfaWindows(['exec', 'doug', '--', 'cmd.exe', '/c', 'exit 3'], { env });
+    assert.equal(failing.code, 3, 'the program\'s exit status is passed on');
+  });
+});
+
+test('win32: errors say what to do and print no exports: unknown profile, wrong code, unreachable STS', async (t) => {
+  await withWorld(t, async (world, env) => {
+    const unknown = await awsmfaWindows(['env', 'dougg', '--shell', 'pwsh', '--token-code', '123456'], { env });
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /dougg/);
+    assert.match(unknown.stderr, /doug/, 'suggests the profile meant');
+    assert.doesNotMatch(unknown.stdout, /AWS_ACCESS_KEY_ID/);
+
+    const real = world.code();
+    const wrong = String((Number(real) + 500_000) % 1_000_000).padStart(6, '0');
+    const rejected = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', wrong], { env });
+    assert.notEqual(rejected.code, 0);
+    assert.match(rejected.stderr, /code/i);
+    assert.doesNotMatch(rejected.stdout, /AWS_ACCESS_KEY_ID/);
+
+    const unreachable = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', real], { env: { ...env, AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' } });
+    assert.notEqual(unreachable.code, 0);
+    assert.match(unreachable.stderr, /127\.0\.0\.1:9/);
+    assert.doesNotMatch(unreachable.stdout, /AWS_ACCESS_KEY_ID/);
+    assert.deepEqual(await sessionFiles(world), [], 'nothing cached');
+  });
+});
+
+test('win32: the MFA code is asked on the console, hidden as it is typed', async (t) => {
+  if (!(await tmuxAvailable())) return t.skip('tmux not installed');
+  await withWorld(t, async (world, env) => {
+    const term = await TmuxSession.start(windowsCommand(['env', 'doug', '--shell', 'pwsh']), { env: wineLauncherEnvironment(env), width: 400 });
+    try {
+      await term.waitFor(/MFA code/, { timeoutMs: 60_000 });
+      const code = world.code();
+      await term.type(code, 'Enter');
+      const screen = await term.waitFor(/AWSMFA_EXPIRES_AT/, { timeoutMs: 60_000 });
+      assert.match(screen, /\*{6}/, 'a star per digit');
+      assert.ok(!screen.includes(code), 'the code itself is not shown');
+      assert.match(screen, /^\$env:AWS_ACCESS_KEY_ID = 'ASIA/m);
+      assert.equal(world.count('GetSessionToken'), 1);
+    } finally {
+      await term.close();
+    }
+  });
+});
