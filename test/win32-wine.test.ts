@@ -11,9 +11,9 @@ import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { createWorld, type World } from './helpers/fixture.js';
+import { createWorld, ROOT, type World } from './helpers/fixture.js';
 import { tmuxAvailable, TmuxSession } from './helpers/tmux.js';
-import { awsmfaWindows, requireWine, windowsCommand, windowsEnvironment, wineLauncherEnvironment } from './helpers/wine.js';
+import { awsmfaWindows, requireWine, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
 
 async function withWorld(t: TestContext, body: (world: World, env: Record<string, string>) => Promise<void>, options: Parameters<typeof createWorld>[0] = {}) {
   if (!(await requireWine(t))) return;
@@ -22,6 +22,18 @@ async function withWorld(t: TestContext, body: (world: World, env: Record<string
     await body(world, windowsEnvironment(world));
   } finally {
     await world.close();
+  }
+}
+
+const HOLD = join(ROOT, 'test', 'helpers', 'wine-hold.cjs');
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -219,5 +231,25 @@ test('win32: the MFA code is asked on the console, hidden as it is typed', async
     } finally {
       await term.close();
     }
+  });
+});
+
+test('win32: a new session replaces the cached one while another program holds the file open without sharing', async (t) => {
+  await withWorld(t, async (world, env) => {
+    const first = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', world.code()], { env });
+    assert.equal(first.code, 0, first.stderr);
+    const [file] = await sessionFiles(world);
+    const marker = join(world.home, 'held');
+    const holder = runWindowsScript(HOLD, [windowsPath(join(cacheOf(world), file!)), '3000', windowsPath(marker)]);
+    await waitFor(() => readFile(marker, 'utf8').catch(() => undefined));
+    // Wine enforces the sharing mode: a plain rename over the held file is refused.
+    assert.match(await readFile(marker, 'utf8'), /^E(BUSY|PERM|ACCES)$/);
+    const second = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--force', '--token-code', world.code()], { env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal((await holder).code, 0);
+    assert.notEqual(second.stdout, first.stdout, 'a new session');
+    const cached = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh'], { env });
+    assert.equal(cached.stdout, second.stdout, 'the new session is the cached one');
+    assert.deepEqual((await readdir(cacheOf(world))).filter((name) => name.startsWith('.tmp-')), [], 'no temporary file left');
   });
 });

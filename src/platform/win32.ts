@@ -12,6 +12,7 @@ import { rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { win32 as path } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AwsmfaError } from '../errors.js';
 import type { Platform } from './platform.js';
 
 /** icacls's name for this user; DOMAIN\user when the domain is known. */
@@ -59,7 +60,14 @@ export async function replaceWithRetry(
       await move(temporary, target);
       return;
     } catch (error) {
-      if (!BUSY.has((error as NodeJS.ErrnoException).code ?? '') || Date.now() - started >= patienceMs) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (!BUSY.has(code)) throw error;
+      if (Date.now() - started >= patienceMs) {
+        throw new AwsmfaError(`cannot replace ${target}: another program keeps it open (${code})`, {
+          hint: 'Close the program that has it open (an editor, a viewer, a virus scanner busy with it), then run the command again.',
+          cause: error,
+        });
+      }
     }
     await sleep(wait);
   }

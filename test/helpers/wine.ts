@@ -104,3 +104,8 @@ export function awsmfaWindows(args: readonly string[], options: { env: Record<st
   const [program, ...rest] = windowsCommand(args);
   return run(program!, rest, wineEnvironment(options.env), options.stdin ?? '');
 }
+
+/** Runs a script of the tests with Node.js for Windows (no preload, no awsmfa). */
+export function runWindowsScript(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return run(NODE_WINDOWS, [windowsPath(script), ...args], wineEnvironment(env));
+}
