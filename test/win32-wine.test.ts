@@ -253,3 +253,23 @@ test('win32: a new session replaces the cached one while another program holds t
     assert.deepEqual((await readdir(cacheOf(world))).filter((name) => name.startsWith('.tmp-')), [], 'no temporary file left');
   });
 });
+
+test('win32: Ctrl-C at the console prompt ends the run with nothing exported', async (t) => {
+  if (!(await tmuxAvailable())) return t.skip('tmux not installed');
+  await withWorld(t, async (world, env) => {
+    const command = windowsCommand(['env', 'doug', '--shell', 'pwsh']).map((word) => `'${word}'`).join(' ');
+    const term = await TmuxSession.start(['bash', '--norc', '-c', `${command}; echo "status=$?"; sleep 60`], { env: wineLauncherEnvironment(env), width: 400 });
+    try {
+      await term.waitFor(/MFA code/, { timeoutMs: 60_000 });
+      await term.type('12', 'C-c');
+      const screen = await term.waitFor(/status=\d+/, { timeoutMs: 60_000 });
+      assert.match(screen, /interrupted/);
+      assert.doesNotMatch(screen, /status=0\b/);
+      assert.doesNotMatch(screen, /AWS_ACCESS_KEY_ID/);
+      assert.equal(world.count('GetSessionToken'), 0);
+      assert.deepEqual(await sessionFiles(world), []);
+    } finally {
+      await term.close();
+    }
+  });
+});
