@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -163,6 +163,9 @@ test('win32: login --to-profile, credential-process, status, list and doctor', a
     assert.match(String(json.AccessKeyId), /^ASIA/);
     assert.equal(world.count('GetSessionToken'), 1, 'credential-process used the cached session');
 
+    // Where PowerShell on Windows keeps $PROFILE: doctor looks there for the integration.
+    await mkdir(join(world.home, 'Documents', 'PowerShell'), { recursive: true });
+    await writeFile(join(world.home, 'Documents', 'PowerShell', 'Microsoft.PowerShell_profile.ps1'), 'awsmfa init pwsh | Out-String | Invoke-Expression\r\n');
     const [status, list, doctor] = await Promise.all([
       awsmfaWindows(['status', '--json'], { env }),
       awsmfaWindows(['list'], { env }),
@@ -178,6 +181,7 @@ test('win32: login --to-profile, credential-process, status, list and doctor', a
     const report = doctor.stdout + doctor.stderr;
     assert.match(report, /config file .*config is readable/);
     assert.doesNotMatch(report, /mode 0666|chmod/, 'no POSIX modes on Windows');
+    assert.match(report, /pwsh: .*Documents\\PowerShell\\Microsoft\.PowerShell_profile\.ps1 line 1 loads the integration/);
   });
 });
 

@@ -4,9 +4,9 @@
  * parent shell's functions, so the answer comes from the startup files that would load it.
  */
 import { readFile, readdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProfileSet } from '../aws/profiles.js';
+import { platform } from '../platform/index.js';
 import { profileNames } from '../report/profiles.js';
 import { dialectFor, type ShellName } from '../shell/index.js';
 import type { StartupFiles } from '../shell/integration.js';
@@ -14,9 +14,7 @@ import { result, type CheckResult } from './report.js';
 
 /** The startup files of `shell`, from that shell's own module. */
 function shellFiles(shell: ShellName, env: NodeJS.ProcessEnv): StartupFiles {
-  const home = env.HOME || homedir();
-  const configHome = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(home, '.config');
-  return dialectFor(shell).integration.startupFiles(home, configHome, env);
+  return dialectFor(shell).integration.startupFiles(platform.home(env), platform.configHome(env), env);
 }
 
 /** A line that mentions awsmfa and is not a comment. */
@@ -52,7 +50,7 @@ export async function checkIntegration(shell: ShellName, env: NodeJS.ProcessEnv)
   return result(
     'shell-integration',
     'warn',
-    `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(env.HOME || homedir(), '~')).join(', ') : 'none found'}), so \`awsmfa use\` and the prompt countdown are missing`,
+    `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(platform.home(env), '~')).join(', ') : 'none found'}), so \`awsmfa use\` and the prompt countdown are missing`,
     `Run ./install.sh from the awsmfa checkout, or ${files.suggestion}`,
   );
 }

@@ -10,6 +10,10 @@ export interface Platform {
   readonly name: 'posix' | 'win32';
   /** The home the AWS CLI means by `~`: its `.aws` folder holds config and credentials by default. */
   home(env: NodeJS.ProcessEnv): string;
+  /** The folder of per-user configuration (XDG_CONFIG_HOME, ~/.config; %APPDATA% on Windows). */
+  configHome(env: NodeJS.ProcessEnv): string;
+  /** The folders PowerShell reads the user's $PROFILE from, newest PowerShell first. */
+  powershellProfileDirs(home: string, configHome: string): string[];
   /** The folder awsmfa's cache folder (`awsmfa`) is made in. */
   cacheBase(env: NodeJS.ProcessEnv): string;
   /** For hints: how a user points the cache at a folder of their own. */

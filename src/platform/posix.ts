@@ -17,6 +17,8 @@ export const posix: Platform = {
   name: 'posix',
   home: (env) => env.HOME || homedir(),
   // The XDG base directory rule: a relative XDG_CACHE_HOME is invalid and ignored.
+  configHome: (env) => (env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config')),
+  powershellProfileDirs: (_home, configHome) => [join(configHome, 'powershell')],
   cacheBase: (env) => (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache')),
   cacheOverride: 'set XDG_CACHE_HOME to a directory of your own',
   foreignOwner: (info) => (typeof process.getuid === 'function' && info.uid !== process.getuid() ? `uid ${info.uid}` : undefined),

@@ -77,6 +77,9 @@ export const win32: Platform = {
   name: 'win32',
   // As the AWS CLI on Windows: %USERPROFILE%, not a HOME that Git Bash or MSYS may have set.
   home: (env) => env.USERPROFILE || homedir(),
+  configHome: (env) => env.APPDATA || path.join(env.USERPROFILE || homedir(), 'AppData', 'Roaming'),
+  // PowerShell 7 and Windows PowerShell 5.1; a Documents folder moved elsewhere (OneDrive) is not followed.
+  powershellProfileDirs: (home) => [path.join(home, 'Documents', 'PowerShell'), path.join(home, 'Documents', 'WindowsPowerShell')],
   cacheBase: (env) => env.LOCALAPPDATA || path.join(env.USERPROFILE || homedir(), 'AppData', 'Local'),
   cacheOverride: 'set LOCALAPPDATA to a folder of your own',
   foreignOwner: () => undefined,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { platform } from '../platform/index.js';
 import type { CompletionOption, CompletionSpec } from './completions.js';
 import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
 
@@ -52,8 +53,8 @@ export const pwsh: Dialect = {
     return "$global:LASTEXITCODE = 1; throw 'awsmfa: no session was exported (see the message above)'\n";
   },
   integration: {
-    startupFiles: (_home, configHome) => ({
-      startup: [join(configHome, 'powershell', 'Microsoft.PowerShell_profile.ps1'), join(configHome, 'powershell', 'profile.ps1')],
+    startupFiles: (home, configHome) => ({
+      startup: platform.powershellProfileDirs(home, configHome).flatMap((dir) => [join(dir, 'Microsoft.PowerShell_profile.ps1'), join(dir, 'profile.ps1')]),
       startupDirs: [],
       suggestion: `add to $PROFILE: awsmfa init pwsh | Out-String | Invoke-Expression`,
     }),
