@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createWorld, ROOT, type World } from './helpers/fixture.js';
 import { tmuxAvailable, TmuxSession } from './helpers/tmux.js';
-import { awsmfaWindows, requireWine, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
+import { awsmfaWindows, nodeExe, requireWine, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
 
 async function withWorld(t: TestContext, body: (world: World, env: Record<string, string>) => Promise<void>, options: Parameters<typeof createWorld>[0] = {}) {
   if (!(await requireWine(t))) return;
@@ -275,5 +275,38 @@ test('win32: Ctrl-C at the console prompt ends the run with nothing exported', a
     } finally {
       await term.close();
     }
+  });
+});
+
+test('win32: the cache folder is made private with icacls when it is created, and doctor names who else an ACL lets in', async (t) => {
+  await withWorld(t, async (world, worldEnv) => {
+    // A stand-in for Windows' icacls (Wine's does nothing): node.exe under that name, with a preload.
+    const bin = join(world.home, 'fake-bin');
+    await mkdir(bin);
+    await copyFile(await nodeExe(), join(bin, 'icacls.exe'));
+    const log = join(world.home, 'icacls.log');
+    const env = {
+      ...worldEnv,
+      WINEPATH: windowsPath(bin),
+      NODE_OPTIONS: `--require ${windowsPath(join(ROOT, 'test', 'helpers', 'wine-icacls.cjs'))}`,
+      AWSMFA_TEST_ICACLS_LOG: windowsPath(log),
+    };
+    const calls = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
+
+    const first = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', world.code()], { env });
+    assert.equal(first.code, 0, first.stderr);
+    const made = await calls();
+    assert.equal(made.length, 1, 'one icacls run, for the new folder');
+    assert.equal(made[0]![0], windowsPath(cacheOf(world)));
+    assert.deepEqual(made[0]!.slice(1, 4), ['/inheritance:r', '/grant:r', made[0]![3]]);
+    assert.match(made[0]![3]!, /^[^\\]+\\[^\\:]+:\(OI\)\(CI\)F$/, 'the user alone, for the folder and all it will hold');
+
+    const cached = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh'], { env });
+    assert.equal(cached.code, 0, cached.stderr);
+    assert.equal((await calls()).length, 1, 'a cached env starts no program');
+
+    const doctor = await awsmfaWindows(['doctor', 'doug'], { env });
+    assert.match(doctor.stdout, /credentials file .*credentials is readable by other users \(Everyone\); it holds long-term keys/);
+    assert.match(doctor.stdout, /icacls ".*credentials" \/inheritance:r \/grant:r %USERNAME%:F/);
   });
 });

@@ -43,7 +43,7 @@ async function checkFile(path: string, what: 'config' | 'credentials'): Promise<
   }
   const others = what === 'credentials' ? await platform.othersWithAccess(path, info) : [];
   if (others === undefined) {
-    problems.push(result('credentials-mode', 'info', `credentials file ${path} is readable; who else can read it could not be read from its ACL`, `Check it: ${platform.privateCommand(path, false)} makes it yours alone`));
+    problems.push(result('credentials-mode', 'info', `credentials file ${path} is readable; its ACL could not be listed, so who else may read it is unknown`, `To make it yours alone: ${platform.privateCommand(path, false)}`));
   } else if (others.length > 0) {
     problems.push(
       result('credentials-mode', 'warn', `credentials file ${path} is readable by other users (${others.join(', ')}); it holds long-term keys`, platform.privateCommand(path, false)),

@@ -109,3 +109,9 @@ export function awsmfaWindows(args: readonly string[], options: { env: Record<st
 export function runWindowsScript(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
   return run(NODE_WINDOWS, [windowsPath(script), ...args], wineEnvironment(env));
 }
+
+/** The Linux path of node.exe (node-windows.sh --setup prints it). */
+export async function nodeExe(): Promise<string> {
+  const setup = await run(NODE_WINDOWS, ['--setup'], wineEnvironment({}));
+  return setup.stdout.trim();
+}
