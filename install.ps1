@@ -138,8 +138,16 @@ foreach ($entry in $script:early) { Add-Record $entry }
 New-RecordedDirectory $BinDir
 $launcher = Join-Path $BinDir 'awsmfa.cmd'
 if (-not (Test-Path -LiteralPath $launcher) -or (Select-String -LiteralPath $launcher -SimpleMatch $marker -Quiet)) {
-    # node on PATH first (it may have been upgraded); else the one found now.
-    Write-IfChanged $launcher ("@rem $marker`r`n@where node >nul 2>nul && (node `"$script`" %*) || (`"$($node.Source)`" `"$script`" %*)`r`n")
+    # node on PATH first (it may have been upgraded); else the one found now. The last line's status is
+    # the launcher's.
+    $lines = @(
+        "@rem $marker",
+        '@setlocal',
+        '@set "AWSMFA_NODE=node"',
+        "@where node >nul 2>nul || set `"AWSMFA_NODE=$($node.Source)`"",
+        "@`"%AWSMFA_NODE%`" `"$script`" %*"
+    )
+    Write-IfChanged $launcher (($lines -join "`r`n") + "`r`n")
 } else {
     Say "warning: $launcher exists and is not awsmfa's launcher; left it alone"
 }
