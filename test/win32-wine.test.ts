@@ -7,10 +7,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { SessionCache } from '../src/session/cache.js';
+import { lockPath } from '../src/session/lock.js';
 import { createWorld, ROOT, type World } from './helpers/fixture.js';
 import { tmuxAvailable, TmuxSession } from './helpers/tmux.js';
 import { awsmfaWindows, nodeExe, requireWine, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
@@ -35,6 +37,25 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_00
     if (Date.now() - started > timeoutMs) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A stand-in for Windows' icacls (Wine's accepts everything and lists nothing): node.exe under that
+ * name, first on Wine's PATH, with a preload that records each call and lists an ACL as Windows does.
+ */
+async function withFakeIcacls(world: World, worldEnv: Record<string, string>) {
+  const bin = join(world.home, 'fake-bin');
+  await mkdir(bin);
+  await copyFile(await nodeExe(), join(bin, 'icacls.exe'));
+  const log = join(world.home, 'icacls.log');
+  const env = {
+    ...worldEnv,
+    WINEPATH: windowsPath(bin),
+    NODE_OPTIONS: `--require ${windowsPath(join(ROOT, 'test', 'helpers', 'wine-icacls.cjs'))}`,
+    AWSMFA_TEST_ICACLS_LOG: windowsPath(log),
+  };
+  const calls = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
+  return { env, calls };
 }
 
 const cacheOf = (world: World) => join(world.home, 'AppData', 'Local', 'awsmfa');
@@ -280,18 +301,7 @@ test('win32: Ctrl-C at the console prompt ends the run with nothing exported', a
 
 test('win32: the cache folder is made private with icacls when it is created, and doctor names who else an ACL lets in', async (t) => {
   await withWorld(t, async (world, worldEnv) => {
-    // A stand-in for Windows' icacls (Wine's does nothing): node.exe under that name, with a preload.
-    const bin = join(world.home, 'fake-bin');
-    await mkdir(bin);
-    await copyFile(await nodeExe(), join(bin, 'icacls.exe'));
-    const log = join(world.home, 'icacls.log');
-    const env = {
-      ...worldEnv,
-      WINEPATH: windowsPath(bin),
-      NODE_OPTIONS: `--require ${windowsPath(join(ROOT, 'test', 'helpers', 'wine-icacls.cjs'))}`,
-      AWSMFA_TEST_ICACLS_LOG: windowsPath(log),
-    };
-    const calls = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
+    const { env, calls } = await withFakeIcacls(world, worldEnv);
 
     const first = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', world.code()], { env });
     assert.equal(first.code, 0, first.stderr);
@@ -308,5 +318,50 @@ test('win32: the cache folder is made private with icacls when it is created, an
     const doctor = await awsmfaWindows(['doctor', 'doug'], { env });
     assert.match(doctor.stdout, /credentials file .*credentials is readable by other users \(Everyone\); it holds long-term keys/);
     assert.match(doctor.stdout, /icacls ".*credentials" \/inheritance:r \/grant:r %USERNAME%:F/);
+  });
+});
+
+test('win32: setup writes the profile and the keys, and makes the credentials file private with icacls', async (t) => {
+  await withWorld(t, async (world, worldEnv) => {
+    const { env, calls } = await withFakeIcacls(world, worldEnv);
+    const result = await awsmfaWindows(
+      ['setup', 'work', '--access-key-id', world.user.accessKeyId, '--secret-stdin', '--yes', '--store', 'file', '--mfa-serial', world.user.mfaSerial!, '--region', 'eu-central-1', '--token-code', world.code()],
+      { env, stdin: `${world.user.secretAccessKey}\n` },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!result.stderr.includes(world.user.secretAccessKey), 'the secret is never printed');
+    assert.match(await readFile(world.configPath, 'utf8'), /\[profile work\]\r?\nmfa_serial = arn:aws:iam::123456789012:mfa\/doug/);
+    assert.match(await readFile(world.credentialsPath, 'utf8'), /\[work\]\r?\naws_access_key_id = AKIADOUGDOUG0EXAMPLE/);
+    const credentialsCalls = (await calls()).filter((call) => call[0] === windowsPath(world.credentialsPath));
+    assert.equal(credentialsCalls.length, 1, 'the credentials file made private once');
+    assert.deepEqual(credentialsCalls[0]!.slice(1, 3), ['/inheritance:r', '/grant:r']);
+    assert.match(credentialsCalls[0]![3]!, /^[^\\]+\\[^\\:]+:F$/);
+    assert.match(result.stderr, /made .*credentials private to /);
+
+    const used = await awsmfaWindows(['env', 'work', '--shell', 'pwsh'], { env });
+    assert.equal(used.code, 0, used.stderr);
+    assert.match(used.stdout, /^\$env:AWS_ACCESS_KEY_ID = 'ASIA/m, 'the session setup proved the device with is cached');
+  });
+});
+
+test('win32: a lock left by a run that is gone is taken over; one held by a live run is waited for, then reported', async (t) => {
+  await withWorld(t, async (world, env) => {
+    const cache = new SessionCache(cacheOf(world));
+    await mkdir(cacheOf(world), { recursive: true });
+    const lock = lockPath(cache, world.user.mfaSerial!);
+    // The same host as node.exe sees it (Wine reports the Linux host name), a pid that is not running.
+    await writeFile(lock, `${JSON.stringify({ pid: 4_000_000, host: hostname(), since: new Date().toISOString() })}\n`);
+    const taken = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', world.code()], { env });
+    assert.equal(taken.code, 0, taken.stderr);
+    assert.match(taken.stderr, /took over a lock left by awsmfa \(pid 4000000\)/);
+    assert.equal(await stat(lock).then(() => true, () => false), false, 'no lock left');
+
+    // A holder on another host cannot be checked for life: it is waited for (here, one second).
+    await writeFile(lock, `${JSON.stringify({ pid: 1, host: 'elsewhere', since: new Date().toISOString() })}\n`);
+    const waited = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--force', '--token-code', world.code()], { env: { ...env, AWSMFA_LOCK_TIMEOUT: '1' } });
+    assert.notEqual(waited.code, 0);
+    assert.match(waited.stderr, /another awsmfa \(pid 1 on elsewhere\) is getting a session/);
+    assert.match(waited.stderr, /AWSMFA_LOCK_TIMEOUT/);
+    assert.doesNotMatch(waited.stdout, /AWS_ACCESS_KEY_ID/);
   });
 });
