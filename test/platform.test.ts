@@ -114,3 +114,10 @@ test('the default shell: PowerShell on Windows, bash elsewhere, after the parent
   assert.equal(detectShell({ SHELL: '/usr/bin/bash' }, none, win32.defaultShell), 'bash', 'Git Bash says so in SHELL');
   assert.equal(detectShell({}, () => 'fish', win32.defaultShell), 'fish');
 });
+
+test('exec without a command: SHELL where set, else the interactive shell of the system', () => {
+  assert.equal(posix.interactiveShell({ SHELL: '/usr/bin/zsh' }), '/usr/bin/zsh');
+  assert.equal(posix.interactiveShell({}), '/bin/sh');
+  assert.equal(win32.interactiveShell({ SHELL: '/usr/bin/bash' }), '/usr/bin/bash');
+  assert.equal(win32.interactiveShell({ Path: 'Z:\\nowhere' }), 'powershell.exe');
+});

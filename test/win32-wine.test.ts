@@ -214,6 +214,10 @@ test('win32: exec runs a Windows program with the session in its environment onl
     assert.match(result.stdout, /^AWS_SESSION_TOKEN=/m);
     const failing = await awsmfaWindows(['exec', 'doug', '--', 'cmd.exe', '/c', 'exit 3'], { env });
     assert.equal(failing.code, 3, 'the program\'s exit status is passed on');
+    // No command: PowerShell (Wine has only its stand-in powershell.exe, which exits at once).
+    const shell = await awsmfaWindows(['exec', 'doug'], { env });
+    assert.equal(shell.code, 0, shell.stderr);
+    assert.match(shell.stderr, /doug: starting powershell\.exe with the session/);
   });
 });
 

@@ -93,7 +93,7 @@ export class ExecCommand extends AwsmfaCommand {
   static override usage = Command.Usage({
     description: 'run a command (or a shell) with an MFA session in its environment only',
     details: `
-      Gets the session for the profile as \`awsmfa env\` does (from the cache, or with an MFA code) and runs the command with the session's variables set and \`AWS_PROFILE\` removed, exactly as \`env\` would in a shell. The current shell is left as it is. Without a command, starts \`$SHELL\` (or /bin/sh); \`exit\` leaves it.
+      Gets the session for the profile as \`awsmfa env\` does (from the cache, or with an MFA code) and runs the command with the session's variables set and \`AWS_PROFILE\` removed, exactly as \`env\` would in a shell. The current shell is left as it is. Without a command, starts \`$SHELL\` (or /bin/sh; on Windows PowerShell); \`exit\` leaves it.
 
       Put \`--\` before the command, so that its own options are not taken for awsmfa's. Input, output, signals and the exit status pass through. Keys reach the command through its environment only, never its arguments. Running \`exec\` inside a shell started by \`exec\` is refused unless \`--force\` is given.
     `,
@@ -123,7 +123,7 @@ export class ExecCommand extends AwsmfaCommand {
       { profiles: await loadProfiles(env), cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
     const childEnv = childEnvironment({ ...session, profile: profile.name, region: profile.region }, env);
-    const [program, ...args] = this.command.length > 0 ? this.command : [env.SHELL || '/bin/sh'];
+    const [program, ...args] = this.command.length > 0 ? this.command : [platform.interactiveShell(env)];
     if (this.command.length === 0) {
       say(`${profile.name}: starting ${program} with the session ${describeExpiry(session.expiration)}; exit leaves it`, this.context.stderr);
     }

@@ -47,6 +47,8 @@ export interface Platform {
   readonly terminalOutput: string;
   /** The program name of this process's parent, where that costs no more than one small file read. */
   parentProcessName(): string | undefined;
+  /** The program `exec` starts when given no command: the user's interactive shell. */
+  interactiveShell(env: NodeJS.ProcessEnv): string;
   /** The shell whose code `env` prints when neither the user nor the environment says. */
   readonly defaultShell: ShellName;
   /** How to let the system keep time. */

@@ -47,6 +47,7 @@ export const posix: Platform = {
       return undefined;
     }
   },
+  interactiveShell: (env) => env.SHELL || '/bin/sh',
   defaultShell: 'bash',
   clockHint: darwin
     ? 'Turn on "Set time and date automatically" in System Settings → General → Date & Time (and check the phone with the MFA app too).'

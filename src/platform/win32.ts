@@ -7,7 +7,7 @@
  * has its inherited ACL replaced by one that grants the user alone, with icacls, once. `awsmfa doctor`
  * reads the ACLs back (see ./acl.ts) and names anyone else who has access.
  */
-import type { Stats } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { win32 as path } from 'node:path';
@@ -73,6 +73,12 @@ export async function replaceWithRetry(
   }
 }
 
+function onPath(program: string, env: NodeJS.ProcessEnv): boolean {
+  // Windows' environment names are case-insensitive; Node's copy of it keeps the case it was given.
+  const value = Object.entries(env).find(([name]) => name.toLowerCase() === 'path')?.[1] ?? '';
+  return value.split(';').some((dir) => dir !== '' && existsSync(path.join(dir, program)));
+}
+
 export const win32: Platform = {
   name: 'win32',
   // As the AWS CLI on Windows: %USERPROFILE%, not a HOME that Git Bash or MSYS may have set.
@@ -104,6 +110,9 @@ export const win32: Platform = {
   terminalOutput: '\\\\.\\CONOUT$',
   // No /proc; asking Windows for the parent costs a process. PSModulePath tells PowerShell instead.
   parentProcessName: () => undefined,
+  // SHELL when Git Bash or MSYS set it; else PowerShell 7 when it is on PATH, else the Windows
+  // PowerShell that every Windows has.
+  interactiveShell: (env) => env.SHELL || (onPath('pwsh.exe', env) ? 'pwsh.exe' : 'powershell.exe'),
   defaultShell: 'pwsh',
   clockHint: 'Turn on "Set time automatically" in Settings → Time & language → Date & time (and check the phone with the MFA app too).',
   keyringName: 'the Windows Credential Manager',
