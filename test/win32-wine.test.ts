@@ -15,7 +15,7 @@ import { SessionCache } from '../src/session/cache.js';
 import { lockPath } from '../src/session/lock.js';
 import { createWorld, ROOT, type World } from './helpers/fixture.js';
 import { tmuxAvailable, TmuxSession } from './helpers/tmux.js';
-import { awsmfaWindows, nodeExe, requireWine, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
+import { awsmfaWindows, nodeExe, requireWine, winePrefix, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
 
 async function withWorld(t: TestContext, body: (world: World, env: Record<string, string>) => Promise<void>, options: Parameters<typeof createWorld>[0] = {}) {
   if (!(await requireWine(t))) return;
@@ -367,5 +367,27 @@ test('win32: a lock left by a run that is gone is taken over; one held by a live
     assert.match(waited.stderr, /another awsmfa \(pid 1 on elsewhere\) is getting a session/);
     assert.match(waited.stderr, /AWSMFA_LOCK_TIMEOUT/);
     assert.doesNotMatch(waited.stdout, /AWS_ACCESS_KEY_ID/);
+  });
+});
+
+test('win32: credential-process asks for the code on the console itself (CONOUT$), not on stderr', async (t) => {
+  if (!(await tmuxAvailable())) return t.skip('tmux not installed');
+  await withWorld(t, async (world, env) => {
+    // stderr goes to a file, as the AWS CLI captures it: the question must still reach the person.
+    // wine is run directly: node-windows.sh sends stdout to a file too when stderr is one, and Wine
+    // shows the console's output only while stdout is the terminal.
+    const command = ['wine', await nodeExe(), ...windowsCommand(['credential-process', 'doug']).slice(1)].map((word) => `'${word}'`).join(' ');
+    const errors = join(world.home, 'stderr');
+    const term = await TmuxSession.start(['bash', '--norc', '-c', `${command} 2>'${errors}'; echo "status=$?"; sleep 60`], { env: { ...wineLauncherEnvironment(env), WINEPREFIX: winePrefix() }, width: 400 });
+    try {
+      await term.waitFor(/MFA code for arn:aws:iam::123456789012:mfa\/doug \(\[doug\]\)/, { timeoutMs: 60_000 });
+      await term.type(world.code(), 'Enter');
+      const screen = await term.waitFor(/status=\d+/, { timeoutMs: 60_000 });
+      assert.match(screen, /status=0/);
+      assert.match(screen, /"Version":1,"AccessKeyId":"ASIA/);
+      assert.doesNotMatch(await readFile(errors, 'utf8'), /MFA code/);
+    } finally {
+      await term.close();
+    }
   });
 });

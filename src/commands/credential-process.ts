@@ -27,7 +27,9 @@ async function codeOnTerminal(request: CodeRequest): Promise<string> {
   if (request.flag !== undefined || request.mfaProcess !== undefined) return obtainCode(request);
   let fd: number;
   try {
-    fd = openSync(platform.terminalOutput, 'w');
+    // Read access too: Windows asks the console's mode (GetConsoleMode) to know it is a terminal, which
+    // a handle opened for writing alone may not do.
+    fd = openSync(platform.terminalOutput, 'r+');
   } catch {
     throw noTerminal(request.profile);
   }

@@ -115,3 +115,8 @@ export async function nodeExe(): Promise<string> {
   const setup = await run(NODE_WINDOWS, ['--setup'], wineEnvironment({}));
   return setup.stdout.trim();
 }
+
+/** The Wine prefix node-windows.sh prepares, for a test that runs wine itself. */
+export function winePrefix(): string {
+  return join(NODE_WINDOWS_HOME, `prefix-${process.env.NODE_WINDOWS_VERSION ?? '20'}`);
+}
