@@ -391,3 +391,30 @@ test('win32: credential-process asks for the code on the console itself (CONOUT$
     }
   });
 });
+
+test('win32: setup asks its questions on the console, the secret and the code hidden', async (t) => {
+  if (!(await tmuxAvailable())) return t.skip('tmux not installed');
+  await withWorld(t, async (world, env) => {
+    const term = await TmuxSession.start(windowsCommand(['setup', 'work', '--store', 'file']), { env: wineLauncherEnvironment(env), width: 300 });
+    try {
+      const answer = async (question: RegExp, text: string) => {
+        await term.waitFor(question, { timeoutMs: 60_000 });
+        await term.type(text, 'Enter');
+      };
+      await answer(/Access key ID:\s*$/m, world.user.accessKeyId);
+      await answer(/Secret access key:\s*$/m, world.user.secretAccessKey);
+      await answer(/Region \[us-east-1\]:\s*$/m, 'eu-central-1');
+      await answer(/MFA device ARN \[arn:aws:iam::123456789012:mfa\/doug\]:\s*$/m, '');
+      await answer(/Session duration .*:\s*$/m, '1h');
+      await answer(/MFA code for arn:aws:iam::123456789012:mfa\/doug:\s*$/m, world.code());
+      const screen = await term.waitFor(/is ready/, { timeoutMs: 60_000 });
+      assert.ok(!screen.includes(world.user.secretAccessKey), 'the secret is not shown');
+      assert.match(screen, /Secret access key: \*{41}$/m);
+      assert.match(screen, /mfa\/doug: \*{6}$/m);
+      assert.match(await readFile(world.configPath, 'utf8'), /\[profile work\]\r?\nmfa_serial = arn:aws:iam::123456789012:mfa\/doug\r?\nregion = eu-central-1\r?\nduration_seconds = 3600/);
+      assert.match(await readFile(world.credentialsPath, 'utf8'), /\[work\]\r?\naws_access_key_id = AKIADOUGDOUG0EXAMPLE/);
+    } finally {
+      await term.close();
+    }
+  });
+});
