@@ -244,18 +244,24 @@ test('win32: errors say what to do and print no exports: unknown profile, wrong 
   });
 });
 
-test('win32: the MFA code is asked on the console, hidden as it is typed', async (t) => {
+test('win32: the MFA code is asked on the console, hidden as it is typed, while stdout goes to PowerShell', async (t) => {
   if (!(await tmuxAvailable())) return t.skip('tmux not installed');
   await withWorld(t, async (world, env) => {
-    const term = await TmuxSession.start(windowsCommand(['env', 'doug', '--shell', 'pwsh']), { env: wineLauncherEnvironment(env), width: 400 });
+    // stdout captured, as `awsmfa env doug | Out-String | Invoke-Expression` captures it. wine is run
+    // directly: node-windows.sh would capture stderr too, and with it the question.
+    const out = join(world.home, 'stdout');
+    const command = ['wine', await nodeExe(), ...windowsCommand(['env', 'doug', '--shell', 'pwsh']).slice(1)].map((word) => `'${word}'`).join(' ');
+    const term = await TmuxSession.start(['bash', '--norc', '-c', `${command} >'${out}'; echo "status=$?"; sleep 60`], { env: { ...wineLauncherEnvironment(env), WINEPREFIX: winePrefix() }, width: 400 });
     try {
-      await term.waitFor(/MFA code/, { timeoutMs: 60_000 });
+      await term.waitFor(/MFA code for arn:aws:iam::123456789012:mfa\/doug/, { timeoutMs: 60_000 });
       const code = world.code();
       await term.type(code, 'Enter');
-      const screen = await term.waitFor(/AWSMFA_EXPIRES_AT/, { timeoutMs: 60_000 });
-      assert.match(screen, /\*{6}/, 'a star per digit');
+      const screen = await term.waitFor(/status=\d+/, { timeoutMs: 60_000 });
+      assert.match(screen, /status=0/);
+      assert.match(screen, /mfa\/doug: \*{6}$/m, 'a star per digit');
       assert.ok(!screen.includes(code), 'the code itself is not shown');
-      assert.match(screen, /^\$env:AWS_ACCESS_KEY_ID = 'ASIA/m);
+      assert.doesNotMatch(screen, /AWS_ACCESS_KEY_ID/, 'the exports go to stdout only');
+      assert.match(await readFile(out, 'utf8'), /^\$env:AWS_ACCESS_KEY_ID = 'ASIA/m);
       assert.equal(world.count('GetSessionToken'), 1);
     } finally {
       await term.close();
