@@ -55,7 +55,7 @@ async function withFakeIcacls(world: World, worldEnv: Record<string, string>) {
     AWSMFA_TEST_ICACLS_LOG: windowsPath(log),
   };
   const calls = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
-  return { env, calls };
+  return { env, calls, log };
 }
 
 const cacheOf = (world: World) => join(world.home, 'AppData', 'Local', 'awsmfa');
@@ -311,7 +311,16 @@ test('win32: Ctrl-C at the console prompt ends the run with nothing exported', a
 
 test('win32: the cache folder is made private with icacls when it is created, and doctor names who else an ACL lets in', async (t) => {
   await withWorld(t, async (world, worldEnv) => {
-    const { env, calls } = await withFakeIcacls(world, worldEnv);
+    const { env, calls, log } = await withFakeIcacls(world, worldEnv);
+
+    // An ACL that cannot be set: refused, and no folder left to pass for a protected one next time.
+    const denied = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', world.code()], { env: { ...env, AWSMFA_TEST_ICACLS_FAIL: '1' } });
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /cannot make .*\\AppData\\Local\\awsmfa private to [^:]+: icacls says: .*Access is denied\./);
+    assert.match(denied.stderr, /LOCALAPPDATA/);
+    assert.doesNotMatch(denied.stdout, /AWS_ACCESS_KEY_ID/);
+    assert.equal(await stat(cacheOf(world)).then(() => true, () => false), false, 'no cache folder left');
+    await rm(log);
 
     const first = await awsmfaWindows(['env', 'doug', '--shell', 'pwsh', '--token-code', world.code()], { env });
     assert.equal(first.code, 0, first.stderr);

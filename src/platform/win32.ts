@@ -26,7 +26,7 @@ async function icacls(args: readonly string[]): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile('icacls', [...args], { windowsHide: true, timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`icacls ${args[0]}: ${(stderr || stdout || error.message).trim()}`));
+      if (error) reject(new Error(`icacls says: ${(stderr || stdout || error.message).trim().split(/\r?\n/)[0]}`));
       else resolve(stdout);
     });
   });
@@ -94,7 +94,15 @@ export const win32: Platform = {
   describeMode: () => 'its ACL',
   privateCommand: (target, directory) => `icacls "${target}" ${privateAclArguments(target, '%USERNAME%', directory).slice(1).join(' ')}`,
   async restrictDirectory(target) {
-    await icacls(privateAclArguments(target, accountName(process.env), true));
+    const account = accountName(process.env);
+    try {
+      await icacls(privateAclArguments(target, account, true));
+    } catch (error) {
+      throw new AwsmfaError(`cannot make ${target} private to ${account}: ${(error as Error).message}`, {
+        hint: `awsmfa keeps session keys there only behind an ACL that lets you alone in. Check that icacls (in System32) runs, or ${win32.cacheOverride}.`,
+        cause: error,
+      });
+    }
   },
   async makeFilePrivate(target) {
     const account = accountName(process.env);

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as t from 'typanion';
 import { AwsmfaError } from '../errors.js';
@@ -44,7 +44,6 @@ export function secondsLeft(session: Pick<CachedSession, 'expiration'>, nowMs = 
 
 /** A temporary file of the cache this old belongs to a write that will never finish. */
 const LEFTOVER_AGE_MS = 60_000;
-
 
 export class SessionCache {
   constructor(readonly dir: string) {}
@@ -90,7 +89,13 @@ export class SessionCache {
   async ensureDirectory(): Promise<void> {
     if (await this.checkDir()) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await platform.restrictDirectory(this.dir);
+    try {
+      await platform.restrictDirectory(this.dir);
+    } catch (error) {
+      // Left in place, the folder would pass for a protected one at the next run.
+      await rmdir(this.dir).catch(() => undefined);
+      throw error;
+    }
     await this.checkDir();
   }
 
