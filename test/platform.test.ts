@@ -50,7 +50,9 @@ test('Windows: modes mean nothing there, so they are not judged; the ACL is set 
     'C:\\Users\\doug\\AppData\\Local\\awsmfa', '/inheritance:r', '/grant:r', 'PC\\doug:(OI)(CI)F',
   ]);
   assert.equal(accountName({ USERNAME: 'doug', USERDOMAIN: 'PC' }), 'PC\\doug');
-  assert.match(win32.privateCommand('C:\\x', false), /^icacls "C:\\x" \/inheritance:r \/grant:r %USERNAME%:F$/);
+  const account = accountName(process.env);
+  assert.equal(win32.privateCommand('C:\\x', false), `icacls "C:\\x" /inheritance:r /grant:r "${account}:F"`);
+  assert.equal(win32.privateCommand('C:\\x', true), `icacls "C:\\x" /inheritance:r /grant:r "${account}:(OI)(CI)F"`);
 });
 
 test('Windows ACL listings: the principals are read, and anyone but the user and the system is named', () => {

@@ -336,7 +336,7 @@ test('win32: the cache folder is made private with icacls when it is created, an
 
     const doctor = await awsmfaWindows(['doctor', 'doug'], { env });
     assert.match(doctor.stdout, /credentials file .*credentials is readable by other users \(Everyone\); it holds long-term keys/);
-    assert.match(doctor.stdout, /icacls ".*credentials" \/inheritance:r \/grant:r %USERNAME%:F/);
+    assert.match(doctor.stdout, /icacls ".*credentials" \/inheritance:r \/grant:r "[^"\\]+\\[^"\\]+:F"/);
   });
 });
 

@@ -92,7 +92,11 @@ export const win32: Platform = {
   openToOthers: () => false,
   writableByOthers: () => false,
   describeMode: () => 'its ACL',
-  privateCommand: (target, directory) => `icacls "${target}" ${privateAclArguments(target, '%USERNAME%', directory).slice(1).join(' ')}`,
+  // Double quotes and the account spelled out: the same line works in PowerShell and in cmd.
+  privateCommand: (target, directory) => {
+    const [, inheritance, grant, who] = privateAclArguments(target, accountName(process.env), directory);
+    return `icacls "${target}" ${inheritance} ${grant} "${who}"`;
+  },
   async restrictDirectory(target) {
     const account = accountName(process.env);
     try {
