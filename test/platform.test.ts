@@ -12,7 +12,7 @@ import { AwsmfaError } from '../src/errors.js';
 import { othersIn, principalsOf } from '../src/platform/acl.js';
 import { platform } from '../src/platform/index.js';
 import { posix } from '../src/platform/posix.js';
-import { accountName, privateAclArguments, replaceWithRetry, win32 } from '../src/platform/win32.js';
+import { accountName, findOnPath, privateAclArguments, replaceWithRetry, win32 } from '../src/platform/win32.js';
 import { detectShell } from '../src/shell/index.js';
 
 test('this system is POSIX here, and its part keeps the owner and mode checks', () => {
@@ -122,4 +122,6 @@ test('exec without a command: SHELL where set, else the interactive shell of the
   assert.equal(posix.interactiveShell({}), '/bin/sh');
   assert.equal(win32.interactiveShell({ SHELL: '/usr/bin/bash' }), '/usr/bin/bash');
   assert.equal(win32.interactiveShell({ Path: 'Z:\\nowhere' }), 'powershell.exe');
+  // Never the current folder, where Windows itself would look first (package.json is in it here).
+  assert.equal(findOnPath('package.json', { Path: '.;;test' }), undefined);
 });

@@ -217,7 +217,7 @@ test('win32: exec runs a Windows program with the session in its environment onl
     // No command: PowerShell (Wine has only its stand-in powershell.exe, which exits at once).
     const shell = await awsmfaWindows(['exec', 'doug'], { env });
     assert.equal(shell.code, 0, shell.stderr);
-    assert.match(shell.stderr, /doug: starting powershell\.exe with the session/);
+    assert.match(shell.stderr, /doug: starting C:\\windows\\system32\\WindowsPowerShell\\v1\.0\\powershell\.exe with the session/i);
   });
 });
 

@@ -21,11 +21,28 @@ export function accountName(env: NodeJS.ProcessEnv): string {
   return env.USERDOMAIN ? `${env.USERDOMAIN}\\${user}` : user;
 }
 
+/**
+ * The full path of `program` in a folder of PATH, or undefined. Windows would look in the current
+ * folder first, where anyone who can put a file could stand in for icacls or PowerShell.
+ */
+export function findOnPath(program: string, env: NodeJS.ProcessEnv): string | undefined {
+  // Windows' environment names are case-insensitive; Node's copy of it keeps the case it was given.
+  const value = Object.entries(env).find(([name]) => name.toLowerCase() === 'path')?.[1] ?? '';
+  for (const dir of value.split(';')) {
+    if (dir === '' || !path.isAbsolute(dir)) continue;
+    const candidate = path.join(dir, program);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 async function icacls(args: readonly string[]): Promise<string> {
+  const program = findOnPath('icacls.exe', process.env);
+  if (program === undefined) throw new Error('icacls.exe is not on PATH');
   // Loaded here: a run that creates nothing never needs child_process.
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    execFile('icacls', [...args], { windowsHide: true, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(program, [...args], { windowsHide: true, timeout: 30_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`icacls says: ${(stderr || stdout || error.message).trim().split(/\r?\n/)[0]}`));
       else resolve(stdout);
     });
@@ -73,12 +90,6 @@ export async function replaceWithRetry(
   }
 }
 
-function onPath(program: string, env: NodeJS.ProcessEnv): boolean {
-  // Windows' environment names are case-insensitive; Node's copy of it keeps the case it was given.
-  const value = Object.entries(env).find(([name]) => name.toLowerCase() === 'path')?.[1] ?? '';
-  return value.split(';').some((dir) => dir !== '' && existsSync(path.join(dir, program)));
-}
-
 export const win32: Platform = {
   name: 'win32',
   // As the AWS CLI on Windows: %USERPROFILE%, not a HOME that Git Bash or MSYS may have set.
@@ -124,7 +135,7 @@ export const win32: Platform = {
   parentProcessName: () => undefined,
   // SHELL when Git Bash or MSYS set it; else PowerShell 7 when it is on PATH, else the Windows
   // PowerShell that every Windows has.
-  interactiveShell: (env) => env.SHELL || (onPath('pwsh.exe', env) ? 'pwsh.exe' : 'powershell.exe'),
+  interactiveShell: (env) => env.SHELL || findOnPath('pwsh.exe', env) || findOnPath('powershell.exe', env) || 'powershell.exe',
   defaultShell: 'pwsh',
   clockHint: 'Turn on "Set time automatically" in Settings → Time & language → Date & time (and check the phone with the MFA app too).',
   keyringName: 'the Windows Credential Manager',
