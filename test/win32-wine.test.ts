@@ -202,6 +202,8 @@ test('win32: login --to-profile, credential-process, status, list and doctor', a
     const report = doctor.stdout + doctor.stderr;
     assert.match(report, /config file .*config is readable/);
     assert.doesNotMatch(report, /mode 0666|chmod/, 'no POSIX modes on Windows');
+    // Wine's own icacls lists nothing: doctor says it cannot tell, never that the cache is private.
+    assert.match(report, /the cache .* holds 1 session; its ACL could not be listed/);
     assert.match(report, /pwsh: .*Documents\\PowerShell\\Microsoft\.PowerShell_profile\.ps1 line 1 loads the integration/);
   });
 });
@@ -336,6 +338,7 @@ test('win32: the cache folder is made private with icacls when it is created, an
 
     const doctor = await awsmfaWindows(['doctor', 'doug'], { env });
     assert.match(doctor.stdout, /credentials file .*credentials is readable by other users \(Everyone\); it holds long-term keys/);
+    assert.match(doctor.stdout, /the cache .*\\awsmfa holds 1 session, and Everyone may read it/);
     assert.match(doctor.stdout, /icacls ".*credentials" \/inheritance:r \/grant:r "[^"\\]+\\[^"\\]+:F"/);
   });
 });

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { Command, Option } from 'clipanion';
 import { loadProfiles, profileFiles, type ProfileSet, type ResolvedProfile } from '../aws/profiles.js';
 import { stsTarget } from '../aws/sts.js';
@@ -10,6 +11,7 @@ import { isProblem, result, type CheckResult, type CheckStatus } from '../doctor
 import { debugOption, enableDebug, jsonOption } from '../report/options.js';
 import { profileNames } from '../report/profiles.js';
 import { styleFor } from '../report/style.js';
+import { platform } from '../platform/index.js';
 import { SessionCache } from '../session/cache.js';
 import { detectShell } from '../shell/index.js';
 import { AwsmfaCommand } from './base.js';
@@ -129,7 +131,12 @@ export class DoctorCommand extends AwsmfaCommand {
       const entries = await cache.entries();
       const expired = entries.filter((entry) => Date.parse(entry.session.expiration) <= now).length;
       if (entries.length === 0) return result('cache', 'ok', `the cache ${cache.dir} holds no sessions`);
-      return result('cache', 'ok', `the cache ${cache.dir} holds ${entries.length} session${entries.length === 1 ? '' : 's'}${expired > 0 ? ` (${expired} expired)` : ''}, private to you`);
+      const holds = `the cache ${cache.dir} holds ${entries.length} session${entries.length === 1 ? '' : 's'}${expired > 0 ? ` (${expired} expired)` : ''}`;
+      // Where a run cannot see who may read the cache (Windows' ACLs), doctor asks.
+      const others = await platform.othersWithAccess(cache.dir, await stat(cache.dir));
+      if (others === undefined) return result('cache', 'info', `${holds}; its ACL could not be listed, so who else may read it is unknown`, `To make it yours alone: ${platform.privateCommand(cache.dir, true)}`);
+      if (others.length > 0) return result('cache', 'warn', `${holds}, and ${others.join(', ')} may read it`, `Its keys may have been read: run \`awsmfa clear\`, then ${platform.privateCommand(cache.dir, true)}`);
+      return result('cache', 'ok', `${holds}, private to you`);
     } catch (error) {
       if (!(error instanceof AwsmfaError)) throw error;
       return result('cache', 'fail', error.message, error.hint);
