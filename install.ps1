@@ -59,10 +59,10 @@ function New-RecordedDirectory([string]$path) {
 }
 
 # Writes a file only when its content differs, so that a second run touches nothing.
-function Write-IfChanged([string]$path, [string]$text) {
+function Write-IfChanged([string]$path, [string]$text, $encoding = $utf8) {
     if (-not (Test-Path -LiteralPath $path -PathType Leaf) -or [IO.File]::ReadAllText($path) -cne $text) {
         $temporary = "$path.awsmfa-tmp"
-        [IO.File]::WriteAllText($temporary, $text, $utf8)
+        [IO.File]::WriteAllText($temporary, $text, $encoding)
         Move-Item -LiteralPath $temporary -Destination $path -Force
     }
     Add-Record "file $path"
@@ -73,6 +73,22 @@ function Format-Quoted([string]$text) { "'" + ($text -replace "(['\u2018\u2019\u
 
 function Get-UserPath { [Environment]::GetEnvironmentVariable('Path', 'User') }
 
+# A profile keeps the encoding it has: UTF-16 or UTF-8 with a byte-order mark (Windows PowerShell's `>`
+# writes UTF-16), else byte for byte, through Latin-1, which maps every byte to one character and back.
+$latin1 = [Text.Encoding]::GetEncoding(28591)
+function Get-ProfileEncoding([string]$path) {
+    $bytes = [IO.File]::ReadAllBytes($path)
+    if ($bytes.Length -ge 3 -and $bytes[0] -eq 0xEF -and $bytes[1] -eq 0xBB -and $bytes[2] -eq 0xBF) { return New-Object System.Text.UTF8Encoding($true) }
+    if ($bytes.Length -ge 2 -and $bytes[0] -eq 0xFF -and $bytes[1] -eq 0xFE) { return New-Object System.Text.UnicodeEncoding($false, $true) }
+    if ($bytes.Length -ge 2 -and $bytes[0] -eq 0xFE -and $bytes[1] -eq 0xFF) { return New-Object System.Text.UnicodeEncoding($true, $true) }
+    return $latin1
+}
+# Our line as characters of that encoding: in a file without a byte-order mark it goes in as UTF-8.
+function ConvertTo-ProfileText([string]$text, $encoding) {
+    if ($encoding.CodePage -eq $latin1.CodePage) { return $latin1.GetString($utf8.GetBytes($text)) }
+    return $text
+}
+
 # --- Uninstall --------------------------------------------------------------------------------------
 
 if ($Uninstall) {
@@ -82,9 +98,10 @@ if ($Uninstall) {
         if ($entry.StartsWith('rc ')) {
             $rc = $entry.Substring(3)
             if (Test-Path -LiteralPath $rc -PathType Leaf) {
-                $text = [IO.File]::ReadAllText($rc)
+                $encoding = Get-ProfileEncoding $rc
+                $text = [IO.File]::ReadAllText($rc, $encoding)
                 $kept = ($text -split '(?<=\n)') | Where-Object { -not $_.Contains($marker) }
-                [IO.File]::WriteAllText($rc, ($kept -join ''), $utf8)
+                [IO.File]::WriteAllText($rc, ($kept -join ''), $encoding)
             }
         }
     }
@@ -92,9 +109,10 @@ if ($Uninstall) {
         if ($entry.StartsWith('rc-newline ')) {
             $rc = $entry.Substring(11)
             if (Test-Path -LiteralPath $rc -PathType Leaf) {
-                $text = [IO.File]::ReadAllText($rc)
+                $encoding = Get-ProfileEncoding $rc
+                $text = [IO.File]::ReadAllText($rc, $encoding)
                 if ($text.EndsWith("`r`n")) { $text = $text.Substring(0, $text.Length - 2) } elseif ($text.EndsWith("`n")) { $text = $text.Substring(0, $text.Length - 1) }
-                [IO.File]::WriteAllText($rc, $text, $utf8)
+                [IO.File]::WriteAllText($rc, $text, $encoding)
             }
         } elseif ($entry.StartsWith('rc-created ')) {
             $rc = $entry.Substring(11)
@@ -153,25 +171,32 @@ if (-not (Test-Path -LiteralPath $launcher) -or (Select-String -LiteralPath $lau
 }
 
 $init = Join-Path $stateDir 'init.ps1'
-$code = (& $node.Source $script init pwsh | Out-String)
+# node writes UTF-8; PowerShell decodes a program's output with the console's code page unless told.
+$consoleEncoding = [Console]::OutputEncoding
+try {
+    [Console]::OutputEncoding = $utf8
+    $code = (& $node.Source $script init pwsh | Out-String)
+} finally {
+    [Console]::OutputEncoding = $consoleEncoding
+}
 if ($LASTEXITCODE -ne 0) { Say 'error: awsmfa init pwsh failed'; exit 1 }
-Write-IfChanged $init $code
+# With a byte-order mark: Windows PowerShell reads a file without one in the ANSI code page.
+Write-IfChanged $init $code (New-Object System.Text.UTF8Encoding($true))
 
 $line = "if (Test-Path -LiteralPath $(Format-Quoted $init)) { . $(Format-Quoted $init) } $marker"
-$present = (Test-Path -LiteralPath $ProfilePath -PathType Leaf) -and (@([IO.File]::ReadAllLines($ProfilePath)) -ccontains $line)
-if (-not $present) {
+$exists = Test-Path -LiteralPath $ProfilePath -PathType Leaf
+$encoding = $(if ($exists) { Get-ProfileEncoding $ProfilePath } else { $utf8 })
+$text = $(if ($exists) { [IO.File]::ReadAllText($ProfilePath, $encoding) } else { '' })
+$stored = ConvertTo-ProfileText $line $encoding
+if (-not (@($text -split '\r?\n') -ccontains $stored)) {
     New-RecordedDirectory (Split-Path -Parent $ProfilePath)
-    if (-not (Test-Path -LiteralPath $ProfilePath)) {
-        [IO.File]::WriteAllText($ProfilePath, '', $utf8)
+    if (-not $exists) {
         Add-Record "rc-created $ProfilePath"
-    } else {
-        $text = [IO.File]::ReadAllText($ProfilePath)
-        if ($text.Length -gt 0 -and -not $text.EndsWith("`n")) {
-            [IO.File]::AppendAllText($ProfilePath, [Environment]::NewLine, $utf8)
-            Add-Record "rc-newline $ProfilePath"
-        }
+    } elseif ($text.Length -gt 0 -and -not $text.EndsWith("`n")) {
+        $text += [Environment]::NewLine
+        Add-Record "rc-newline $ProfilePath"
     }
-    [IO.File]::AppendAllText($ProfilePath, $line + [Environment]::NewLine, $utf8)
+    [IO.File]::WriteAllText($ProfilePath, $text + $stored + [Environment]::NewLine, $encoding)
     Add-Record "rc $ProfilePath"
 }
 Say "pwsh: $ProfilePath loads $init"

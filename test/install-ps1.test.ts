@@ -105,3 +105,43 @@ test('install.ps1 twice, then -Uninstall: the profile loads the integration, the
     await rm(home, { recursive: true, force: true });
   }
 });
+
+test('install.ps1 keeps a profile in its own encoding: UTF-16 as Windows PowerShell writes it, and bytes that are not UTF-8', async (t) => {
+  const pwsh = await findPwsh();
+  if (pwsh === undefined) return t.skip('pwsh not installed');
+  const cases: { name: string; bytes: Buffer; decode: (bytes: Buffer) => string }[] = [
+    {
+      name: 'UTF-16LE with a byte-order mark',
+      bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("$global:mine = 'café'\r\n", 'utf16le')]),
+      decode: (bytes) => {
+        assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xfe], 'still UTF-16LE, its mark kept');
+        return bytes.subarray(2).toString('utf16le');
+      },
+    },
+    {
+      name: 'Windows-1252 (é is one byte, 0xE9)',
+      bytes: Buffer.from("$global:mine = 'caf\xe9'\r\n", 'latin1'),
+      decode: (bytes) => {
+        assert.ok(bytes.includes(Buffer.from("'caf\xe9'", 'latin1')), 'the byte 0xE9 is still there, alone');
+        return bytes.toString('latin1');
+      },
+    },
+  ];
+  for (const { name, bytes, decode } of cases) {
+    const home = await mkdtemp(join(tmpdir(), 'awsmfa-install-ps1-'));
+    try {
+      const profile = join(home, '.config', 'powershell', 'Microsoft.PowerShell_profile.ps1');
+      await mkdir(dirname(profile), { recursive: true });
+      await writeFile(profile, bytes);
+      const installed = await run(pwsh, ['-NoProfile', '-File', INSTALL, '-BinDir', join(home, 'bin')], home);
+      assert.equal(installed.code, 0, `${name}: ${installed.stderr}`);
+      const text = decode(await readFile(profile));
+      assert.match(text, /^\$global:mine = 'caf.'\r\nif \(Test-Path -LiteralPath '.*init\.ps1'\) \{ \. '.*init\.ps1' \} # added by awsmfa install\.ps1\r?\n$/, name);
+      const removed = await run(pwsh, ['-NoProfile', '-File', INSTALL, '-Uninstall', '-BinDir', join(home, 'bin')], home);
+      assert.equal(removed.code, 0, `${name}: ${removed.stderr}`);
+      assert.deepEqual(await readFile(profile), bytes, `${name}: byte for byte as it was`);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }
+});
