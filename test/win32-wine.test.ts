@@ -366,7 +366,7 @@ test('win32: setup writes the profile and the keys, and makes the credentials fi
   });
 });
 
-test('win32: a lock left by a run that is gone is taken over; one held by a live run is waited for, then reported', async (t) => {
+test('win32: a lock left by a run that is gone is taken over; one held on another host is waited for, then reported', async (t) => {
   await withWorld(t, async (world, env) => {
     const cache = new SessionCache(cacheOf(world));
     await mkdir(cacheOf(world), { recursive: true });
