@@ -1,3 +1,5 @@
+import { rmdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { keyringName } from '../aws/keyring.js';
@@ -27,6 +29,24 @@ async function readSecretFromStdin(stdin: NodeJS.ReadableStream): Promise<string
     });
   }
   return line;
+}
+
+/** The directories on the way to `dir` that do not exist yet, deepest first. */
+async function missingDirectories(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let path = dir; ; path = dirname(path)) {
+    if (await stat(path).then(() => true, () => false)) return missing;
+    missing.push(path);
+    if (dirname(path) === path) return missing;
+  }
+}
+
+/** A setup that wrote nothing leaves nothing: the cache directories made for a session it never got go too. */
+async function removeIfEmpty(directories: readonly string[]): Promise<void> {
+  for (const directory of directories) {
+    // rmdir removes only an empty directory: anything another run put there stays.
+    if (!(await rmdir(directory).then(() => true, () => false))) return;
+  }
 }
 
 export class SetupCommand extends AwsmfaCommand {
@@ -76,7 +96,9 @@ export class SetupCommand extends AwsmfaCommand {
       process.kill(process.pid, 'SIGINT');
     };
     process.on('SIGINT', onInterrupt);
-    const terminal = this.yes ? undefined : await Terminal.open(stderr);
+    // The terminal is opened also with --yes: the MFA code is still asked there when no flag gives it.
+    const tty = await Terminal.open(stderr);
+    const terminal = this.yes ? undefined : tty;
     try {
       const profiles = await loadProfiles(this.context.env);
       const current = currentProfile(profiles, name);
@@ -105,12 +127,21 @@ export class SetupCommand extends AwsmfaCommand {
       }
 
       const secret = this.secretStdin ? await readSecretFromStdin(this.context.stdin) : undefined;
-      say(`${current.exists ? 'changing' : 'setting up'} [${configSectionName(name)}] (Enter takes the value in brackets; Ctrl-C stops without writing anything)`, stderr);
-      const { record } = await gatherProfile(
-        { name, accessKeyId: this.accessKeyId, secret, mfaSerial: this.mfaSerial, tokenCode: this.tokenCode, region: this.region, duration: this.duration, store: this.store },
-        current,
-        { env: this.context.env, stderr, terminal, cache: SessionCache.forEnvironment(this.context.env), profiles },
-      );
+      const cache = SessionCache.forEnvironment(this.context.env);
+      const madeDirectories = await missingDirectories(cache.dir);
+      const how = terminal === undefined ? '' : ' (Enter takes the value in brackets; Ctrl-C stops without writing anything)';
+      say(`${current.exists ? 'changing' : 'setting up'} [${configSectionName(name)}]${how}`, stderr);
+      let record;
+      try {
+        ({ record } = await gatherProfile(
+          { name, accessKeyId: this.accessKeyId, secret, mfaSerial: this.mfaSerial, tokenCode: this.tokenCode, region: this.region, duration: this.duration, store: this.store },
+          current,
+          { env: this.context.env, stderr, terminal, canPrompt: tty !== undefined, cache, profiles },
+        ));
+      } catch (error) {
+        await removeIfEmpty(madeDirectories);
+        throw error;
+      }
       committing = true;
       for (const line of await writeProfile(record, current, profiles)) say(line, stderr);
       if (record.store === 'keyring') say(`the credentials file holds no secret for [${name}]: it is in ${keyringName()}`, stderr);
@@ -121,7 +152,7 @@ export class SetupCommand extends AwsmfaCommand {
       return 130;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
-      await terminal?.close();
+      await tty?.close();
     }
   }
 }

@@ -16,6 +16,12 @@ export type Parser<T> = (answer: string) => T;
 
 const ATTEMPTS = 3;
 
+/** An answer that was refused, before its question is asked again: what is wrong, then what it should be, on a line of its own. */
+export function refused(error: AwsmfaError, stderr: NodeJS.WritableStream): void {
+  warn(error.message, stderr);
+  if (error.hint !== undefined) stderr.write(`  ${error.hint}\n`);
+}
+
 export class Terminal {
   private constructor(
     private readonly handle: FileHandle,
@@ -66,7 +72,7 @@ export class Terminal {
         return parse(answer);
       } catch (error) {
         if (!(error instanceof AwsmfaError) || attempt >= ATTEMPTS) throw error;
-        warn(`${error.message}${error.hint === undefined ? '' : ` — ${error.hint}`}`, this.stderr);
+        refused(error, this.stderr);
       }
     }
   }
@@ -86,7 +92,7 @@ export class Terminal {
         return typed === '' && keep !== undefined ? keep() : parse(typed);
       } catch (error) {
         if (!(error instanceof AwsmfaError) || attempt >= ATTEMPTS) throw error;
-        warn(`${error.message}${error.hint === undefined ? '' : ` — ${error.hint}`}`, this.stderr);
+        refused(error, this.stderr);
       }
     }
   }
