@@ -123,3 +123,77 @@ test('scripted setup with no terminal and no code names --token-code, not a prof
     await world.close();
   }
 });
+
+interface Check {
+  check: string;
+  status: string;
+  message: string;
+  fix: string | null;
+}
+
+test('login carries the region into the config file, and doctor, list and env describe the written profile as a session', async (t) => {
+  const world = await newWorld();
+  try {
+    const configBefore = await readFile(world.configPath, 'utf8');
+    const login = await awsmfa(['login', 'doug', '--to-profile', 'doug-mfa', '--token-code', world.code()], { env: world.env });
+    assert.equal(login.code, 0, login.stderr);
+    assert.equal(await readFile(world.configPath, 'utf8'), `${configBefore}\n[profile doug-mfa]\nregion = eu-central-1\n`, 'only the new profile\'s region was added');
+    assert.match(login.stderr, /wrote region = eu-central-1 to \[profile doug-mfa\]/);
+    assert.match(login.stderr, /for a new session before this one ends: awsmfa login doug --to-profile doug-mfa --force/);
+    assert.doesNotMatch(login.stderr, /run this again to renew/);
+
+    // The command it names renews: a new session, not the cached one again.
+    const token = () => readFile(world.credentialsPath, 'utf8').then((text) => /\[doug-mfa\][^[]*aws_session_token = (\S+)/.exec(text)![1]);
+    const first = await token();
+    const renewed = await awsmfa(['login', 'doug', '--to-profile', 'doug-mfa', '--force', '--token-code', world.code()], { env: world.env });
+    assert.equal(renewed.code, 0, renewed.stderr);
+    assert.notEqual(await token(), first, '--force wrote a new session');
+    assert.equal((await readFile(world.configPath, 'utf8')).match(/\[profile doug-mfa\]/g)?.length, 1, 'the region is not written twice');
+
+    const doctor = await awsmfa(['doctor', 'doug-mfa', '--offline', '--json'], { env: world.env });
+    const checks = (JSON.parse(doctor.stdout) as { checks: Check[] }).checks;
+    const session = checks.find((check) => check.check === 'login-session');
+    assert.equal(session?.status, 'ok', doctor.stdout);
+    assert.match(session!.message, /\[doug-mfa\]: a session of \[doug\] written by awsmfa login in .*credentials, until .* left\)/);
+    assert.ok(!doctor.stdout.includes('aws_session_token'), 'doctor never advises removing the token');
+    assert.ok(!checks.some((check) => check.check === 'keys' && check.status === 'fail'));
+
+    const list = await awsmfa(['list', '--json'], { env: world.env });
+    const view = (JSON.parse(list.stdout) as { profiles: { name: string; problem: string | null; loginSession: { source: string; expired: boolean } | null }[] }).profiles.find((p) => p.name === 'doug-mfa');
+    assert.equal(view?.problem, null);
+    assert.deepEqual({ source: view?.loginSession?.source, expired: view?.loginSession?.expired }, { source: 'doug', expired: false });
+    const table = await awsmfa(['list'], { env: world.env });
+    assert.match(table.stdout, /^\s*doug-mfa\s+no\s+login\s+doug\s+eu-central-1\s+\S+.* left \(login\)/m);
+    assert.doesNotMatch(table.stdout, /! doug-mfa/);
+
+    const env = await awsmfa(['env', 'doug-mfa', '--shell', 'bash'], { env: world.env });
+    assert.equal(env.code, 1);
+    assert.match(env.stderr, /holds a session of \[doug\] written by awsmfa login, not an IAM user's long-term keys/);
+    assert.match(env.stderr, /to renew it: awsmfa login doug --to-profile doug-mfa/);
+
+    // Expired: doctor says so and how to renew it, never to delete the token.
+    const text = await readFile(world.credentialsPath, 'utf8');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(world.credentialsPath, text.replace(/x_security_token_expires = \S+/, 'x_security_token_expires = 2020-01-01T00:00:00Z'));
+    const expired = await awsmfa(['doctor', 'doug-mfa', '--offline', '--json'], { env: world.env });
+    const stale = (JSON.parse(expired.stdout) as { checks: Check[] }).checks.find((check) => check.check === 'login-session');
+    assert.equal(stale?.status, 'fail');
+    assert.match(stale!.message, /expired at/);
+    assert.equal(stale!.fix, 'Renew it: awsmfa login doug --to-profile doug-mfa.');
+    const staleList = await awsmfa(['list'], { env: world.env });
+    assert.match(staleList.stdout, /! doug-mfa: the session written by awsmfa login has expired; renew it: awsmfa login doug --to-profile doug-mfa/);
+    await writeFile(world.credentialsPath, text);
+
+    const aws = await access('/usr/bin/aws').then(() => '/usr/bin/aws', () => undefined);
+    if (aws === undefined) {
+      t.skip('the aws CLI is not installed (Debian package awscli): the written profile was not tried with it');
+      return;
+    }
+    // No --region: the profile itself must name one for the AWS CLI.
+    const identity = await runProgram(aws, ['sts', 'get-caller-identity', '--profile', 'doug-mfa', '--endpoint-url', world.emulator.url, '--query', 'Arn', '--output', 'text'], { env: world.env });
+    assert.equal(identity.code, 0, identity.stderr);
+    assert.equal(identity.stdout.trim(), `arn:aws:iam::${ACCOUNT}:user/doug`);
+  } finally {
+    await world.close();
+  }
+});

@@ -34,7 +34,7 @@ export class ListCommand extends AwsmfaCommand {
     const now = Date.now();
     const profiles = await loadProfiles(env);
     const sessions = (await cachedSessions(SessionCache.forEnvironment(env), env, now)).map((entry) => entry.view);
-    const views = profileNames(profiles).map((name) => describeProfile(profiles, name, sessions));
+    const views = profileNames(profiles).map((name) => describeProfile(profiles, name, sessions, now));
 
     if (this.json) {
       const report = { version: 1, configFile: profiles.files.configPath, credentialsFile: profiles.files.credentialsPath, profiles: views };
@@ -52,23 +52,33 @@ export class ListCommand extends AwsmfaCommand {
     }
     const header = ['PROFILE', 'MFA', 'KIND', 'SOURCE', 'REGION', 'SESSION', 'ROLE'].map((title) => style.dim(title));
     const rows = views.map((view) => {
+      const login = view.loginSession;
       const session =
-        view.session === null
-          ? '-'
-          : `${formatRemaining(view.session.secondsLeft)} left${view.session.inThisShell ? ' (this shell)' : ''}`;
+        login !== null
+          ? login.expired || login.expiration === null
+            ? 'expired (login)'
+            : `${formatRemaining(Math.floor((Date.parse(login.expiration) - Date.now()) / 1000))} left (login)`
+          : view.session === null
+            ? '-'
+            : `${formatRemaining(view.session.secondsLeft)} left${view.session.inThisShell ? ' (this shell)' : ''}`;
       return [
         view.usable ? style.bold(view.name) : view.name,
         view.needsMfa ? 'yes' : 'no',
-        view.kind === 'other' ? '-' : view.kind,
+        login !== null ? 'login' : view.kind === 'other' ? '-' : view.kind,
         view.chain.length > 1 ? view.chain.slice(1).join(' > ') : (view.sourceProfile ?? '-'),
         view.region ?? '-',
-        view.session === null ? session : style.green(session),
+        view.session === null && (login === null || login.expired) ? session : style.green(session),
         view.roleArn ?? '',
       ];
     });
     const problems = views
-      .filter((view) => view.problem !== null)
-      .map((view) => `  ${style.yellow('!')} ${view.name}: ${view.problem}\n`)
+      .map((view) =>
+        view.problem !== null
+          ? `  ${style.yellow('!')} ${view.name}: ${view.problem}\n`
+          : view.loginSession?.expired === true
+            ? `  ${style.yellow('!')} ${view.name}: the session written by awsmfa login has expired; renew it: ${view.loginSession.renew}\n`
+            : '',
+      )
       .join('');
     const legend = style.dim(`From ${files.configPath} and ${files.credentialsPath}. \`awsmfa doctor <profile>\` checks one in depth.\n`);
     return `${renderTable([header, ...rows])}${problems === '' ? '' : `\n${problems}`}\n${legend}`;
