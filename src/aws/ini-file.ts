@@ -169,9 +169,28 @@ function refuseUnparsable(path: string, problem: IniProblem): AwsmfaError {
   });
 }
 
+/**
+ * The text without `section` when every occurrence of it holds only its header and blank lines; with
+ * a key, a sub-section or a comment left in it, the text unchanged. The blank line that separated a
+ * removed last section from the one before it goes too.
+ */
+export function withoutEmptySection(text: string, section: string): string {
+  const id = sectionId(section);
+  const lines = parseLines(text);
+  const ours = lines.map((line) => id !== undefined && line.section === id);
+  if (!ours.some(Boolean) || lines.some((line, index) => ours[index] && line.kind !== 'header' && line.raw.trim() !== '')) return text;
+  const kept = lines.filter((_, index) => !ours[index]);
+  if (ours.at(-1) === true) {
+    while (kept.length > 0 && kept.at(-1)!.raw.trim() === '') kept.pop();
+  }
+  return kept.map((line) => line.raw + line.eol).join('');
+}
+
 export interface IniFileOptions {
   /** Mode of a file that does not exist yet (an existing file keeps its own). Default 0600. */
   readonly newFileMode?: number;
+  /** A section left with nothing but its header (and blank lines) is removed instead of kept empty. */
+  readonly dropEmptySection?: boolean;
   /** Called with the complete temporary file in place, just before it replaces the file (tests simulate crashes here). */
   readonly beforeReplace?: (temporaryPath: string) => Promise<void> | void;
 }
@@ -278,7 +297,8 @@ export async function updateIniFile(
       text = decoded.text;
     }
     const wanted = typeof values === 'function' ? values(readIniSection(text, section)) : values;
-    const next = updateIniText(text, section, wanted);
+    const updated = updateIniText(text, section, wanted);
+    const next = options.dropEmptySection === true ? withoutEmptySection(updated, section) : updated;
     const mode = before.mode ?? options.newFileMode ?? 0o600;
     if (before.bytes !== undefined && next === text) return { path: target, created: false, changed: false, mode };
 

@@ -2,13 +2,13 @@ import { rmdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { keyringName } from '../aws/keyring.js';
+import { KeyringError, keyringName } from '../aws/keyring.js';
 import { loadProfiles } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import { say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
 import { configSectionName, parseProfileName } from '../setup/answers.js';
-import { currentProfile } from '../setup/current.js';
+import { currentProfile, type CurrentProfile } from '../setup/current.js';
 import { gatherProfile, storeName } from '../setup/flow.js';
 import { Terminal } from '../setup/terminal.js';
 import { moveSecret, removeKeys, writeProfile } from '../setup/write.js';
@@ -29,6 +29,17 @@ async function readSecretFromStdin(stdin: NodeJS.ReadableStream): Promise<string
     });
   }
   return line;
+}
+
+/** Whether the keyring gives the profile's secret now (if not, the setup that follows says why and asks for it). */
+function keyringAnswers(current: CurrentProfile): boolean {
+  try {
+    current.secret();
+    return true;
+  } catch (error) {
+    if (!(error instanceof KeyringError)) throw error;
+    return false;
+  }
 }
 
 /** The directories on the way to `dir` that do not exist yet, deepest first. */
@@ -115,7 +126,9 @@ export class SetupCommand extends AwsmfaCommand {
         return;
       }
 
-      if (this.store !== undefined && !answerFlags && current.store !== undefined && current.mfaSerial !== undefined) {
+      // Moving a secret the keyring cannot give (it is gone, or locked) is a setup that asks for it instead.
+      const movable = current.store !== 'keyring' || this.store !== 'file' || keyringAnswers(current);
+      if (this.store !== undefined && !answerFlags && current.store !== undefined && current.mfaSerial !== undefined && movable) {
         if (current.store === this.store && !current.plaintextCopy) {
           say(`the secret of [${name}] is already in ${storeName(this.store)}; nothing to move`, stderr);
           return;
