@@ -80,7 +80,7 @@ test('a reused code is refused locally, with no call, and the advice to wait', a
     const calls = world.emulator.calls.length;
     const { message, hint } = assertFailedEnv(await awsmfa(['env', 'doug', '--token-code', code, '--force'], { env: world.env }));
     assert.match(message, new RegExp(`^this MFA code was already used for ${world.user.mfaSerial} \\d+ s ago, and AWS accepts each code once$`));
-    assert.match(hint, /^Wait for the next code \(about \d+ s\) and try again\.$/);
+    assert.match(hint, /^Wait for the next code \(at most \d+ s\) and try again\.$/);
     assert.equal(world.emulator.calls.length, calls);
   });
 });

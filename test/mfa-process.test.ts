@@ -123,7 +123,7 @@ test('a code mfa_process prints twice in its window is refused locally, with the
     const again = await awsmfa(world, ['env', 'doug', '--force']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /this MFA code was already used for arn:aws:iam::123456789012:mfa\/doug \d+ s ago, and AWS accepts each code once/);
-    assert.match(again.stderr, /Wait for the next code \(about \d+ s\) and try again/);
+    assert.match(again.stderr, /Wait for the next code \(at most \d+ s\) and try again/);
     assert.equal(world.emulator.calls.length, calls, 'AWS never saw the repeated code');
 
     // The guard is per device: the same code for a role's MFA session is refused the same way.

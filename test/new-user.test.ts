@@ -197,3 +197,76 @@ test('login carries the region into the config file, and doctor, list and env de
     await world.close();
   }
 });
+
+test('a reused code that belonged to the next window: the wait named lasts until that window has passed', async () => {
+  const world = await newWorld();
+  try {
+    // Started early in a window, so that the use and the refusal fall in the same one.
+    const intoWindow = (Date.now() / 1000) % 30;
+    if (intoWindow > 20) await new Promise((resolve) => setTimeout(resolve, (30 - intoWindow + 0.5) * 1000));
+    const generatedStep = Math.floor(Date.now() / 30_000);
+    world.code();
+    const nextWindowCode = world.code();
+    const used = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', nextWindowCode], { env: world.env });
+    assert.equal(used.code, 0, used.stderr);
+    const again = await awsmfa(['env', 'doug', '--shell', 'bash', '--force', '--token-code', nextWindowCode], { env: world.env });
+    const refusedAt = Date.now() / 1000;
+    assert.equal(again.code, 1);
+    const wait = Number(/Wait for the next code \(at most (\d+) s\)/.exec(again.stderr)?.[1]);
+    assert.ok(Number.isInteger(wait), again.stderr);
+    // The device shows this code until the end of the window after the one it was generated in.
+    const shownUntil = (generatedStep + 2) * 30;
+    assert.ok(wait >= shownUntil - refusedAt - 1, `waited ${wait} s, but the code is shown for another ${Math.round(shownUntil - refusedAt)} s`);
+    assert.ok(wait <= 60, `at most two windows: ${wait} s`);
+  } finally {
+    await world.close();
+  }
+});
+
+test('--help shows where to start, an unknown profile points at setup, and doctor\'s fix for a missing integration fits how awsmfa was installed', async () => {
+  const world = await newWorld();
+  try {
+    const help = await awsmfa(['--help'], { env: world.env });
+    assert.match(help.stdout + help.stderr, /Start here: awsmfa setup NAME/);
+
+    const unknown = await awsmfa(['env', 'newthing', '--shell', 'bash'], { env: world.env });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /awsmfa setup newthing/);
+    assert.doesNotMatch(unknown.stderr, /add one with mfa_serial/);
+
+    // awsmfa as npm installs it: the package's files, without install.sh or a git checkout.
+    const { cp, mkdir, symlink, writeFile } = await import('node:fs/promises');
+    const installed = join(world.home, 'lib', 'node_modules', 'awsmfa');
+    await mkdir(installed, { recursive: true });
+    await cp(join(CLI, '..'), join(installed, 'dist'), { recursive: true });
+    await cp(join(CLI, '..', '..', 'package.json'), join(installed, 'package.json'));
+    await cp(join(CLI, '..', '..', 'shells'), join(installed, 'shells'), { recursive: true });
+    await cp(join(CLI, '..', '..', 'install.sh'), join(installed, 'install.sh'));
+    await symlink(join(CLI, '..', '..', 'node_modules'), join(installed, 'node_modules'));
+    await writeFile(join(world.home, '.bashrc'), '# nothing of awsmfa\n');
+    const env = { ...world.env, SHELL: '/bin/bash' };
+    const fromNpm = await runProgram(process.execPath, [join(installed, 'dist', 'awsmfa.js'), 'doctor', 'doug', '--offline', '--json'], { env });
+    const fix = (JSON.parse(fromNpm.stdout) as { checks: Check[] }).checks.find((check) => check.check === 'shell-integration')?.fix ?? '';
+    assert.doesNotMatch(fix, /install\.sh|checkout/, `no checkout to run install.sh from: ${fix}`);
+    assert.match(fix, /awsmfa init bash/);
+    const fromCheckout = await awsmfa(['doctor', 'doug', '--offline', '--json'], { env });
+    const checkoutFix = (JSON.parse(fromCheckout.stdout) as { checks: Check[] }).checks.find((check) => check.check === 'shell-integration')?.fix ?? '';
+    assert.ok(checkoutFix.includes(join(CLI, '..', '..', 'install.sh')), `in a checkout, its install.sh by its path: ${checkoutFix}`);
+  } finally {
+    await world.close();
+  }
+});
+
+test('policy without --profile starts its explanation on the first line of stderr', async () => {
+  const world = await newWorld();
+  try {
+    const result = await awsmfa(['policy', 'deny-without-mfa'], { env: world.env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stderr.length > 0 && !result.stderr.startsWith('\n'), JSON.stringify(result.stderr.slice(0, 40)));
+    const withProfile = await awsmfa(['policy', 'deny-without-mfa', '--profile', 'doug'], { env: world.env });
+    assert.equal(withProfile.code, 0, withProfile.stderr);
+    assert.match(withProfile.stderr, /^awsmfa: \[doug\]'s key belongs to arn:aws:iam::123456789012:user\/doug\n\nThis identity policy/);
+  } finally {
+    await world.close();
+  }
+});

@@ -4,12 +4,13 @@
  * parent shell's functions, so the answer comes from the startup files that would load it.
  */
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ProfileSet } from '../aws/profiles.js';
 import { platform } from '../platform/index.js';
 import { profileNames } from '../report/profiles.js';
 import { dialectFor, type ShellName } from '../shell/index.js';
-import type { StartupFiles } from '../shell/integration.js';
+import { shellsDirectory, type StartupFiles } from '../shell/integration.js';
 import { result, type CheckResult } from './report.js';
 
 /** The startup files of `shell`, from that shell's own module. */
@@ -51,8 +52,26 @@ export async function checkIntegration(shell: ShellName, env: NodeJS.ProcessEnv)
     'shell-integration',
     'warn',
     `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(platform.home(env), '~')).join(', ') : 'none found'}), so \`awsmfa use\` and the prompt countdown are missing`,
-    `Run ./install.sh from the awsmfa checkout, or ${files.suggestion}`,
+    howToInstall(files.suggestion),
   );
+}
+
+/**
+ * The fix for a missing integration as this awsmfa was installed: from a git checkout, its install.sh
+ * (by its path, as doctor may run anywhere); installed by npm, where install.sh would only add a
+ * second launcher, the line for the shell's startup file.
+ */
+function howToInstall(suggestion: string): string {
+  let root: string | undefined;
+  try {
+    root = dirname(shellsDirectory());
+  } catch {
+    root = undefined;
+  }
+  if (root !== undefined && existsSync(join(root, '.git')) && existsSync(join(root, 'install.sh'))) {
+    return `Run ${join(root, 'install.sh')}, or ${suggestion}`;
+  }
+  return suggestion.charAt(0).toUpperCase() + suggestion.slice(1);
 }
 
 /**
