@@ -80,11 +80,13 @@ test('on a terminal, a secret, a device or a code that AWS refuses is asked for 
   }
 });
 
-test('on a terminal, a refused key id is asked for again and the typed secret is kept', async (t) => {
+test('on a terminal, a malformed key id is refused in place, a key id AWS refuses is asked for again and the typed secret is kept', async (t) => {
   if (!(await requireScript(t))) return;
   const world = await newWorld();
   try {
     const run = await converse(world.env, ['setup', 'work'], [
+      // Not shaped like a key id: refused in place, with what it should look like on a line of its own.
+      { question: 'Access key ID: ', keys: 'AKIA1234\r' },
       { question: 'Access key ID: ', keys: 'AKIAUNKNOWNUNEXAMPLE\r' },
       { question: 'Secret access key: ', keys: `${world.user.secretAccessKey}\r` },
       { question: 'Access key ID: ', keys: `${world.user.accessKeyId}\r` },
@@ -96,6 +98,8 @@ test('on a terminal, a refused key id is asked for again and the typed secret is
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /AWS does not know the access key AKIAUNKNOWNUNEXAMPLE \(InvalidClientTokenId\)\n/);
     assert.equal(count(run.stderr, 'Secret access key: '), 1, 'the secret was not asked again');
+    assert.match(run.stderr, /that is not an access key ID\n  It is 20 capital letters and digits starting with AKIA/);
+    assert.doesNotMatch(run.stderr, / — [A-Z]/, 'no capital after a dash mid-sentence');
   } finally {
     await world.close();
   }
