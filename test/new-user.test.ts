@@ -9,6 +9,7 @@ import { access, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ACCOUNT, CLI, DOUG_SERIAL, awsmfa, createWorld, runProgram, type World } from './helpers/fixture.js';
+import { schemaErrors } from './helpers/schema.js';
 import { converse, requireScript } from './helpers/terminal.js';
 
 const CONFIG = `# hand-made
@@ -163,6 +164,8 @@ test('login carries the region into the config file, and doctor, list and env de
     assert.ok(!checks.some((check) => check.check === 'keys' && check.status === 'fail'));
 
     const list = await awsmfa(['list', '--json'], { env: world.env });
+    assert.deepEqual(await schemaErrors('list.schema.json', JSON.parse(list.stdout)), []);
+    assert.deepEqual(await schemaErrors('doctor.schema.json', JSON.parse(doctor.stdout)), []);
     const view = (JSON.parse(list.stdout) as { profiles: { name: string; problem: string | null; loginSession: { source: string; expired: boolean } | null }[] }).profiles.find((p) => p.name === 'doug-mfa');
     assert.equal(view?.problem, null);
     assert.deepEqual({ source: view?.loginSession?.source, expired: view?.loginSession?.expired }, { source: 'doug', expired: false });
@@ -173,7 +176,7 @@ test('login carries the region into the config file, and doctor, list and env de
     const env = await awsmfa(['env', 'doug-mfa', '--shell', 'bash'], { env: world.env });
     assert.equal(env.code, 1);
     assert.match(env.stderr, /holds a session of \[doug\] written by awsmfa login, not an IAM user's long-term keys/);
-    assert.match(env.stderr, /to renew it: awsmfa login doug --to-profile doug-mfa/);
+    assert.match(env.stderr, /to renew it: awsmfa login doug --to-profile doug-mfa --force\./, 'a live session is renewed only with --force');
 
     // Expired: doctor says so and how to renew it, never to delete the token.
     const text = await readFile(world.credentialsPath, 'utf8');

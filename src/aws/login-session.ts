@@ -34,9 +34,13 @@ export function loginSessionOf(profiles: ProfileSet, name: string): LoginSession
   return { profile: name, source: profiles.value(name, SOURCE_KEY), expiration: Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString(), file: token.file };
 }
 
-/** The command that writes a new session to the profile. */
-export function renewCommand(session: LoginSession): string {
-  return `awsmfa login ${session.source ?? 'PROFILE'} --to-profile ${session.profile}${session.source === undefined ? ' (PROFILE: the one it was made from)' : ''}`;
+/**
+ * The command that writes a new session to the profile. While the written session lasts, the cache
+ * holds it too and login would write it again: only --force gets a new one then.
+ */
+export function renewCommand(session: LoginSession, nowMs: number = Date.now()): string {
+  const live = session.expiration !== undefined && Date.parse(session.expiration) > nowMs;
+  return `awsmfa login ${session.source ?? 'PROFILE'} --to-profile ${session.profile}${live ? ' --force' : ''}${session.source === undefined ? ' (PROFILE: the one it was made from)' : ''}`;
 }
 
 /** "a session of [doug] written by awsmfa login" */
