@@ -262,7 +262,7 @@ test('pwsh: every init option combination loads silently under StrictMode Latest
     '  $shell.Dispose(); $runspace.Dispose()',
     '}',
   ].join('\n');
-  const result = await runPwsh(host, { standIns: false, env: { ...world.env, NO_COLOR: '1' } });
+  const result = await runPwsh(host, { env: { ...world.env, NO_COLOR: '1' } });
   assert.deepEqual(result.errors, [], result.errorDetails.join('\n'));
   const reports = INIT_VARIANTS.map(() => new Map<string, string[]>());
   for (const line of result.output) {
