@@ -34,11 +34,26 @@ function global:__awsmfa_main {
     else { & $global:__awsmfa_node $global:__awsmfa_script @args }
 }
 
-# PowerShell takes a bare `--` out of the arguments of a function (it would end the function's own
-# parameters), but `awsmfa exec doug -- aws s3 ls --recursive` needs it: it is put back where the
-# command line had it. Arguments that were not on the line as such (a splatted array before the
-# `--`) can place it wrongly; a quoted '--' always passes through.
-function global:__awsmfa_restore_end_of_options($invocation, [object[]] $arguments) {
+# PowerShell's `&&`, `||` and `$?` see a function fail only when it is an advanced function that
+# reports an error through its own $PSCmdlet.WriteError (Write-Error, `throw` or a native command's
+# status inside it do not count), so the commands a user types are advanced functions and report the
+# program's failure here. The error is non-terminating as a cmdlet's is: `||` runs, and
+# $ErrorActionPreference = 'Stop' turns it into a terminating one. The program has already said why.
+function global:__awsmfa_report($cmdlet) {
+    if ($global:LASTEXITCODE -eq 0) { return }
+    $message = "awsmfa exited with status $global:LASTEXITCODE (see the message above)"
+    $record = [System.Management.Automation.ErrorRecord]::new(
+        [System.Exception]::new($message), 'AwsmfaFailed', [System.Management.Automation.ErrorCategory]::NotSpecified, $null)
+    $cmdlet.WriteError($record)
+}
+
+# An advanced function's parameters include PowerShell's common ones, and it takes out of its
+# arguments what it binds to them: `-d 900` would turn on -Debug, `-v` -Verbose. PowerShell also
+# takes out a bare `--` (the end of its own parameters), but `awsmfa exec doug -- aws s3 ls` needs
+# it. So the words are matched against the command line as typed, and each one PowerShell kept for
+# itself is put back where the line had it. Arguments that are not on the line as such (a splatted
+# array) cannot be matched; then the arguments are passed as PowerShell bound them.
+function global:__awsmfa_command_line($invocation, [object[]] $bound) {
     $elements = $null
     try {
         $ast = [System.Management.Automation.Language.Parser]::ParseInput($invocation.Line, [ref] $null, [ref] $null)
@@ -49,21 +64,40 @@ function global:__awsmfa_restore_end_of_options($invocation, [object[]] $argumen
         if ($call) { $elements = $call.CommandElements }
     }
     catch { }
-    if (-not $elements) { return $arguments }
+    if (-not $elements) { return $bound }
+    $words = [System.Collections.Generic.List[object]]::new()
+    $next = 0
     for ($i = 1; $i -lt $elements.Count; $i++) {
-        if ($elements[$i] -is [System.Management.Automation.Language.CommandParameterAst] -and $elements[$i].Extent.Text -ceq '--') {
-            $at = $i - 1
-            $before = if ($at -gt 0) { $arguments[0..($at - 1)] } else { @() }
-            $after = if ($at -lt $arguments.Count) { $arguments[$at..($arguments.Count - 1)] } else { @() }
-            return @($before) + @('--') + @($after)
+        $element = $elements[$i]
+        if ($element -is [System.Management.Automation.Language.CommandParameterAst]) {
+            $text = $element.Extent.Text
+            $name = if ($element.Argument) { $text.Substring(0, $text.IndexOf(':') + 1) } else { $text }
+            if ($next -lt $bound.Count -and $bound[$next] -is [string] -and $bound[$next] -ceq $name) {
+                # Kept as an argument (with its `-x:value` value after it, as PowerShell splits it).
+                $words.Add($bound[$next++])
+                if ($element.Argument) {
+                    if ($next -ge $bound.Count) { return $bound }
+                    $words.Add($bound[$next++])
+                }
+            }
+            else { $words.Add($text) }
+            continue
         }
+        if ($element -is [System.Management.Automation.Language.VariableExpressionAst] -and $element.Splatted) { return $bound }
+        if ($next -ge $bound.Count) { return $bound }
+        $words.Add($bound[$next++])
     }
-    $arguments
+    if ($next -ne $bound.Count) { return $bound }
+    $words.ToArray()
 }
 
 function global:__AWSMFA_CMD__ {
-    [object[]] $arguments = __awsmfa_restore_end_of_options $MyInvocation $args
-    __awsmfa_main @arguments
+    [CmdletBinding(PositionalBinding = $false)]
+    param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments)
+    [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
+    [object[]] $words = __awsmfa_command_line $MyInvocation $bound
+    __awsmfa_main @words
+    __awsmfa_report $PSCmdlet
 }
 if ($global:__awsmfa_completion_names -cnotcontains '__AWSMFA_CMD__') {
     $global:__awsmfa_completion_names = @($global:__awsmfa_completion_names) + '__AWSMFA_CMD__'
@@ -134,7 +168,15 @@ if ($global:__awsmfa_want_aliases) {
     foreach ($__awsmfa_profile in __awsmfa_read_profiles -Mfa) {
         $__awsmfa_name = $global:__awsmfa_alias_prefix + $__awsmfa_profile
         if ($__awsmfa_name -cnotmatch '^[A-Za-z0-9_.@+][A-Za-z0-9_.@+-]*$') { continue }
-        $__awsmfa_body = { __awsmfa_main use $__awsmfa_profile @args }.GetNewClosure()
+        # Advanced, as the wrapper is, so that a failure reaches `&&`, `||` and `$?`.
+        $__awsmfa_body = {
+            [CmdletBinding(PositionalBinding = $false)]
+            param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments)
+            [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
+            [object[]] $words = __awsmfa_command_line $MyInvocation $bound
+            __awsmfa_main use $__awsmfa_profile @words
+            __awsmfa_report $PSCmdlet
+        }.GetNewClosure()
         $null = $ExecutionContext.InvokeProvider.Item.Set("function:global:$__awsmfa_name", $__awsmfa_body)
     }
     foreach ($__awsmfa_name in '__awsmfa_profile', '__awsmfa_body', '__awsmfa_name') { $ExecutionContext.SessionState.PSVariable.Remove($__awsmfa_name) }

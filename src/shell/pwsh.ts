@@ -46,11 +46,12 @@ export const pwsh: Dialect = {
     );
   },
   failure() {
-    // `throw` is a language statement, so it works in any host, and a terminating error: it stops the
-    // rest of the user's command line (`… | Invoke-Expression; aws s3 ls` does not reach `aws`) and
-    // sets $? to false, but only ends a script, never the interactive session. The message goes to
-    // the error stream, not to stdout. $LASTEXITCODE is set too, for callers that look at that.
-    return "$global:LASTEXITCODE = 1; throw 'awsmfa: no session was exported (see the message above)'\n";
+    // A non-terminating error, as a failing cmdlet writes: nothing inside Invoke-Expression can make
+    // its own $? false, but the command that printed this did fail (the program's status, or the
+    // wrapper's error), so `awsmfa env … | Out-String | Invoke-Expression && aws s3 ls` stops and
+    // `|| …` runs; with $ErrorActionPreference = 'Stop' this error ends the script. `throw` would
+    // end the whole line, `||` included. $LASTEXITCODE is set for callers that look at that.
+    return "$global:LASTEXITCODE = 1; Write-Error -Message 'awsmfa: no session was exported (see the message above)' -ErrorId AwsmfaNoSession -Category InvalidResult\n";
   },
   integration: {
     startupFiles: (home, configHome) => ({
