@@ -10,6 +10,7 @@
 #     sources it, so that a new shell does not start node to get it;
 #   - installs the completion scripts where bash-completion and fish look for them (zsh and PowerShell
 #     get theirs from the integration);
+#   - sets up PowerShell's $PROFILE wherever pwsh is installed (on PATH or in ~/.dotnet/tools);
 #   - records all of it in ${XDG_CONFIG_HOME:-~/.config}/awsmfa/installed, which --uninstall reads.
 
 set -eu
@@ -20,7 +21,8 @@ Usage: ./install.sh [--prefix DIR] [--shell LIST] [--uninstall]
 
   --prefix DIR   put the launcher in DIR/bin (default: ~/.local)
   --shell LIST   set up these shells, comma-separated: bash,zsh,fish,pwsh
-                 (default: your login shell and every one of them whose rc file exists)
+                 (default: your login shell, every one of them whose rc file exists,
+                 and pwsh wherever it is installed)
   --uninstall    remove what an earlier run added, and nothing else
   -h, --help     show this help
 EOF
@@ -138,6 +140,12 @@ program() {
     esac
 }
 
+# --- PowerShell: set up wherever pwsh is installed, $PROFILE or not (few have one before they need
+# it). `dotnet tool install --global PowerShell` puts pwsh in ~/.dotnet/tools, often not on PATH.
+pwsh_installed() {
+    command -v pwsh >/dev/null 2>&1 || [ -x "$HOME/.dotnet/tools/pwsh" ]
+}
+
 # --- Uninstall ------------------------------------------------------------------------------------
 
 remove_rc_line() {
@@ -203,11 +211,12 @@ fi
 
 if [ -z "$shells" ]; then
     login=$(basename "${SHELL:-}")
-    for candidate in bash zsh fish pwsh; do
+    for candidate in bash zsh fish; do
         if [ "$candidate" = "$login" ] || [ -f "$(rc_file "$candidate")" ]; then
             command -v "$(program "$candidate")" >/dev/null 2>&1 && shells="$shells,$candidate"
         fi
     done
+    if pwsh_installed; then shells="$shells,pwsh"; fi
     shells=${shells#,}
     [ -n "$shells" ] || die "found no bash, zsh, fish or PowerShell to set up; name one with --shell"
 fi

@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, runProgram } from './helpers/fixture.js';
+import { pwshPath } from './helpers/pwsh.js';
 import { shellAvailable } from './helpers/shells.js';
 
 const INSTALL = join(ROOT, 'install.sh');
@@ -38,7 +39,7 @@ function diff(before: Map<string, string>, after: Map<string, string>): string[]
 }
 
 test('install.sh twice, then --uninstall: the launcher and integration work, the second run changes nothing, uninstall restores HOME', async (t) => {
-  const shells = ['bash', 'zsh', 'fish'] as const;
+  const shells = ['bash', 'zsh', 'fish', 'pwsh'] as const;
   const available = await Promise.all(shells.map((s) => shellAvailable(s)));
   const use = shells.filter((_, i) => available[i]);
   if (!use.includes('bash')) return t.skip('bash not installed');
@@ -83,13 +84,16 @@ test('install.sh twice, then --uninstall: the launcher and integration work, the
     bash: ['bash', ['-i', '-c', 'type -t awsmfa; complete -p awsmfa'], /^function\ncomplete .* awsmfa$/m],
     zsh: ['zsh', ['-i', '-c', 'whence -w awsmfa'], /^awsmfa: function$/m],
     fish: ['fish', ['-i', '-c', 'functions -q awsmfa; and echo loaded'], /^loaded$/m],
+    // Without -NoProfile: pwsh loads $PROFILE, which install.sh wrote.
+    pwsh: [(await pwshPath()) ?? 'pwsh', ['-NoLogo', '-NonInteractive', '-Command', '(Get-Command awsmfa).CommandType; $PROFILE'], /^Function\n.*\/\.config\/powershell\/Microsoft\.PowerShell_profile\.ps1$/m],
   };
   // fish keeps its own data under XDG_DATA_HOME; outside HOME, it does not blur the comparisons below.
   const scratch = await mkdtemp(join(tmpdir(), 'awsmfa-install-data-'));
   t.after(() => rm(scratch, { recursive: true, force: true }));
   for (const shell of use) {
     const [program, args, expected] = checks[shell]!;
-    const run = await runProgram(program, args, { env: { ...env, XDG_DATA_HOME: scratch }, cwd: home });
+    // pwsh keeps caches under XDG_CACHE_HOME; outside HOME too.
+    const run = await runProgram(program, args, { env: { ...env, XDG_DATA_HOME: scratch, XDG_CACHE_HOME: scratch, POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', DOTNET_NOLOGO: '1' }, cwd: home });
     assert.match(run.stdout, expected, `${shell}: ${run.stdout}${run.stderr}`);
   }
 
@@ -100,6 +104,16 @@ test('install.sh twice, then --uninstall: the launcher and integration work, the
   const removed = await install('--uninstall');
   assert.equal(removed.code, 0, removed.stderr);
   assert.deepEqual(diff(before, await snapshot(home)), [], 'uninstall leaves HOME as it was');
+
+  // Without --shell: PowerShell is set up wherever pwsh is installed, though it has no $PROFILE yet.
+  if (!use.includes('pwsh')) return t.skip('pwsh not installed: the default selection of PowerShell is not checked');
+  const pwshHome = { ...env, PATH: `${dirname((await pwshPath())!)}:${env.PATH}` };
+  const chosen = await runProgram('sh', [INSTALL], { env: pwshHome, cwd: home });
+  assert.equal(chosen.code, 0, chosen.stderr);
+  assert.match(chosen.stderr, /pwsh: .*Microsoft\.PowerShell_profile\.ps1 loads/);
+  const again = await runProgram('sh', [INSTALL, '--uninstall'], { env: pwshHome, cwd: home });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(diff(before, await snapshot(home)), [], 'uninstall after the default selection leaves HOME as it was');
 });
 
 test('install.sh leaves a launcher that is not its own alone, and is plain POSIX sh (shellcheck)', async (t) => {
