@@ -170,7 +170,8 @@ __awsmfa_define_aliases() {
     \builtin local profile name quoted
     __awsmfa_read_profiles
     # shellcheck disable=SC2154 # __awsmfa_read_profiles (in the completion code) sets it
-    for profile in "${__awsmfa_mfa_profiles[@]}"; do
+    # bash before 4.4 calls an empty array unbound, which `set -u` makes an error.
+    for profile in ${__awsmfa_mfa_profiles[@]+"${__awsmfa_mfa_profiles[@]}"}; do
         name=$__awsmfa_alias_prefix$profile
         [[ -n $name && $name != -* && $name != *[!A-Za-z0-9_.@+:-]* ]] || continue
         \builtin printf -v quoted '%q' "$profile"

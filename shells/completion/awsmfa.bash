@@ -91,9 +91,9 @@ __awsmfa_remember_profile() {
         [[ -z ${__awsmfa_seen[$key]-} ]] || \builtin return 0
         __awsmfa_seen[$key]=1
     elif [[ $2 == all ]]; then
-        for known in "${__awsmfa_profiles[@]}"; do [[ $known == "$1" ]] && \builtin return 0; done
+        for known in ${__awsmfa_profiles[@]+"${__awsmfa_profiles[@]}"}; do [[ $known == "$1" ]] && \builtin return 0; done
     else
-        for known in "${__awsmfa_mfa_profiles[@]}"; do [[ $known == "$1" ]] && \builtin return 0; done
+        for known in ${__awsmfa_mfa_profiles[@]+"${__awsmfa_mfa_profiles[@]}"}; do [[ $known == "$1" ]] && \builtin return 0; done
     fi
     if [[ $2 == all ]]; then
         __awsmfa_profiles+=("$1")
@@ -101,6 +101,9 @@ __awsmfa_remember_profile() {
         __awsmfa_mfa_profiles+=("$1")
     fi
 }
+
+# Lists that may be empty are expanded as ${list[@]+"${list[@]}"}: bash before 4.4 calls an empty
+# array unbound, which `set -u` makes an error.
 
 # Adds to COMPREPLY each candidate (after the first argument) that starts with the first argument.
 __awsmfa_offer() {
@@ -116,7 +119,7 @@ __awsmfa_offer_values() {
     case $1 in
         profile)
             __awsmfa_read_profiles
-            __awsmfa_offer "$2" "${__awsmfa_profiles[@]}"
+            __awsmfa_offer "$2" ${__awsmfa_profiles[@]+"${__awsmfa_profiles[@]}"}
             ;;
         shell) __awsmfa_offer "$2" "${__awsmfa_shell_names[@]}" ;;
     esac
@@ -166,7 +169,7 @@ __awsmfa_complete() {
         if [[ -z $ended && $word == -- ]]; then
             ended=1
         elif [[ -z $ended && $word == -* ]]; then
-            for option in "${__awsmfa_spec_options[@]}"; do
+            for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
                 [[ $option == "$word="* ]] && expect=${option#*=}
             done
         else
@@ -174,6 +177,14 @@ __awsmfa_complete() {
         fi
     done
 
+    # bash 3 hands `--shell=b` over as one word (bash 4 splits it at `=`), and readline still replaces
+    # only what follows the `=` when `=` is in COMP_WORDBREAKS: there the value is completed alone.
+    if [[ -z $expect && -z $ended && -n $command && $cur == --*=* && ${COMP_WORDBREAKS-} == *=* ]]; then
+        for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
+            [[ $option == "${cur%%=*}="* ]] && expect=${option#*=}
+        done
+        [[ -n $expect ]] && cur=${cur#*=}
+    fi
     if [[ -n $expect ]]; then
         [[ $cur == = ]] && cur=
         __awsmfa_offer_values "$expect" "$cur"
@@ -185,7 +196,7 @@ __awsmfa_complete() {
             __awsmfa_offer "$cur" "${__awsmfa_commands[@]}"
         fi
     elif [[ -z $ended && $cur == -* ]]; then
-        for option in "${__awsmfa_spec_options[@]}"; do
+        for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
             __awsmfa_offer "$cur" "${option%%=*}"
         done
     else
