@@ -111,7 +111,8 @@ interface ShellConfig {
 const CONFIGS: Readonly<Record<'bash' | 'zsh' | 'fish', readonly ShellConfig[]>> = {
   bash: [
     { label: 'clean' },
-    { label: 'user options', prelude: 'set -o posix; set -u; shopt -s extglob nullglob failglob globstar xpg_echo; set -H' },
+    // globstar came with bash 4: bash 3.2 (macOS's /bin/bash) gets the others.
+    { label: 'user options', prelude: 'set -o posix; set -u; shopt -s extglob nullglob failglob xpg_echo; set -H; ((BASH_VERSINFO[0] < 4)) || shopt -s globstar' },
     { label: 'C locale', env: { LC_ALL: 'C' } },
   ],
   zsh: [
