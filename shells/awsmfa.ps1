@@ -41,7 +41,8 @@ function global:__awsmfa_main {
 # $ErrorActionPreference = 'Stop' turns it into a terminating one. The program has already said why.
 function global:__awsmfa_report($cmdlet) {
     if ($global:LASTEXITCODE -eq 0) { return }
-    $message = "awsmfa exited with status $global:LASTEXITCODE (see the message above)"
+    # PowerShell shows it after the command's name: `awsmfa: exited with status 1 (…)`.
+    $message = "exited with status $global:LASTEXITCODE (see the message above)"
     $record = [System.Management.Automation.ErrorRecord]::new(
         [System.Exception]::new($message), 'AwsmfaFailed', [System.Management.Automation.ErrorCategory]::NotSpecified, $null)
     $cmdlet.WriteError($record)

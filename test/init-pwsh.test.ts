@@ -93,7 +93,7 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
   const r = await runPwsh(scripts, { env: { ...world.env, NO_COLOR: null } });
   for (const [i, result] of r.entries()) {
     // The failure is reported as a PowerShell command's error, after the program's own message.
-    const expected = i === 1 ? ['awsmfa exited with status 1 (see the message above)'] : [];
+    const expected = i === 1 ? ['exited with status 1 (see the message above)'] : [];
     assert.deepEqual(result.errors, expected, `script ${i}: ${result.errorDetails.join('\n')}`);
   }
 
