@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomTotpSecret, type EmulatorUser } from '../../src/emulator/index.js';
 import { ACCOUNT, CLI, ROOT, awsmfa, createWorld, type World } from '../helpers/fixture.js';
+import { PWSH_QUIET, pwshPath } from '../helpers/pwsh.js';
 import { gnuTimeAvailable, medianPeakMemory, timePair, type Command, type Sample } from './measure.js';
 
 const quick = process.argv.includes('--quick');
@@ -245,6 +246,51 @@ async function promptCost(): Promise<void> {
   }
 }
 
+/**
+ * PowerShell: `pwsh -NoProfile` starting with the integration dot-sourced (as install.sh's $PROFILE
+ * line does) against the same start without it; and one prompt render with a session, timed inside one
+ * pwsh over 1000 calls, against the prompt it wraps.
+ */
+async function pwshCost(): Promise<void> {
+  const pwsh = await pwshPath();
+  if (pwsh === undefined) {
+    rows.push({ case: 'pwsh start, integration loaded', floor: '`pwsh -NoProfile`', value: '—', floorValue: '—', measured: NaN, target: '+ ≤ 150 ms', met: null, note: 'pwsh not installed' });
+    return;
+  }
+  const world = await cachedWorld(10);
+  try {
+    const init = await awsmfa(['init', 'pwsh'], { env: world.env });
+    if (init.code !== 0) throw new Error(init.stderr);
+    const file = join(world.home, 'init.ps1');
+    await writeFile(file, init.stdout);
+    const env = { ...world.env, ...PWSH_QUIET };
+    const start = (script: string): Command => ({ argv: [pwsh, '-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script], env });
+    const [value, base] = await timePair(() => start(`. '${file}'; exit`), () => start('exit'), quick ? 3 : Math.min(RUNS, 20), quick ? 1 : 3);
+    additiveRow('pwsh start, integration loaded', '`pwsh -NoProfile`', value, base, 150);
+
+    // Both loops in one process, alternating, so that the JIT and the machine's load treat them alike.
+    const loop = [
+      "function global:prompt { 'PS> ' }",
+      `. '${file}'`,
+      '$env:AWSMFA_PROFILE = "doug"; $env:AWSMFA_EXPIRES_AT = [string]([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() + 2400)',
+      '$bare = ${function:__awsmfa_user_prompt}; $with = ${function:prompt}',
+      '$n = 1000; $timer = [Diagnostics.Stopwatch]::new(); $a = [Collections.Generic.List[double]]::new(); $b = [Collections.Generic.List[double]]::new()',
+      'for ($round = 0; $round -lt 7; $round++) {',
+      '  $timer.Restart(); for ($i = 0; $i -lt $n; $i++) { $null = & $with }; $a.Add($timer.Elapsed.TotalMilliseconds * 1000 / $n)',
+      '  $timer.Restart(); for ($i = 0; $i -lt $n; $i++) { $null = & $bare }; $b.Add($timer.Elapsed.TotalMilliseconds * 1000 / $n)',
+      '}',
+      '$a.Sort(); $b.Sort(); "$($a[3]) $($b[3])"',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', loop], { env });
+    const [withUs, bareUs] = stdout.trim().split(/\s+/).map(Number) as [number, number];
+    const extra = withUs - bareUs;
+    rows.push({ case: 'one prompt render, pwsh (median round of 1000)', floor: 'the prompt it wraps', value: `${withUs.toFixed(1)} µs`, floorValue: `${bareUs.toFixed(1)} µs`, measured: extra, target: '+ ≤ 500 µs', met: extra <= 500 });
+    console.error(`pwsh prompt: +${extra.toFixed(1)} µs (${withUs.toFixed(1)} vs ${bareUs.toFixed(1)})`);
+  } finally {
+    await world.close();
+  }
+}
+
 /** `awsmfa list` and bash's completion of profile names, with 5,000 profiles against 10. */
 async function manyProfilesListing(): Promise<void> {
   const small = await cachedWorld(10);
@@ -292,7 +338,7 @@ async function write(): Promise<void> {
 
 // `--only=manyProfiles,manyProfilesListing` measures some cases, printed but not written to docs/.
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
-const cases = { cachedEnv, manyProfiles, coldSessions, shellStartup, promptCost, manyProfilesListing };
+const cases = { cachedEnv, manyProfiles, coldSessions, shellStartup, promptCost, pwshCost, manyProfilesListing };
 for (const [name, run] of Object.entries(cases)) if (only === undefined || only.includes(name)) await run();
 if (only === undefined) await write();
 else console.log(rows.map((r) => `${r.case}: ${r.value} against ${r.floorValue} = ${r.measured.toFixed(2)} (target ${r.target})`).join('\n'));
