@@ -247,7 +247,7 @@ describe('doctor', { concurrency: 4 }, () => {
     });
   });
 
-  test('shell integration: missing for bash; found for zsh (ZDOTDIR) and fish (conf.d)', async () => {
+  test('shell integration: missing for bash; found for zsh (ZDOTDIR), fish (conf.d) and PowerShell ($PROFILE)', async () => {
     await withWorld({}, async (world) => {
       await rm(join(world.home, '.bashrc'));
       await writeFile(join(world.home, '.bashrc'), '# eval "$(awsmfa init bash)"   (commented out: does not count)\n');
@@ -268,6 +268,17 @@ describe('doctor', { concurrency: 4 }, () => {
       await writeFile(join(confd, 'awsmfa.fish'), 'source ~/.config/awsmfa/init.fish\n');
       const fish = await doctor(world, ['doug', '--offline'], { SHELL: '/usr/bin/fish' });
       assert.match(fish.find('shell-integration', 'ok').message, /^fish: .*conf\.d\/awsmfa\.fish line 1/);
+
+      // PowerShell's $PROFILE, as install.sh writes it; before that, the fix names the line to add.
+      const pwshMissing = await doctor(world, ['doug', '--offline'], { SHELL: '/usr/bin/pwsh' });
+      const warned = pwshMissing.find('shell-integration', 'warn');
+      assert.match(warned.message, /^pwsh: the integration is not loaded by any startup file \(looked in .*Microsoft\.PowerShell_profile\.ps1/);
+      assert.match(warned.fix ?? '', /awsmfa init pwsh \| Out-String \| Invoke-Expression/);
+      const profileDir = join(world.env.XDG_CONFIG_HOME!, 'powershell');
+      await mkdir(profileDir, { recursive: true });
+      await writeFile(join(profileDir, 'Microsoft.PowerShell_profile.ps1'), "Set-PSReadLineOption -EditMode Emacs\nif (Test-Path -LiteralPath '/x/init.ps1') { . '/x/init.ps1' } # added by awsmfa install.sh\n");
+      const pwsh = await doctor(world, ['doug', '--offline'], { SHELL: '/usr/bin/pwsh' });
+      assert.match(pwsh.find('shell-integration', 'ok').message, /^pwsh: .*Microsoft\.PowerShell_profile\.ps1 line 2 loads the integration/);
     });
   });
 
