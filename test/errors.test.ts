@@ -172,7 +172,7 @@ test('stdout of a failed env is the failure statement of the shell asked for, ev
     assert.equal(fish.stdout, 'false\n');
     const pwsh = await awsmfa(['env', 'dougg', '--shell', 'pwsh'], { env: world.env });
     assert.equal(pwsh.code, 1);
-    assert.match(pwsh.stdout, /^\$global:LASTEXITCODE = 1; throw '[^']*'\n$/);
+    assert.match(pwsh.stdout, /^\$global:LASTEXITCODE = 1; Write-Error -Message '[^']*' -ErrorId AwsmfaNoSession -Category InvalidResult\n$/);
     const usage = await awsmfa(['env', 'doug', '--duration', 'soon'], { env: world.env });
     assert.equal(usage.code, 1);
     assert.equal(usage.stdout, 'false\n');
