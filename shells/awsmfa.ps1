@@ -92,9 +92,12 @@ function global:__awsmfa_command_line($invocation, [object[]] $bound) {
     $words.ToArray()
 }
 
+# -e, -i, -o, -p and -w would each abbreviate two common parameters, which PowerShell refuses before
+# the function runs (`awsmfa policy -p doug`): as switches of their own they bind, and are put back
+# from the command line like the others.
 function global:__AWSMFA_CMD__ {
     [CmdletBinding(PositionalBinding = $false)]
-    param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments)
+    param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
     [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
     [object[]] $words = __awsmfa_command_line $MyInvocation $bound
     __awsmfa_main @words
@@ -172,7 +175,7 @@ if ($global:__awsmfa_want_aliases) {
         # Advanced, as the wrapper is, so that a failure reaches `&&`, `||` and `$?`.
         $__awsmfa_body = {
             [CmdletBinding(PositionalBinding = $false)]
-            param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments)
+            param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
             [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
             [object[]] $words = __awsmfa_command_line $MyInvocation $bound
             __awsmfa_main use $__awsmfa_profile @words

@@ -141,38 +141,41 @@ test('pwsh: a failed use, unset, alias or Invoke-Expression stops &&, runs ||, a
   const failing: readonly string[] = [
     'awsmfa use dgu --token-code 123456',
     'awsmfa unset --no-such-flag',
-    'aws-doug --duration 5',
+    'aws-doug --no-such-flag',
     'awsmfa env dgu --token-code 123456 | Out-String | Invoke-Expression',
     `${program} env dgu --shell pwsh --token-code 123456 | Out-String | Invoke-Expression`,
   ];
   const scripts = [
     `. ${literal(init)}; $env:AWS_ACCESS_KEY_ID = 'AKIAOLDEXAMPLE000001'`,
+    // Success goes on (first, while the code is fresh on a slow machine), and leaves things as they were.
+    `awsmfa use doug --token-code ${world.code()} && 'next' || 'otherwise'; ${state}`,
+    `aws-doug && awsmfa unset && 'next' || 'otherwise'; ${state}`,
     // Default settings: the right side of && does not run, that of || does; $? and $LASTEXITCODE say it failed.
     ...failing.map((command) => `${command} && 'next' || 'otherwise'; ${command}; ${state}`),
     // $ErrorActionPreference = 'Stop': the failure is a terminating error that try/catch sees.
     ...failing.map((command) => `$ErrorActionPreference = 'Stop'; try { ${command}; 'not stopped' } catch { 'stopped' } finally { $ErrorActionPreference = 'Continue' }`),
-    // And success still goes on.
-    `awsmfa use doug --token-code ${world.code()} && 'next' || 'otherwise'; ${state}`,
-    `aws-doug && awsmfa unset && 'next' || 'otherwise'; ${state}`,
-    // PowerShell's own parameters (-d is -Debug, -v -Verbose) and a bare -- reach the program as typed.
-    `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -d 900 -v -- aws s3 ls -v`,
+    // PowerShell's own parameters (-d is -Debug, -v -Verbose, -p would abbreviate two) and a bare --
+    // reach the program as typed.
+    `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -d 900 -v -p x -o -e -i -w -- aws s3 ls -v; awsmfa policy -p doug`,
   ];
   const r = await runPwsh(scripts, { env: { ...world.env, NO_COLOR: '1' } });
   const n = failing.length;
   assert.deepEqual(r[0]!.errors, []);
+  const [use, alias] = r.slice(1, 3);
   failing.forEach((command, i) => {
-    const run = r[1 + i]!;
+    const run = r[3 + i]!;
     assert.deepEqual(run.output, ['otherwise', 'ok=False code=1 key=AKIAOLDEXAMPLE000001 session='], `${command}: ${run.errors.join(' | ')}`);
     assert.ok(run.errors.length > 0, `${command}: no error record`);
-    assert.deepEqual(r[1 + n + i]!.output, ['stopped'], `${command} under ErrorAction Stop: ${r[1 + n + i]!.errors.join(' | ')}`);
+    assert.deepEqual(r[3 + n + i]!.output, ['stopped'], `${command} under ErrorAction Stop: ${r[3 + n + i]!.errors.join(' | ')}`);
   });
-  const [use, alias, argvRun] = r.slice(1 + 2 * n);
+  const argvRun = r[3 + 2 * n];
   assert.deepEqual(use!.errors, [], use!.errorDetails.join('\n'));
   assert.equal(use!.output[0], 'next');
   assert.match(use!.output[1]!, /^ok=True code=0 key=ASIA\S+ session=doug$/);
   assert.deepEqual(alias!.errors, [], alias!.errorDetails.join('\n'));
   assert.deepEqual(alias!.output, ['next', 'ok=True code=0 key=AKIAOLDEXAMPLE000001 session=']);
-  assert.deepEqual(argvRun!.output, ['["exec","doug","-d","900","-v","--","aws","s3","ls","-v"]']);
+  assert.deepEqual(argvRun!.errors, [], argvRun!.errorDetails.join('\n'));
+  assert.deepEqual(argvRun!.output, ['["exec","doug","-d","900","-v","-p","x","-o","-e","-i","-w","--","aws","s3","ls","-v"]', '["policy","-p","doug"]']);
 });
 
 test('pwsh: profile names read by PowerShell agree with the AWS SDK', async (t) => {
