@@ -85,7 +85,12 @@ for (const [signal, status] of [
   });
 }
 
-test('SIGINT while STS is slow to answer: the eval fails, awsmfa dies of SIGINT, nothing is cached or left locked', async () => {
+for (const [signal, ending] of [
+  ['SIGINT', { code: null, signal: 'SIGINT' }],
+  // SIGQUIT would dump a core of a process that holds the keys: awsmfa exits 128+3 instead.
+  ['SIGQUIT', { code: 131, signal: null }],
+] as const) {
+test(`${signal} while STS is slow to answer: the eval fails, awsmfa ends (${ending.signal ?? `status ${ending.code}`}), nothing is cached or left locked`, async () => {
   await withWorld(async (world) => {
     const slow = await fakeSts(() => undefined);
     try {
@@ -102,16 +107,17 @@ test('SIGINT while STS is slow to answer: the eval fails, awsmfa dies of SIGINT,
       const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
       await waitUntil(() => slow.requests() > 0, 15_000, 'the request to STS');
       assert.equal((await cacheFiles(world)).filter((name) => name.startsWith('lock-')).length, 1, 'the device is locked meanwhile');
-      child.kill('SIGINT');
-      assert.deepEqual(await ended, { code: null, signal: 'SIGINT' });
+      child.kill(signal);
+      assert.deepEqual(await ended, ending);
       assert.equal(stdout, 'false\n');
-      assert.equal(stderr, 'awsmfa: interrupted (SIGINT)\n');
+      assert.equal(stderr, `awsmfa: interrupted (${signal})\n`);
       assert.deepEqual(await cacheFiles(world), []);
     } finally {
       await slow.close();
     }
   });
 });
+}
 
 test('env with stdout closed: no crash, the session is cached whole and the next env exports it', async () => {
   await withWorld(async (world) => {

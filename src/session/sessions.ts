@@ -6,6 +6,7 @@
 import type { ProfileSet, ResolvedProfile, RoleHop } from '../aws/profiles.js';
 import {
   ROLE_DURATION,
+  SESSION_DURATION,
   checkRoleDuration,
   checkSessionDuration,
   explainStsError,
@@ -328,6 +329,32 @@ function checkIssued<T extends TemporaryCredentials>(credentials: T, context: Ca
   });
 }
 
+/** The longest session AWS issues (GetSessionToken's 36 hours), with an hour to spare for clock differences. */
+const LONGEST_LIFETIME_MS = (SESSION_DURATION.max + 3600) * 1000;
+
+/**
+ * Credentials that have already expired, or that claim a lifetime AWS never gives (an Expiration of
+ * year 0000 or 9999), would be exported, cached and handed to `exec` only to fail later, far from the
+ * cause. Measured against AWS's clock (learnt from the answer's Date header), then against ours: when
+ * only ours says they expired, the clock is what to fix.
+ */
+function checkLifetime(credentials: TemporaryCredentials, context: CallContext, clockOffsetSeconds: number): void {
+  const expires = Date.parse(credentials.expiration);
+  const localNow = Date.now();
+  const awsNow = localNow + clockOffsetSeconds * 1000;
+  const at = new Date(expires).toISOString();
+  if (expires <= awsNow || expires - awsNow > LONGEST_LIFETIME_MS) {
+    throw new AwsmfaError(`STS at ${context.endpoint} answered ${context.action} for [${context.profile}] with credentials that ${expires <= awsNow ? 'expired' : 'expire'} at ${at}, a lifetime AWS does not give`, {
+      hint: `Nothing was exported or cached. If the endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}], check that it is STS.`,
+    });
+  }
+  if (expires <= localNow) {
+    throw new AwsmfaError(`the credentials STS issued for [${context.profile}] expire at ${at}, which this computer's clock says has passed`, {
+      hint: `Nothing was exported or cached. This computer's clock is ${Math.round(Math.abs(clockOffsetSeconds))} s ahead of AWS's: set it right (e.g. sudo timedatectl set-ntp true).`,
+    });
+  }
+}
+
 /**
  * Two answers that reach us as errors the STS explanations do not know: a well-formed answer without
  * credentials (sts-client.ts refuses it), and an error page without an AWS error code in it (the SDK
@@ -370,7 +397,9 @@ async function callSts<T extends TemporaryCredentials>(
   // Destroying the client below makes an abandoned call fail; that failure has no one left to tell.
   pending.catch(() => undefined);
   try {
-    return checkIssued(await Promise.race([pending, deadline]), context);
+    const issued = checkIssued(await Promise.race([pending, deadline]), context);
+    checkLifetime(issued, context, client.clockOffsetSeconds());
+    return issued;
   } catch (error) {
     throw explainStsError(unrecognisedAnswer(error, context) ?? error, context);
   } finally {
