@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -331,6 +331,27 @@ test('hostile profile names that do exist work, and reach bash, zsh and fish as 
     }
     await assert.rejects(import('node:fs/promises').then(({ access }) => access(pwned)), 'no smuggled command ran');
     assert.equal(world.count('GetSessionToken'), 1, 'one session, then the cache');
+  } finally {
+    await world.close();
+  }
+});
+
+test('a cached session is checked as a new one would be: a region with control characters is refused either way', async () => {
+  const world = await createWorld();
+  try {
+    const first = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(first.code, 0, first.stderr);
+    const config = await readFile(world.configPath, 'utf8');
+    await writeFile(world.configPath, config.replace('region = eu-west-1', 'region = eu-west-1\u001b]0;owned\u0007\u001b[2J'));
+    const before = await fingerprint(world.home);
+    for (const args of [['env', 'doug', '--shell', 'bash'], ['env', 'doug', '--shell', 'bash', '--force', '--token-code', '123456']]) {
+      const result = await runProgram(process.execPath, [CLI, ...args], { env: world.env });
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, 'false\n', `${args.join(' ')}: nothing exported`);
+      assert.match(result.stderr, /^awsmfa: error: the region "eu-west-1\\u001b\]0;owned\\u0007\\u001b\[2J" of \[doug\] in .* is not an AWS region\n/);
+      assert.ok(!CONTROL.test(result.stderr));
+    }
+    assert.deepEqual(await fingerprint(world.home), before);
   } finally {
     await world.close();
   }

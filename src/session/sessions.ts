@@ -195,19 +195,20 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
   }
   checkSerial(profile, profiles);
 
-  const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
-  if (!request.force) {
-    const cached = await cache.read(key);
-    if (usable(cached)) return { profile, session: cached, fromCache: true };
-  }
-
-  // Everything a call needs is checked before waiting for a lock or asking for a code.
+  // Everything a call needs is checked before the cache, a lock or a code: a cached session is exported
+  // with the same region and settings a new one would be, so what refuses a new one refuses it too.
   const sessionDuration = isRole ? undefined : (request.durationSeconds ?? profile.durationSeconds ?? DEFAULT_SESSION_SECONDS);
   if (sessionDuration !== undefined) {
     checkSessionDuration(sessionDuration, request.durationSeconds !== undefined ? '--duration' : `duration_seconds of [${profile.name}]`);
   }
   const roleDurations = isRole ? checkRoles(profile, request, profiles) : [];
   checkCallSettings(profile, profiles, env);
+
+  const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
+  if (!request.force) {
+    const cached = await cache.read(key);
+    if (usable(cached)) return { profile, session: cached, fromCache: true };
+  }
   // From here on this run may ask for a code: one run per device at a time (see lock.ts).
   const lock = await lockDevice(cache, serial ?? key, { env, stderr, what: serial ?? `[${profile.name}]` });
   try {
