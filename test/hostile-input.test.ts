@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -352,6 +352,45 @@ test('a cached session is checked as a new one would be: a region with control c
       assert.ok(!CONTROL.test(result.stderr));
     }
     assert.deepEqual(await fingerprint(world.home), before);
+  } finally {
+    await world.close();
+  }
+});
+
+test('a cache entry that is a FIFO, or holds a NUL or a lone surrogate, is a miss: no hang, no crash', async () => {
+  const world = await createWorld();
+  try {
+    const cacheDir = join(world.env.XDG_CACHE_HOME!, 'awsmfa');
+    const seeded = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const entry = join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('session-'))!);
+    const original = JSON.parse(await readFile(entry, 'utf8')) as Record<string, string>;
+    const damages: [string, () => Promise<void>][] = [
+      ['a FIFO', async () => { await rm(entry); await promisify(execFile)('mkfifo', ['-m', '600', entry]); }],
+      // Removed first: writing to the FIFO left by the case before would wait for a reader.
+      ['a NUL in the secret key', async () => { await rm(entry); await writeFile(entry, JSON.stringify({ ...original, secretAccessKey: `${original.secretAccessKey}\u0000x` }), { mode: 0o600 }); }],
+      ['a lone surrogate in the token', async () => { await rm(entry); await writeFile(entry, JSON.stringify({ ...original, sessionToken: `${original.sessionToken}\ud800` }), { mode: 0o600 }); }],
+    ];
+    for (const [what, damage] of damages) {
+      await damage();
+      for (const args of [['status'], ['list'], ['status', '--json']]) {
+        const result = await runProgram(process.execPath, [CLI, ...args], { env: world.env, timeoutMs: 20_000 });
+        assert.equal(result.signal, null, `${what}: ${args.join(' ')} ended by itself`);
+        assert.equal(result.code, 0, `${what}: ${args.join(' ')}: ${result.stderr}`);
+        assert.ok(!/unexpected error|This is a bug/.test(result.stderr), result.stderr);
+      }
+      // A miss needs a new session, and with no terminal to ask on, that needs --token-code: the
+      // usual clean failure, where a damaged entry used to be an "unexpected error" (or a hang).
+      const env = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash'], { env: world.env, timeoutMs: 20_000 });
+      assert.equal(env.signal, null, `${what}: env ended by itself`);
+      assert.equal(env.code, 1, `${what}: env: ${env.stderr}`);
+      assert.equal(env.stdout, 'false\n');
+      assert.match(env.stderr, /^awsmfa: error: .*\n {2}.*--token-code/, `${what}: a new session is needed: ${env.stderr}`);
+    }
+    await damages[0]![1]();
+    const cleared = await runProgram(process.execPath, [CLI, 'clear'], { env: world.env, timeoutMs: 20_000 });
+    assert.equal(cleared.signal, null, 'clear ended by itself');
+    assert.equal(cleared.code, 0, cleared.stderr);
   } finally {
     await world.close();
   }

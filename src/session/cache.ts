@@ -120,7 +120,8 @@ export class SessionCache {
   private async readJson(path: string): Promise<unknown> {
     let handle;
     try {
-      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: opening a FIFO someone put here would otherwise wait for a writer forever.
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
@@ -131,6 +132,8 @@ export class SessionCache {
     }
     try {
       const info = await handle.stat();
+      // A FIFO, socket or device holds no session: a miss, and the next write renames a file over it.
+      if (info.isFIFO() || info.isSocket() || info.isCharacterDevice() || info.isBlockDevice()) return undefined;
       if (!info.isFile()) throw new AwsmfaError(`the cache file ${path} is not a regular file`, { hint: `Remove it: rm -r ${path}` });
       const owner = platform.foreignOwner(info);
       if (owner !== undefined) {

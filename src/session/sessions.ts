@@ -179,8 +179,9 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
   const profile = profiles.resolve(request.profile);
   const minRemaining = minRemainingSeconds(env);
   const startedAt = now();
+  // A cached entry is held to what STS is held to: one whose keys could not go into an environment is a miss.
   const usable = (session: CachedSession | undefined): session is CachedSession =>
-    session !== undefined && secondsLeft(session, now()) > minRemaining;
+    session !== undefined && soundCredentials(session) && secondsLeft(session, now()) > minRemaining;
   // --force ignores what was cached before this run; a session another run cached while this one waited
   // for the lock is new, and using it is what keeps two codes from being asked for the same device.
   const reusable = (session: CachedSession | undefined): session is CachedSession =>
@@ -318,13 +319,17 @@ function record(
  * Credentials as AWS issues them. What an endpoint answers goes into the user's shell and the cache, so
  * anything else (a line break, a NUL, a megabyte) is refused here, whatever the endpoint.
  */
-function checkIssued<T extends TemporaryCredentials>(credentials: T, context: CallContext): T {
-  const sound =
+function soundCredentials(credentials: TemporaryCredentials): boolean {
+  return (
     ACCESS_KEY_ID.test(credentials.accessKeyId) &&
     /^[\x21-\x7e]{1,1024}$/.test(credentials.secretAccessKey) &&
     /^[\x21-\x7e]{1,65536}$/.test(credentials.sessionToken) &&
-    !Number.isNaN(Date.parse(credentials.expiration));
-  if (sound) return credentials;
+    !Number.isNaN(Date.parse(credentials.expiration))
+  );
+}
+
+function checkIssued<T extends TemporaryCredentials>(credentials: T, context: CallContext): T {
+  if (soundCredentials(credentials)) return credentials;
   throw new AwsmfaError(`STS at ${context.endpoint} answered ${context.action} for [${context.profile}] with credentials that are not credentials AWS issues`, {
     hint: `Nothing was exported or cached. If the endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}], check that it is STS.`,
   });
