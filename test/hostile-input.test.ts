@@ -395,3 +395,32 @@ test('a cache entry that is a FIFO, or holds a NUL or a lone surrogate, is a mis
     await world.close();
   }
 });
+
+test('__proto__ and other names the JS SDK cannot hold are never written; one already in a file is named by doctor', async () => {
+  const world = await createWorld();
+  try {
+    const seeded = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const before = await fingerprint(world.home);
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const login = await runProgram(process.execPath, [CLI, 'login', 'doug', '--to-profile', name], { env: world.env });
+      assert.equal(login.code, 1, `login --to-profile ${name}: ${login.stderr}`);
+      assert.match(login.stderr, new RegExp(`^awsmfa: error: "${name}" cannot be a profile name in the credentials file\\n`));
+      const setup = await runProgram(process.execPath, [CLI, 'setup', name, '--access-key-id', world.user.accessKeyId, '--secret-stdin', '--yes'], { env: world.env, stdin: `${world.user.secretAccessKey}\n` });
+      assert.equal(setup.code, 1, `setup ${name}: ${setup.stderr}`);
+      assert.match(setup.stderr, new RegExp(`^awsmfa: error: "${name}" cannot be a profile name\\n`));
+    }
+    assert.deepEqual(await fingerprint(world.home), before, 'nothing written');
+
+    // A file that already has one: doctor names the line, found in the text, whatever the loader makes of it.
+    await writeFile(world.credentialsPath, `${await readFile(world.credentialsPath, 'utf8')}\n[__proto__]\naws_access_key_id = AKIAPROTOPROTEXAMPLE\n`);
+    const doctor = await runProgram(process.execPath, [CLI, 'doctor', 'doug', '--offline', '--json'], { env: world.env });
+    const checks = JSON.parse(doctor.stdout) as { checks: { check: string; status: string; message: string }[] };
+    const found = checks.checks.find((check) => check.check === 'credentials-js-sdk');
+    assert.ok(found, doctor.stdout);
+    assert.equal(found.status, 'warn');
+    assert.match(found.message, /^line 9 of .*credentials is the section \[__proto__\], which makes the AWS SDK for JavaScript ignore every profile in the file/);
+  } finally {
+    await world.close();
+  }
+});

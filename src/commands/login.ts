@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { sectionId, updateIniFile, type IniValues } from '../aws/ini-file.js';
 import { EXPIRATION_KEY, SOURCE_KEY } from '../aws/login-session.js';
+import { unsafeForJsSdk } from '../aws/sdk-names.js';
 import { loadProfiles, type ProfileSet } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import { describeExpiry, say, warn } from '../output.js';
@@ -105,7 +106,7 @@ export class LoginCommand extends AwsmfaCommand {
 
   /** Refusals that need no code: a name the loader would read differently, keys that would be lost or shadowed. */
   private checkTarget(target: string, profiles: ProfileSet): void {
-    if (!PROFILE_NAME.test(target) || sectionId(target) !== target) {
+    if (!PROFILE_NAME.test(target) || sectionId(target) !== target || unsafeForJsSdk(target)) {
       throw new AwsmfaError(`${JSON.stringify(target)} cannot be a profile name in the credentials file`, {
         hint: 'Use letters, digits and - _ . @ + = , : / only, e.g. --to-profile doug-mfa.',
       });
