@@ -100,7 +100,6 @@ mfa_serial = ${user.mfaSerial}
       AWS_ACCESS_KEY_ID: exported(first.stdout, 'AWS_ACCESS_KEY_ID'),
       AWS_SECRET_ACCESS_KEY: exported(first.stdout, 'AWS_SECRET_ACCESS_KEY'),
       AWS_SESSION_TOKEN: exported(first.stdout, 'AWS_SESSION_TOKEN'),
-      AWSMFA_SAVED_ENV: exported(first.stdout, 'AWSMFA_SAVED_ENV'),
       AWSMFA_EXPIRES_AT: exported(first.stdout, 'AWSMFA_EXPIRES_AT'),
     };
     assert.ok(session.AWS_SESSION_TOKEN.length > 100);

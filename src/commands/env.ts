@@ -4,7 +4,7 @@ import { loadProfiles, selectedProfile } from '../aws/profiles.js';
 import { displayable } from '../display.js';
 import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
-import { sessionChanges } from '../session/environment.js';
+import { sessionCode } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { dialectFor } from '../shell/index.js';
 import { ShellCodeCommand } from './base.js';
@@ -42,7 +42,7 @@ export class EnvCommand extends ShellCodeCommand {
       { profile: name, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force },
       { profiles: await loadProfiles(env), cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
-    const code = dialect.apply(sessionChanges({ ...session, profile: profile.name, region: profile.region }, env));
+    const code = sessionCode(dialect, { ...session, profile: profile.name, region: profile.region });
     this.context.out.write(code);
     say(`${displayable(profile.name)}: ${fromCache ? 'cached session' : 'session'} ${describeExpiry(session.expiration)}`, this.context.stderr);
   }

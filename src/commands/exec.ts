@@ -7,7 +7,7 @@ import { loadProfiles } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
-import { sessionChanges, type SessionForShell } from '../session/environment.js';
+import { withSession, type SessionForShell } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { platform } from '../platform/index.js';
 import { AwsmfaCommand } from './base.js';
@@ -18,11 +18,7 @@ export const EXEC_VARIABLE = 'AWSMFA_EXEC';
 
 /** The parent's environment with the session applied exactly as `env` would apply it in a shell. */
 export function childEnvironment(session: SessionForShell, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const child: NodeJS.ProcessEnv = { ...env };
-  for (const { name, value } of sessionChanges(session, env)) {
-    if (value === null) delete child[name];
-    else child[name] = value;
-  }
+  const child = withSession(session, env);
   child[EXEC_VARIABLE] = session.profile;
   return child;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { platform } from '../platform/index.js';
 import type { CompletionOption, CompletionSpec } from './completions.js';
-import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
+import { checkRecordNames, checkShellWord, RECORD_MARK, renderChanges, type Dialect } from './dialect.js';
 
 /**
  * PowerShell ends a single-quoted string at any of ' ‘ ’ ‚ ‛ (U+0027, U+2018–U+201B), and reads a
@@ -33,6 +33,8 @@ export function quotePwsh(value: string): string {
   return `(${parts.filter((part, i) => i === 0 || part !== "''").join(' + ')})`;
 }
 
+const indent = (code: string, depth = 1) => code.replace(/^(?=.)/gm, ' '.repeat(4 * depth));
+
 export const pwsh: Dialect = {
   name: 'pwsh',
   quote: quotePwsh,
@@ -44,6 +46,36 @@ export const pwsh: Dialect = {
     return renderChanges(changes, ({ name, value }) =>
       value === null ? `$env:${name} = $null` : `$env:${name} = ${quotePwsh(value)}`,
     );
+  },
+  // One `if ($true) { … }` each: bash and zsh refuse `(…) {` whole, fish an `if` without its `end`.
+  // The record is a hashtable in a global variable, not in env:, so programs started later never see
+  // it; only assignments, as in `apply`, so that it works in any host.
+  enter(saved, changes) {
+    checkRecordNames(saved);
+    return [
+      'if ($true) {\n',
+      `    if ($null -eq $global:${RECORD_MARK}) {\n`,
+      `        $global:${RECORD_MARK} = @{}\n`,
+      ...saved.map((name) => `        $global:${RECORD_MARK}[${quotePwsh(name)}] = $env:${name}\n`),
+      '    }\n',
+      ...saved.map((name) => `    $env:${name} = $global:${RECORD_MARK}[${quotePwsh(name)}]\n`),
+      ...(changes.length === 0 ? [] : [pwsh.apply(changes)]),
+      '}\n',
+    ].join('');
+  },
+  leave(saved, otherwise, always) {
+    checkRecordNames(saved);
+    return [
+      'if ($true) {\n',
+      `    if ($null -ne $global:${RECORD_MARK}) {\n`,
+      ...saved.map((name) => `        $env:${name} = $global:${RECORD_MARK}[${quotePwsh(name)}]\n`),
+      `        $global:${RECORD_MARK} = $null\n`,
+      '    } else {\n',
+      ...(otherwise.length === 0 ? [] : [indent(pwsh.apply(otherwise), 2)]),
+      '    }\n',
+      ...(always.length === 0 ? [] : [indent(pwsh.apply(always))]),
+      '}\n',
+    ].join('');
   },
   failure() {
     // A non-terminating error, as a failing cmdlet writes: nothing inside Invoke-Expression can make

@@ -1,20 +1,22 @@
 import { join } from 'node:path';
-import { isPosixFunctionName, quoteSingle } from './bash.js';
+import { isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
-import { renderChanges, type Dialect } from './dialect.js';
+import { renderChanges, type Dialect, type EnvChange } from './dialect.js';
+
+// zsh's `export` is `typeset -gx`: global even when the code is evaluated inside a function, such
+// as the integration's wrapper. zsh's `unset` only touches parameters and is quiet about missing ones.
+function applyZsh(changes: readonly EnvChange[]): string {
+  return renderChanges(changes, ({ name, value }) => (value === null ? `unset ${name}` : `export ${name}=${quoteSingle(value)}`));
+}
 
 export const zsh: Dialect = {
   name: 'zsh',
   // The RC_QUOTES option (`''` inside quotes is a quote) never changes how these words read: a run
   // always closes right before a `\'`, so a quoted run never holds two quotes in a row.
   quote: quoteSingle,
-  apply(changes) {
-    // zsh's `export` is `typeset -gx`: global even when the code is evaluated inside a function, such
-    // as the integration's wrapper. zsh's `unset` only touches parameters and is quiet about missing ones.
-    return renderChanges(changes, ({ name, value }) =>
-      value === null ? `unset ${name}` : `export ${name}=${quoteSingle(value)}`,
-    );
-  },
+  apply: applyZsh,
+  // A plain assignment in a function makes a global in zsh too, so the record outlives the wrapper.
+  ...posixSession('unset', applyZsh),
   failure() {
     return 'false\n';
   },
