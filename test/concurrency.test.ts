@@ -356,3 +356,20 @@ test('no torn entry: readers racing 200 writers of one entry see a whole session
     assert.deepEqual((await readdir(cache.dir)).filter((name) => name.startsWith('.')), []);
   });
 });
+
+test('20 concurrent login --to-profile runs to 20 profiles: every section is written, none lost', async () => {
+  await withWorld({}, async (world) => {
+    const seeded = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const before = await readFile(world.credentialsPath, 'utf8');
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => awsmfa(['login', 'doug', '--to-profile', `parallel-${index}`], { env: world.env })),
+    );
+    for (const [index, run] of runs.entries()) assert.equal(run.code, 0, `run ${index}: ${run.stderr}`);
+    const after = await readFile(world.credentialsPath, 'utf8');
+    const written = Array.from({ length: 20 }, (_, index) => `parallel-${index}`).filter((name) => after.includes(`[${name}]\n`));
+    assert.equal(written.length, 20, `sections written: ${written.join(', ')}`);
+    assert.ok(after.startsWith(before), 'what was there is kept, byte for byte');
+    assert.deepEqual((await readdir(cacheDirOf(world))).filter((name) => name.startsWith('lock-')), [], 'no lock left');
+  });
+});

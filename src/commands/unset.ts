@@ -29,6 +29,6 @@ export class UnsetCommand extends ShellCodeCommand {
     // What comes back is recorded in the shell, which awsmfa cannot see: the code puts it back if it is there.
     const profile = env[PROFILE_VARIABLE];
     if (!hasActiveSession(env)) say('no awsmfa session in this shell; nothing to undo', this.context.stderr);
-    else say(`${displayable(profile ?? 'session')}: removed; the AWS_* variables from before the session are back`, this.context.stderr);
+    else say(`${displayable(profile ?? 'session')}: removed; the earlier AWS_* variables are back`, this.context.stderr);
   }
 }

@@ -119,7 +119,7 @@ function checkSerial(profile: ResolvedProfile, profiles: ProfileSet): void {
  * before a code is asked for, with a message that names the setting and its file. A secret's value is
  * never quoted.
  */
-function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: NodeJS.ProcessEnv): void {
+function checkKeys(profile: ResolvedProfile, profiles: ProfileSet): void {
   const keys = profile.keys;
   if (!ACCESS_KEY_ID.test(keys.accessKeyId)) {
     throw new AwsmfaError(`aws_access_key_id of [${keys.profile}] in ${keys.file} is not an access key id (it has characters no key id has)`, {
@@ -132,6 +132,10 @@ function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: 
       hint: `Paste the secret key again into [${keys.profile}], exactly as IAM gave it (40 characters, no quotes).`,
     });
   }
+}
+
+/** The settings a session is made and exported with: the same for a cached session as for a new one. */
+function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: NodeJS.ProcessEnv): void {
   const configured = profiles.chainSetting(profile.chain, 'region');
   const region = configured !== undefined
     ? { value: configured.value, from: `[${configured.profile}] in ${configured.file}` }
@@ -210,6 +214,8 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
     const cached = await cache.read(key);
     if (usable(cached)) return { profile, session: cached, fromCache: true };
   }
+  // The long-term keys are only needed (and, kept in a keyring, only read) for a call to STS.
+  checkKeys(profile, profiles);
   // From here on this run may ask for a code: one run per device at a time (see lock.ts).
   const lock = await lockDevice(cache, serial ?? key, { env, stderr, what: serial ?? `[${profile.name}]` });
   try {

@@ -19,7 +19,8 @@ export function quoteSingle(value: string): string {
  */
 export function posixSession(unset: string, apply: (changes: readonly EnvChange[]) => string): Pick<Dialect, 'enter' | 'leave'> {
   const indent = (code: string, depth: number) => code.replace(/^(?=.)/gm, ' '.repeat(4 * depth));
-  const isSet = (name: string) => `[[ -n \${${name}+x} ]]`;
+  // `[`, not `[[`: the code is also eval'd by sh (dash), as the bash dialect has always been.
+  const isSet = (name: string) => `[ -n "\${${name}+x}" ]`;
   const save = (name: string) => `if ${isSet(name)}; then ${recordOf(name)}=$${name}; else ${unset} ${recordOf(name)}; fi\n`;
   const put = (name: string) => `if ${isSet(recordOf(name))}; then export ${name}="$${recordOf(name)}"; else ${unset} ${name}; fi\n`;
   return {
@@ -28,7 +29,7 @@ export function posixSession(unset: string, apply: (changes: readonly EnvChange[
       const changed = apply(changes);
       return [
         'if true; then\n',
-        `    if [[ -z \${${RECORD_MARK}+x} ]]; then\n`,
+        `    if [ -z "\${${RECORD_MARK}+x}" ]; then\n`,
         `        ${RECORD_MARK}=1\n`,
         indent(saved.map(save).join(''), 2),
         '    fi\n',
