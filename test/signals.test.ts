@@ -164,3 +164,25 @@ test('no terminal and stdin closed: a cached session is still exported; a new on
     assert.equal(cached.stdout, fresh.stdout);
   });
 });
+
+test('stdout or stderr that cannot be written (/dev/full): one clean line, the failure statement, status 1', async () => {
+  await withWorld(async (world) => {
+    const sh = (command: string) => runProgram('sh', ['-c', command], { env: world.env });
+    const seeded = await sh(`awsmfa env doug --shell bash --token-code ${world.code()} >/dev/null`);
+    assert.equal(seeded.code, 0, seeded.stderr);
+
+    const noStdout = await sh('awsmfa env doug --shell bash >/dev/full; echo "status $?" >&2');
+    assert.equal(noStdout.stderr, `${noStdout.stderr.split('\n')[0]}\nawsmfa: cannot write to stdout (ENOSPC); none of the shell code should be applied\nstatus 1\n`);
+    assert.match(noStdout.stderr, /^awsmfa: doug: cached session until /);
+
+    // The messages are lost: the exports are held back, and the eval gets only the failure statement.
+    const noStderr = await sh('awsmfa env doug --shell bash 2>/dev/full; echo "status $?"');
+    assert.equal(noStderr.stdout, 'false\nstatus 1\n');
+
+    const unsetNoStderr = await sh('awsmfa unset --shell bash 2>/dev/full; echo "status $?"');
+    assert.equal(unsetNoStderr.stdout, 'false\nstatus 1\n');
+
+    const data = await sh('awsmfa list --json >/dev/full; echo "status $?" >&2');
+    assert.equal(data.stderr, 'awsmfa: cannot write to stdout (ENOSPC)\nstatus 1\n');
+  });
+});
