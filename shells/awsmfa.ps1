@@ -114,7 +114,9 @@ __awsmfa_register_completion
 # returned as text, never evaluated.
 
 function global:__awsmfa_prompt_segment {
-    $profileName = $env:AWSMFA_PROFILE
+    # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
+    # every prompt: each becomes a `?`.
+    $profileName = $env:AWSMFA_PROFILE -replace '\p{Cc}', '?'
     if (-not $profileName) { return '' }
     $warn = 900
     if ($env:AWSMFA_PROMPT_WARN_SECONDS -match '^[0-9]+$') { $warn = [long] $env:AWSMFA_PROMPT_WARN_SECONDS }

@@ -96,7 +96,10 @@ __awsmfa_prompt_render() {
             (( left <= 10#$warn )) && color=yellow
         fi
     fi
-    \builtin local profile=${AWSMFA_PROFILE//\%/%%}
+    # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
+    # every prompt: each becomes a `?`.
+    \builtin local profile=${AWSMFA_PROFILE//[[:cntrl:]]/?}
+    profile=${profile//\%/%%}
     [[ -n ${1-} ]] && profile=${profile//\!/!!}
     __awsmfa_prompt_segment="[$profile$text] "
     if [[ -n $color && -z ${NO_COLOR-} ]]; then

@@ -11,14 +11,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import type { ShellName } from '../src/shell/dialect.js';
 import { fakeSts, fingerprint, type FakeSts } from './helpers/faults.js';
 import { ADMIN_ROLE, CLI, createWorld, DEFAULT_CREDENTIALS, runProgram, type RunResult, type World } from './helpers/fixture.js';
+import { initFile } from './helpers/integration.js';
+import { runShell, shellAvailable } from './helpers/shells.js';
 
 const SERIAL = 'arn:aws:iam::123456789012:mfa/doug';
 const PWNED = 'PWNED';
@@ -420,6 +423,48 @@ test('__proto__ and other names the JS SDK cannot hold are never written; one al
     assert.ok(found, doctor.stdout);
     assert.equal(found.status, 'warn');
     assert.match(found.message, /^line 9 of .*credentials is the section \[__proto__\], which makes the AWS SDK for JavaScript ignore every profile in the file/);
+  } finally {
+    await world.close();
+  }
+});
+
+/** A window title, a cleared screen and a clipboard write (OSC 52), as a section name can hold them. */
+const ESCAPES = 'evil\u001b]0;owned\u0007\u001b[2J\u001b]52;c;cHduZWQ=\u0007\u009b31m';
+const RAW_ESCAPE = /[\u001b\u0007\u009b]/;
+
+test('terminal escapes in a section name reach no terminal raw: the prompt of bash, zsh, fish and PowerShell, list, status, doctor', async (t) => {
+  const world = await createWorld({
+    credentials: (user) => `${DEFAULT_CREDENTIALS(user)}\n[${ESCAPES}]\n${keys()}mfa_serial = ${SERIAL}\n`,
+  });
+  try {
+    const env = { ...world.env, PATH: `${world.env.PATH}:${join(homedir(), '.dotnet', 'tools')}` };
+    const started = await runProgram(process.execPath, [CLI, 'env', ESCAPES, '--shell', 'bash', '--token-code', world.code()], { env });
+    assert.equal(started.code, 0, started.stderr);
+    assert.ok(!RAW_ESCAPE.test(started.stderr), 'env');
+    const inShell = { ...env, AWSMFA_PROFILE: ESCAPES, AWSMFA_EXPIRES_AT: String(Math.floor(Date.now() / 1000) + 600) };
+    for (const args of [['list'], ['status'], ['doctor', ESCAPES, '--offline'], ['doctor', '--offline']]) {
+      const result = await runProgram(process.execPath, [CLI, ...args], { env: inShell });
+      assert.ok(result.stdout.includes('evil'), `${args[0]} names the profile:\n${result.stdout}${result.stderr}`);
+      assert.ok(!RAW_ESCAPE.test(result.stdout + result.stderr), `${args.join(' ')}: ${JSON.stringify(result.stdout + result.stderr)}`);
+    }
+
+    const prompts: Record<ShellName, (init: string) => string> = {
+      bash: (init) => `source '${init}'\nPS1='> '; __awsmfa_prompt\nprintf 'shown=%s\\n' "\${PS1@P}"\n`,
+      zsh: (init) => `source '${init}'\nsetopt prompt_subst; PROMPT='> '; __awsmfa_prompt\nprint -r -- "shown=\${(e)\${(%)PROMPT}}"\n`,
+      fish: (init) => `source '${init}'\nprintf 'shown=%s\\n' (__awsmfa_prompt_segment)\n`,
+      pwsh: (init) => `. '${init}'\n'shown=' + (__awsmfa_prompt_segment)\n`,
+    };
+    for (const shell of ['bash', 'zsh', 'fish', 'pwsh'] as const) {
+      if (!(await shellAvailable(shell)) && !(shell === 'pwsh' && (await access(join(homedir(), '.dotnet', 'tools', 'pwsh')).then(() => true, () => false)))) {
+        t.diagnostic(`${shell} not installed: its prompt is not checked`);
+        continue;
+      }
+      const init = await initFile(shell, env, world.home);
+      const run = await runShell(shell, prompts[shell](init), { env: inShell, timeoutMs: 60_000 });
+      const shown = /^shown=(.*)$/m.exec(run.stdout)?.[1];
+      assert.ok(shown?.includes('evil'), `${shell}: the prompt shows the session: ${JSON.stringify(run.stdout + run.stderr)}`);
+      assert.ok(!RAW_ESCAPE.test(run.stdout), `${shell}: ${JSON.stringify(shown)}`);
+    }
   } finally {
     await world.close();
   }

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Command, Option } from 'clipanion';
 import { loadProfiles, profileFiles, type ProfileSet, type ResolvedProfile } from '../aws/profiles.js';
 import { stsTarget } from '../aws/sts.js';
+import { displayable } from '../display.js';
 import { AwsmfaError } from '../errors.js';
 import { checkFileContents, checkFiles } from '../doctor/files.js';
 import { checkEnvironment } from '../doctor/environment.js';
@@ -152,7 +153,8 @@ export class DoctorCommand extends AwsmfaCommand {
       warn: style.yellow('WARN'),
       fail: style.red('FAIL'),
     };
-    const lines = checks.map((check) => `${label[check.status]}  ${check.message}${check.fix === null ? '' : style.dim(' — fix: ') + check.fix}`);
+    // Messages quote profile names, paths and values from the files: made safe for a terminal here.
+    const lines = checks.map((check) => `${label[check.status]}  ${displayable(check.message)}${check.fix === null ? '' : style.dim(' — fix: ') + displayable(check.fix)}`);
     const failures = checks.filter((check) => check.status === 'fail').length;
     const warnings = checks.filter((check) => check.status === 'warn').length;
     const summary =

@@ -8,6 +8,7 @@ import { KEYRING_SETTING, keyringName, probeKeyring } from '../aws/keyring.js';
 import { ProfileSet } from '../aws/profiles.js';
 import { explainStsError, RefusedCodeError, stsClient, stsTarget, UnknownDeviceError, type StsCredentials, type StsTarget } from '../aws/sts.js';
 import { obtainCode } from '../mfa/code.js';
+import { displayable } from '../display.js';
 import { AwsmfaError } from '../errors.js';
 import { describeExpiry, say, warn } from '../output.js';
 import type { SessionCache } from '../session/cache.js';
@@ -143,7 +144,7 @@ export async function gatherProfile(answers: SetupAnswers, current: CurrentProfi
       }
     }
   }
-  say(`the key belongs to ${caller.arn}`, stderr);
+  say(`the key belongs to ${displayable(caller.arn)}`, stderr);
   if (caller.root) warn("that is the account's root user: its sessions last at most 1 hour and it cannot assume roles; an IAM user of your own is better", stderr);
 
   const region = flagRegion ?? (terminal !== undefined ? await terminal.ask('Region', parseRegion, regionProposal) : current.region);
@@ -283,7 +284,7 @@ async function proveDevice(record: ProfileRecord, current: CurrentProfile, token
       },
     },
   );
-  say(`the MFA device ${record.mfaSerial} works: session ${describeExpiry(session.expiration)}`, services.stderr);
+  say(`the MFA device ${displayable(record.mfaSerial)} works: session ${describeExpiry(session.expiration)}`, services.stderr);
   return session.expiration;
 }
 

@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { displayable } from '../display.js';
 import { AwsmfaError, InterruptedError } from '../errors.js';
 import { NoTerminalError, promptOnTerminal } from '../mfa/prompt.js';
 import { warn } from '../output.js';
@@ -63,7 +64,8 @@ export class Terminal {
    * `shown` is how the proposal is displayed when it should not be printed as it is.
    */
   async ask<T>(question: string, parse: Parser<T>, proposal?: string, shown?: string): Promise<T> {
-    const prompt = proposal === undefined ? `${question}: ` : `${question} [${shown ?? proposal}]: `;
+    // A proposal comes from the files as they are (an mfa_serial, a region): made safe for the terminal.
+    const prompt = proposal === undefined ? `${question}: ` : `${question} [${displayable(shown ?? proposal)}]: `;
     for (let attempt = 1; ; attempt++) {
       this.stderr.write(prompt);
       const typed = (await this.readLine(question)).trim();
