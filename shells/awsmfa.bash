@@ -85,7 +85,7 @@ __awsmfa_prompt_render() {
     \builtin local expires=${AWSMFA_EXPIRES_AT-} warn=${AWSMFA_PROMPT_WARN_SECONDS-} now left left_text
     # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
     # every prompt: each becomes a `?`.
-    \builtin local profile=${AWSMFA_PROFILE//[[:cntrl:]]/?}
+    \builtin local profile="${AWSMFA_PROFILE//[[:cntrl:]]/?}"
     # Both are read as numbers only after checking that they are digits: bash evaluates the contents
     # of a variable used in arithmetic as an expression, `a[$(…)]` included.
     [[ -n $warn && $warn != *[!0-9]* ]] || warn=900

@@ -98,7 +98,7 @@ __awsmfa_prompt_render() {
     fi
     # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
     # every prompt: each becomes a `?`.
-    \builtin local profile=${AWSMFA_PROFILE//[[:cntrl:]]/?}
+    \builtin local profile="${AWSMFA_PROFILE//[[:cntrl:]]/?}"
     profile=${profile//\%/%%}
     [[ -n ${1-} ]] && profile=${profile//\!/!!}
     __awsmfa_prompt_segment="[$profile$text] "

@@ -51,7 +51,7 @@ export function posixSession(unset: string, apply: (changes: readonly EnvChange[
         ...(fallback === '' ? [] : ['    else\n', indent(fallback, 2)]),
         '    fi\n',
         indent(after, 1),
-        // The status of the `if`, whatever ran last in it.
+        // Status 0, whatever ran last inside (an `if` whose test failed and that has no `else`, say).
         '    true\n',
         'fi\n',
       ].join('');
