@@ -34,6 +34,8 @@ export function quotePwsh(value: string): string {
 }
 
 const indent = (code: string, depth = 1) => code.replace(/^(?=.)/gm, ' '.repeat(4 * depth));
+/** The record, or $null before the first session: a plain `$global:…` of a variable never set is an error under StrictMode. */
+const RECORD_LOOKUP = `$ExecutionContext.SessionState.PSVariable.GetValue('global:${RECORD_MARK}')`;
 
 export const pwsh: Dialect = {
   name: 'pwsh',
@@ -54,7 +56,7 @@ export const pwsh: Dialect = {
     checkRecordNames(saved);
     return [
       'if ($true) {\n',
-      `    if ($null -eq $global:${RECORD_MARK}) {\n`,
+      `    if ($null -eq ${RECORD_LOOKUP}) {\n`,
       `        $global:${RECORD_MARK} = @{}\n`,
       ...saved.map((name) => `        $global:${RECORD_MARK}[${quotePwsh(name)}] = $env:${name}\n`),
       '    }\n',
@@ -67,7 +69,7 @@ export const pwsh: Dialect = {
     checkRecordNames(saved);
     return [
       'if ($true) {\n',
-      `    if ($null -ne $global:${RECORD_MARK}) {\n`,
+      `    if ($null -ne ${RECORD_LOOKUP}) {\n`,
       ...saved.map((name) => `        $env:${name} = $global:${RECORD_MARK}[${quotePwsh(name)}]\n`),
       `        $global:${RECORD_MARK} = $null\n`,
       '    } else {\n',
