@@ -399,7 +399,7 @@ test('a cache entry that is a FIFO, or holds a NUL or a lone surrogate, is a mis
   }
 });
 
-test('__proto__ and other names the JS SDK cannot hold are never written; one already in a file is named by doctor', async () => {
+test('__proto__ and other names the JS SDK cannot hold are never written; one already in a file is named by doctor, and awsmfa keeps working', async () => {
   const world = await createWorld();
   try {
     const seeded = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
@@ -415,8 +415,10 @@ test('__proto__ and other names the JS SDK cannot hold are never written; one al
     }
     assert.deepEqual(await fingerprint(world.home), before, 'nothing written');
 
-    // A file that already has one: doctor names the line, found in the text, whatever the loader makes of it.
+    // A file that already has one: awsmfa reads it its own way and goes on; doctor names the line.
     await writeFile(world.credentialsPath, `${await readFile(world.credentialsPath, 'utf8')}\n[__proto__]\naws_access_key_id = AKIAPROTOPROTEXAMPLE\n`);
+    const env = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash'], { env: world.env });
+    assert.equal(env.code, 0, env.stderr);
     const doctor = await runProgram(process.execPath, [CLI, 'doctor', 'doug', '--offline', '--json'], { env: world.env });
     const checks = JSON.parse(doctor.stdout) as { checks: { check: string; status: string; message: string }[] };
     const found = checks.checks.find((check) => check.check === 'credentials-js-sdk');
