@@ -58,7 +58,7 @@ test('install.sh twice, then --uninstall: the launcher and integration work, the
   const before = await snapshot(home);
 
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, SHELL: '/bin/bash', LANG: 'C.UTF-8' };
-  const install = (...args: string[]) => runProgram('sh', [INSTALL, ...args], { env, cwd: home });
+  const install = (...args: string[]) => runProgram(INSTALL, [...args], { env, cwd: home });
 
   const first = await install('--shell', use.join(','));
   assert.equal(first.code, 0, first.stderr);
@@ -114,6 +114,16 @@ test('install.sh twice, then --uninstall: the launcher and integration work, the
   const again = await runProgram('sh', [INSTALL, '--uninstall'], { env: pwshHome, cwd: home });
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(diff(before, await snapshot(home)), [], 'uninstall after the default selection leaves HOME as it was');
+});
+
+test('install.sh is executable, in git and in this checkout, so that the README\'s `./install.sh` runs', async (t) => {
+  const index = await runProgram('git', ['ls-files', '--stage', '--', 'install.sh'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: ROOT } }).catch(() => undefined);
+  if (index === undefined || index.code !== 0 || index.stdout === '') return t.skip('not a git checkout');
+  assert.match(index.stdout, /^100755 /, `git records install.sh as ${index.stdout.slice(0, 6)}; run \`git update-index --chmod=+x install.sh\``);
+  assert.ok(((await lstat(INSTALL)).mode & 0o111) !== 0, 'install.sh in this checkout has no execute bit');
+  const help = await runProgram(INSTALL, ['--help'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: ROOT } });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: \.\/install\.sh/);
 });
 
 test('install.sh leaves a launcher that is not its own alone, and is plain POSIX sh (shellcheck)', async (t) => {
