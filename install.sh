@@ -3,7 +3,7 @@
 # nothing. `./install.sh --uninstall` takes out exactly what it put in. See `./install.sh --help`.
 #
 # What it does:
-#   - builds dist/ (`npm ci`) if it is not there;
+#   - builds dist/ (`npm ci && npm run build`) if it is not there (a clone; the npm package has it);
 #   - writes an `awsmfa` launcher to ~/.local/bin (or PREFIX/bin);
 #   - writes the shell integration (`awsmfa init <shell>`) for each shell to
 #     ${XDG_CONFIG_HOME:-~/.config}/awsmfa/init.<shell>, and adds one line to the shell's rc file that
@@ -204,9 +204,9 @@ node_path=$(command -v node)
 script=$root/dist/awsmfa.js
 
 if [ ! -f "$script" ]; then
-    say "building awsmfa (npm ci)"
-    (cd "$root" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"
-    [ -f "$script" ] || die "npm ci did not build $script"
+    say "building awsmfa (npm ci && npm run build)"
+    (cd "$root" && npm ci --no-audit --no-fund >&2 && npm run build >&2) || die "npm ci && npm run build failed"
+    [ -f "$script" ] || die "npm run build did not build $script"
 fi
 
 if [ -z "$shells" ]; then
