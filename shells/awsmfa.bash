@@ -42,7 +42,7 @@ __awsmfa_main() {
     case ${1-} in
         use)
             \builtin shift
-            __awsmfa_apply env "$@"
+            __awsmfa_apply use "$@"
             ;;
         unset)
             \builtin shift

@@ -32,7 +32,7 @@ end
 function __awsmfa_main
     switch "$argv[1]"
         case use
-            __awsmfa_apply env $argv[2..-1]
+            __awsmfa_apply use $argv[2..-1]
         case unset
             __awsmfa_apply unset $argv[2..-1]
         case '*'

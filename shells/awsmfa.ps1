@@ -29,7 +29,7 @@ function global:__awsmfa_apply([string] $command, [object[]] $rest) {
 function global:__awsmfa_main {
     $first = $args[0]
     [object[]] $rest = if ($args.Count -gt 1) { $args[1..($args.Count - 1)] } else { @() }
-    if ($first -ceq 'use') { __awsmfa_apply env $rest }
+    if ($first -ceq 'use') { __awsmfa_apply use $rest }
     elseif ($first -ceq 'unset') { __awsmfa_apply unset $rest }
     else { & $global:__awsmfa_node $global:__awsmfa_script @args }
 }

@@ -33,7 +33,7 @@ __awsmfa_apply() {
 __awsmfa_main() {
     \builtin emulate -L zsh
     case ${1-} in
-        (use) __awsmfa_apply env "${@[2,-1]}" ;;
+        (use) __awsmfa_apply use "${@[2,-1]}" ;;
         (unset) __awsmfa_apply unset "${@[2,-1]}" ;;
         (*) __awsmfa_run "$@" ;;
     esac

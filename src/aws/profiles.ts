@@ -6,8 +6,8 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { distance } from 'fastest-levenshtein';
 import { AwsmfaError } from '../errors.js';
+import { nearest } from '../nearest.js';
 import { platform } from '../platform/index.js';
 import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type IniValue, type ParsedIni } from './config-files.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
@@ -282,17 +282,7 @@ export class ProfileSet {
 
   /** Up to three known names close to `name`, nearest first. */
   suggest(name: string): string[] {
-    const lower = name.toLowerCase();
-    return this.names()
-      .map((candidate) => {
-        const other = candidate.toLowerCase();
-        const prefix = other.startsWith(lower) || lower.startsWith(other);
-        return { candidate, score: prefix ? 0 : distance(lower, other) };
-      })
-      .filter(({ candidate, score }) => score <= Math.max(2, Math.floor(candidate.length / 3)))
-      .sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate))
-      .slice(0, 3)
-      .map(({ candidate }) => candidate);
+    return nearest(name, this.names());
   }
 
   unknownProfile(name: string): AwsmfaError {

@@ -4,12 +4,14 @@
  */
 import { writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { Command, type BaseContext } from 'clipanion';
+import { Command, type BaseContext, type Cli } from 'clipanion';
 import { displayable } from '../display.js';
 import { AwsmfaError } from '../errors.js';
 import { onInterruptWrite } from '../interrupts.js';
 import { reportError } from '../output.js';
+import { colorLevel } from '../report/style.js';
 import { detectShell, dialectFor, parseShellName } from '../shell/index.js';
+import { explainUsageError, nameValues } from './command-line.js';
 import type { ShellName } from '../shell/dialect.js';
 
 export interface AwsmfaContext extends BaseContext {
@@ -132,7 +134,7 @@ function onWriteError(stream: 'stdout' | 'stderr', shellCode: boolean, failed: {
  * applies a session whose messages were lost, nor half of one.
  */
 export async function runCli(
-  cli: { run(argv: string[], context: AwsmfaContext): Promise<number> },
+  cli: Cli<AwsmfaContext>,
   shellCodePaths: ReadonlySet<string>,
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
@@ -169,7 +171,7 @@ export async function runCli(
   // Ended by a signal before it is done, a command whose stdout is shell code still makes the eval fail:
   // written directly, as nothing held back is going out any more.
   if (shellCode) onInterruptWrite(() => writeSync(1, failure()));
-  let status = await cli.run(argv, context);
+  let status = await runCommandLine(cli, argv, context, shellCode || argv[0] === 'use');
   onInterruptWrite(undefined);
   if (shellCode) {
     // A failed write to stderr is reported a turn of the event loop later.
@@ -178,4 +180,33 @@ export async function runCli(
     process.stdout.write(status === 0 ? held.join('') : failure());
   }
   process.exitCode = status;
+}
+
+/**
+ * Parses the command line, then runs the command or shows the help asked for. Help goes to stdout, as
+ * in git, so that `awsmfa --help | less` works; but for a command whose stdout is shell code, stdout
+ * that is not a terminal is about to be applied by an eval, so there help goes to stderr and stdout
+ * gets nothing at all: `eval "$(awsmfa env --help)"` shows the help and runs none of it.
+ */
+async function runCommandLine(cli: Cli<AwsmfaContext>, argv: string[], context: AwsmfaContext, stdoutIsCode: boolean): Promise<number> {
+  let command: Command<AwsmfaContext>;
+  try {
+    if (argv.length === 0) {
+      context.stderr.write(nameValues(cli.usage(null)));
+      return 1;
+    }
+    command = cli.process(argv, context);
+  } catch (error) {
+    const explained = explainUsageError(error, argv, cli.definitions());
+    return reportError(explained ?? forTerminal(error), context.stderr, context.env.AWSMFA_DEBUG === '1');
+  }
+  // clipanion's own help commands (`awsmfa --help`) are not ours; ours show help when `help` is set.
+  const helpWanted = !(command instanceof AwsmfaCommand) || command.help;
+  if (!helpWanted) return cli.run(command, context);
+  // (For shell code, `out` holds the text back until the command is done: the terminal is stdout's.)
+  const toStdout = !stdoutIsCode || process.stdout.isTTY === true;
+  const target = toStdout ? context.out : context.stderr;
+  (cli as { enableColors?: boolean }).enableColors = colorLevel(target as NodeJS.WriteStream, context.env) > 0;
+  const rewriting = { write: (text: string | Uint8Array) => target.write(nameValues(String(text))) } as unknown as AwsmfaContext["stderr"];
+  return cli.run(command, { ...context, stdout: rewriting });
 }
