@@ -14,7 +14,7 @@ __awsmfa_shell_names=('bash' 'zsh' 'fish' 'pwsh')
 __awsmfa_command_spec() {
     case $1 in
         'env')
-            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile')
             ;;
         'unset')
@@ -22,7 +22,7 @@ __awsmfa_command_spec() {
             __awsmfa_spec_arguments=()
             ;;
         'exec')
-            __awsmfa_spec_options=('--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile' '...any')
             ;;
         'credential-process')
@@ -30,7 +30,7 @@ __awsmfa_command_spec() {
             __awsmfa_spec_arguments=('profile')
             ;;
         'login')
-            __awsmfa_spec_options=('--to-profile=profile' '-t=profile' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--to-profile=profile' '-t=profile' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile')
             ;;
         'status')
@@ -62,7 +62,7 @@ __awsmfa_command_spec() {
             __awsmfa_spec_arguments=()
             ;;
         'use')
-            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile')
             ;;
         'init')

@@ -17,7 +17,8 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--shell'); Value = 'shell'; Description = 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)' },
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
-                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid (for a role, the role''s; its MFA session is kept)' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')
@@ -40,6 +41,7 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
                     @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')
@@ -62,7 +64,8 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--to-profile', '-t'); Value = 'profile'; Description = 'The profile (section of the credentials file) to write the session to' },
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
-                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid (for a role, the role''s; its MFA session is kept)' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')
@@ -165,7 +168,8 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--shell'); Value = 'shell'; Description = 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)' },
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
-                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid (for a role, the role''s; its MFA session is kept)' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')

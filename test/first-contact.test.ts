@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { awsmfa, createWorld } from './helpers/fixture.js';
 import { initFile, requireTmux } from './helpers/integration.js';
 import { requireShell, runShell } from './helpers/shells.js';
+import { converse, requireScript } from './helpers/terminal.js';
 import { TmuxSession } from './helpers/tmux.js';
 
 test('help: `awsmfa help [command]`, value names, stdout when asked for, and nothing an eval could run', async (t) => {
@@ -82,7 +83,7 @@ test('usage errors: one line naming the wrong word and the nearest right one, in
   const lines = flag.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 2, flag.stderr);
   assert.equal(lines[0], 'awsmfa: error: unknown option "--durration" for `awsmfa env`; did you mean --duration?');
-  assert.match(lines[1]!, /^ {2}usage: awsmfa env \[--shell SHELL\] \[--token-code,-c CODE\] \[--duration,-d SECONDS\] \[--force,-f\] \[profile\]/);
+  assert.match(lines[1]!, /^ {2}usage: awsmfa env \[--shell SHELL\] \[--token-code,-c CODE\] \[--duration,-d SECONDS\] \[--force,-f\] \[--force-mfa\] \[profile\]/);
 
   const help = await awsmfa(['help', 'stauts'], { env });
   assert.match(help.stderr, /unknown command "stauts"; did you mean status\?/);
@@ -97,4 +98,111 @@ test('usage errors: one line naming the wrong word and the nearest right one, in
   assert.equal(errors[0], 'awsmfa: error: unknown option "--durration" for `awsmfa use`; did you mean --duration?');
   assert.doesNotMatch(run.stderr, /While running|--shell bash|Unknown Syntax/);
   assert.equal(world.count('GetSessionToken'), 0);
+});
+
+test('`env` with no profile named says that a profile is expected, and lists the ones there are', async (t) => {
+  const world = await createWorld();
+  t.after(() => world.close());
+  // The test config has a [default] with a region only: nothing to get a session for.
+  const run = await awsmfa(['env'], { env: world.env });
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, 'false\n');
+  assert.deepEqual(run.stderr.trimEnd().split('\n'), [
+    'awsmfa: error: `awsmfa env` needs a profile: `awsmfa env PROFILE`',
+    `  Profiles with MFA or a role in ${world.configPath}: admin, audit, doug.`,
+  ]);
+  // A profile from the environment is still taken, as before.
+  const fromEnv = await awsmfa(['env', '--token-code', world.code()], { env: { ...world.env, AWS_PROFILE: 'doug' } });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+});
+
+test('--duration is checked with a cached session too, and a cached session of another length is said to be one', async (t) => {
+  const world = await createWorld();
+  t.after(() => world.close());
+  const first = await awsmfa(['env', 'doug', '--token-code', world.code()], { env: world.env });
+  assert.equal(first.code, 0, first.stderr);
+
+  const tooShort = await awsmfa(['env', 'doug', '--duration', '60'], { env: world.env });
+  assert.equal(tooShort.code, 1, 'the 12-hour session is not handed out for an impossible request');
+  assert.equal(tooShort.stdout, 'false\n');
+  assert.match(tooShort.stderr, /the duration 60 s from --duration is outside what GetSessionToken allows \(900 to 129600 s\)/);
+
+  const shorter = await awsmfa(['env', 'doug', '--duration', '3600'], { env: world.env });
+  assert.equal(shorter.code, 0, shorter.stderr);
+  assert.match(shorter.stdout, /AWS_SECRET_ACCESS_KEY/);
+  assert.match(shorter.stderr, /doug: using the cached session of 12h \(11h 59m left\), not a new one of 1h as --duration asked; add --force for that/);
+  const same = await awsmfa(['env', 'doug', '--duration', '43200'], { env: world.env });
+  assert.doesNotMatch(same.stderr, /using the cached session of/, 'nothing to say when the lengths agree');
+  assert.equal(world.count('GetSessionToken'), 1);
+});
+
+test('--force on a role renews the role and keeps the MFA session (no code); --force-mfa renews both', async (t) => {
+  const world = await createWorld();
+  t.after(() => world.close());
+  const first = await awsmfa(['env', 'admin', '--token-code', world.code()], { env: world.env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(world.count('GetSessionToken'), 1);
+  assert.equal(world.count('AssumeRole'), 1);
+
+  // No --token-code and no terminal: a run that needed a code would fail here.
+  const forced = await awsmfa(['env', 'admin', '--force'], { env: world.env });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(world.count('GetSessionToken'), 1, 'the MFA session was kept');
+  assert.equal(world.count('AssumeRole'), 2, 'the role session was renewed');
+  assert.match(forced.stderr, /admin: a new role session from the MFA session of \[doug\], which has 11h 59m left \(no code needed\); --force-mfa renews that too/);
+  const key = (output: string) => /AWS_ACCESS_KEY_ID='([^']+)'/.exec(output)?.[1];
+  assert.notEqual(key(forced.stdout), key(first.stdout));
+
+  const both = await awsmfa(['env', 'admin', '--force-mfa', '--token-code', world.code()], { env: world.env });
+  assert.equal(both.code, 0, both.stderr);
+  assert.equal(world.count('GetSessionToken'), 2);
+  assert.equal(world.count('AssumeRole'), 3);
+});
+
+test('an empty Enter at the code prompt asks again, a few times, as ssh does', async (t) => {
+  if (!(await requireScript(t))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const question = 'MFA code for arn:aws:iam::123456789012:mfa/doug: ';
+  const code = world.code();
+  const run = await converse(world.env, ['env', 'doug'], [
+    { question, keys: '\r' },
+    { question, keys: '   \r' },
+    { question, keys: `${code}\r` },
+  ]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stderr.split(question).length - 1, 3, 'asked three times');
+  assert.match(run.stdout, /AWS_SESSION_TOKEN/);
+
+  // Three empty answers: then it stops, saying why, and nothing was sent.
+  const given = await converse(world.env, ['env', 'doug', '--force'], [
+    { question, keys: '\r' },
+    { question, keys: '\r' },
+    { question, keys: '\r' },
+  ]);
+  assert.equal(given.status, 1);
+  assert.match(given.stderr, /the MFA code from the terminal is empty; it must be exactly six digits/);
+  assert.equal(world.count('GetSessionToken'), 1);
+});
+
+test('`awsmfa env` with stdout on a terminal shows how to apply it, never the keys', async (t) => {
+  if (!(await requireTmux(t))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  // A cached session, so that a run that printed it would need no code.
+  const cached = await awsmfa(['env', 'doug', '--token-code', world.code()], { env: world.env });
+  assert.equal(cached.code, 0, cached.stderr);
+  const secret = /AWS_SECRET_ACCESS_KEY='([^']+)'/.exec(cached.stdout)?.[1];
+  assert.ok(secret);
+
+  const session = await TmuxSession.start(['bash', '--norc', '--noprofile'], { env: { ...world.env, PS1: '$ ', SHELL: '/bin/bash' }, cwd: world.home });
+  t.after(() => session.close());
+  await session.waitFor(/\$ $/m);
+  await session.type('awsmfa env doug; echo "status=$?"', 'Enter');
+  const screen = await session.waitFor(/status=\d/);
+  assert.match(screen, /status=1/);
+  assert.match(screen, /Apply them to this shell: eval "\$\(awsmfa env doug\)"/);
+  assert.ok(!screen.includes(secret), 'the secret key is not on the screen');
+  assert.doesNotMatch(screen, /AWS_SESSION_TOKEN|^false$/m);
+  assert.equal(world.count('GetSessionToken'), 1);
 });

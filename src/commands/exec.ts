@@ -11,7 +11,7 @@ import { withSession, type SessionForShell } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { platform } from '../platform/index.js';
 import { AwsmfaCommand } from './base.js';
-import { tokenCodeOption, durationOption, forceOption } from './options.js';
+import { tokenCodeOption, durationOption, forceMfaOption, forceOption } from './options.js';
 
 /** Set in the child's environment to the profile name, so that an exec inside an exec is noticed. */
 export const EXEC_VARIABLE = 'AWSMFA_EXEC';
@@ -104,6 +104,7 @@ export class ExecCommand extends AwsmfaCommand {
   tokenCode = tokenCodeOption();
   duration = durationOption();
   force = forceOption('Get a new session even if a cached one is valid, and run even inside another awsmfa exec');
+  forceMfa = forceMfaOption();
   command = Option.Rest({ name: 'command' });
 
   async run(): Promise<number> {
@@ -115,7 +116,7 @@ export class ExecCommand extends AwsmfaCommand {
       });
     }
     const { profile, session } = await obtainSession(
-      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force },
+      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force, forceMfa: this.forceMfa },
       { profiles: await loadProfiles(env), cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
     const childEnv = childEnvironment({ ...session, profile: profile.name, region: profile.region }, env);

@@ -12,7 +12,7 @@ import { platform } from '../platform/index.js';
 import { obtainSession } from '../session/sessions.js';
 import { configSectionName } from '../setup/answers.js';
 import { AwsmfaCommand } from './base.js';
-import { tokenCodeOption, durationOption, forceOption } from './options.js';
+import { tokenCodeOption, durationOption, forceMfaOption, forceOption } from './options.js';
 
 export { EXPIRATION_KEY };
 
@@ -50,6 +50,7 @@ export class LoginCommand extends AwsmfaCommand {
   tokenCode = tokenCodeOption();
   duration = durationOption();
   force = forceOption();
+  forceMfa = forceMfaOption();
 
   async run(): Promise<void> {
     const env = this.context.env;
@@ -59,7 +60,7 @@ export class LoginCommand extends AwsmfaCommand {
     this.checkTarget(target, profiles);
 
     const { profile, session } = await obtainSession(
-      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force },
+      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force, forceMfa: this.forceMfa },
       { profiles, cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
     const result = await updateIniFile(credentialsPath, target, (current) => {

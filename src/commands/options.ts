@@ -43,6 +43,10 @@ export function durationOption() {
   });
 }
 
-export function forceOption(description = 'Get a new session even if a cached one is still valid') {
+export function forceOption(description = 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)') {
   return Option.Boolean('--force,-f', false, { description });
+}
+
+export function forceMfaOption() {
+  return Option.Boolean('--force-mfa', false, { description: 'Also get a new MFA session, the one a role is assumed with (asks for a code)' });
 }

@@ -20,7 +20,8 @@ import {
 import { AwsmfaError } from '../errors.js';
 import { obtainCode, type CodeRequest } from '../mfa/code.js';
 import { refuseReusedCode, rememberUsedCode } from '../mfa/reuse.js';
-import { warn } from '../output.js';
+import { displayable } from '../display.js';
+import { formatRemaining, say, warn } from '../output.js';
 import { secondsLeft, type CachedSession, type SessionCache } from './cache.js';
 import { lockDevice } from './lock.js';
 
@@ -34,6 +35,11 @@ export interface SessionRequest {
   readonly tokenCode: string | undefined;
   readonly durationSeconds: number | undefined;
   readonly force: boolean;
+  /**
+   * For a role, also renew the MFA session it is assumed with (which costs a code). `force` alone
+   * renews the role's session and keeps a live MFA session: a role is cheap, a code is not.
+   */
+  readonly forceMfa?: boolean;
 }
 
 export interface ObtainedSession {
@@ -188,10 +194,16 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
     session !== undefined && soundCredentials(session) && secondsLeft(session, now()) > minRemaining;
   // --force ignores what was cached before this run; a session another run cached while this one waited
   // for the lock is new, and using it is what keeps two codes from being asked for the same device.
-  const reusable = (session: CachedSession | undefined): session is CachedSession =>
-    usable(session) && (!request.force || Date.parse(session.createdAt) >= startedAt);
-
+  const renewedOrUsable = (session: CachedSession | undefined, forced: boolean): session is CachedSession =>
+    usable(session) && (!forced || Date.parse(session.createdAt) >= startedAt);
   const isRole = profile.roles.length > 0;
+  const forceMfa = request.forceMfa === true || (!isRole && request.force);
+  const forced = request.force || forceMfa;
+  /** The session of the profile asked for (a role's, or the MFA session itself). */
+  const reusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forced);
+  /** The MFA session a role is assumed with. */
+  const mfaReusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forceMfa);
+
   const serial = profile.mfaSerial;
   if (!isRole && serial === undefined) {
     throw new AwsmfaError(`profile [${profile.name}] has no mfa_serial`, {
@@ -201,18 +213,23 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
   checkSerial(profile, profiles);
 
   // Everything a call needs is checked before the cache, a lock or a code: a cached session is exported
-  // with the same region and settings a new one would be, so what refuses a new one refuses it too.
+  // with the same region and settings a new one would be, so what refuses a new one refuses it too;
+  // and `--duration 60` is wrong whether or not a cached session will do.
   const sessionDuration = isRole ? undefined : (request.durationSeconds ?? profile.durationSeconds ?? DEFAULT_SESSION_SECONDS);
   if (sessionDuration !== undefined) {
     checkSessionDuration(sessionDuration, request.durationSeconds !== undefined ? '--duration' : `duration_seconds of [${profile.name}]`);
   }
   const roleDurations = isRole ? checkRoles(profile, request, profiles) : [];
+  const fromCache = (session: CachedSession): ObtainedSession => {
+    noteDurationMismatch(profile.name, session, request.durationSeconds, now(), stderr);
+    return { profile, session, fromCache: true };
+  };
   checkCallSettings(profile, profiles, env);
 
   const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
-  if (!request.force) {
+  if (!forced) {
     const cached = await cache.read(key);
-    if (usable(cached)) return { profile, session: cached, fromCache: true };
+    if (usable(cached)) return fromCache(cached);
   }
   // The long-term keys are only needed (and, kept in a keyring, only read) for a call to STS.
   checkKeys(profile, profiles);
@@ -220,7 +237,7 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
   const lock = await lockDevice(cache, serial ?? key, { env, stderr, what: serial ?? `[${profile.name}]` });
   try {
     const cached = await cache.read(key);
-    if (reusable(cached)) return { profile, session: cached, fromCache: true };
+    if (reusable(cached)) return fromCache(cached);
 
     let warned = false;
     const warnClock = (offset: number) => {
@@ -276,7 +293,8 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
         takeCode,
         codeSpent,
         context,
-        reusable,
+        reusable: mfaReusable,
+        roleForced: request.force && !forceMfa,
         warnClock,
         key: mfaCacheKey(profile, serial),
       });
@@ -430,7 +448,10 @@ interface RoleFlow {
   readonly takeCode: () => Promise<string>;
   readonly codeSpent: () => Promise<void>;
   readonly context: (action: CallContext['action'], extra?: Partial<CallContext>) => CallContext;
+  /** Whether the MFA session may be reused. */
   readonly reusable: (session: CachedSession | undefined) => session is CachedSession;
+  /** --force without --force-mfa: a kept MFA session is worth a word. */
+  readonly roleForced: boolean;
   readonly warnClock: (offsetSeconds: number) => void;
   /** Where the user's MFA session is cached. */
   readonly key: string;
@@ -467,6 +488,11 @@ async function assumeRoles(profile: ResolvedProfile, durations: readonly number[
       await flow.codeSpent();
       mfaSession = record({ ...profile, name: profile.keys.profile }, 'mfa', fresh, now(), { mfaSerial: flow.serial });
       await services.cache.write(flow.key, mfaSession);
+    } else if (flow.roleForced) {
+      say(
+        `${displayable(profile.name)}: a new role session from the MFA session of [${displayable(profile.keys.profile)}], which has ${formatRemaining(secondsLeft(mfaSession, now()))} left (no code needed); --force-mfa renews that too`,
+        services.stderr ?? process.stderr,
+      );
     }
     credentials = mfaSession;
   }
@@ -491,4 +517,19 @@ async function assumeRoles(profile: ResolvedProfile, durations: readonly number[
     roleArn: profile.roles[last]?.roleArn,
     ...(assumed.assumedRoleArn === undefined ? {} : { assumedRoleArn: assumed.assumedRoleArn }),
   });
+}
+
+/**
+ * A cached session answers a request for another length (`--duration 3600` while a 12-hour session is
+ * cached): it is used, and the user is told, with the way to get what was asked for.
+ */
+function noteDurationMismatch(profile: string, session: CachedSession, asked: number | undefined, nowMs: number, stderr: NodeJS.WritableStream): void {
+  if (asked === undefined) return;
+  const issued = Math.round((Date.parse(session.expiration) - Date.parse(session.createdAt)) / 1000);
+  // createdAt is taken when the answer arrives, a moment after STS set the expiry.
+  if (!Number.isFinite(issued) || Math.abs(issued - asked) <= 120) return;
+  say(
+    `${displayable(profile)}: using the cached session of ${formatRemaining(issued)} (${formatRemaining(secondsLeft(session, nowMs))} left), not a new one of ${formatRemaining(asked)} as --duration asked; add --force for that`,
+    stderr,
+  );
 }
