@@ -73,6 +73,7 @@ export const bash: Dialect = {
     // eval returns the status of its last command; `false` fails without printing or exiting the shell.
     return 'false\n';
   },
+  applyLine: (command) => `eval "$(${command})"`,
   integration: {
     startupFiles: (home) => ({
       startup: [join(home, '.bashrc'), join(home, '.bash_profile'), join(home, '.bash_login'), join(home, '.profile')],

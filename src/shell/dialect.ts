@@ -40,6 +40,8 @@ export interface Dialect {
   leave(saved: readonly string[], otherwise: readonly EnvChange[], always: readonly EnvChange[]): string;
   /** Code that does nothing but make the caller's eval / source / Invoke-Expression fail. */
   failure(): string;
+  /** The command line a person types to apply the output of `command` (an awsmfa command line) here. */
+  applyLine(command: string): string;
   /** How `awsmfa init` and `awsmfa completions` render for this shell. */
   readonly integration: ShellIntegration;
 }

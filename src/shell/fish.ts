@@ -59,6 +59,7 @@ export const fish: Dialect = {
   failure() {
     return 'false\n';
   },
+  applyLine: (command) => `${command} | source`,
   integration: {
     startupFiles: (_home, configHome) => ({
       startup: [join(configHome, 'fish', 'config.fish')],

@@ -87,6 +87,7 @@ export const pwsh: Dialect = {
     // end the whole line, `||` included. $LASTEXITCODE is set for callers that look at that.
     return "$global:LASTEXITCODE = 1; Write-Error -Message 'awsmfa: no session was exported (see the message above)' -ErrorId AwsmfaNoSession -Category InvalidResult\n";
   },
+  applyLine: (command) => `${command} | Out-String | Invoke-Expression`,
   integration: {
     startupFiles: (home, configHome) => ({
       startup: platform.powershellProfileDirs(home, configHome).flatMap((dir) => [join(dir, 'Microsoft.PowerShell_profile.ps1'), join(dir, 'profile.ps1')]),

@@ -20,6 +20,7 @@ export const zsh: Dialect = {
   failure() {
     return 'false\n';
   },
+  applyLine: (command) => `eval "$(${command})"`,
   integration: {
     startupFiles: (home, _configHome, env) => {
       const dotdir = env.ZDOTDIR || home;
