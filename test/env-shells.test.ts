@@ -155,7 +155,7 @@ test('the env output is shell code only, and stderr says what happened without s
     // Exports and removals, inside the one `if` that records (unexported) what was there before.
     const RECORDING = /^ *(if true; then|fi|if \[ -z "\$\{__awsmfa_saved\+x\}" \]; then|__awsmfa_saved=1|if \[ -n "\$\{(__awsmfa_saved_)?[A-Z_]+\+x\}" \]; then (__awsmfa_saved_[A-Z_]+=\$[A-Z_]+|export [A-Z_]+="\$__awsmfa_saved_[A-Z_]+"); else unset -v (__awsmfa_saved_)?[A-Z_]+; fi)$/;
     for (const line of result.stdout.trimEnd().split('\n')) assert.match(line, new RegExp(`^(export [A-Z_]+='.*'|unset -v [A-Z_]+)$|${RECORDING.source}`));
-    assert.match(result.stderr, /^awsmfa: doug: session until .* \(11h 59m left\)\n$/);
+    assert.match(result.stderr, /^awsmfa: doug: session until .* \((?:12h|11h 59m) left\)\n$/);
     const secret = /AWS_SECRET_ACCESS_KEY='([^']+)'/.exec(result.stdout)?.[1];
     assert.ok(secret !== undefined && !result.stderr.includes(secret));
   } finally {

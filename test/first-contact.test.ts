@@ -130,7 +130,7 @@ test('--duration is checked with a cached session too, and a cached session of a
   const shorter = await awsmfa(['env', 'doug', '--duration', '3600'], { env: world.env });
   assert.equal(shorter.code, 0, shorter.stderr);
   assert.match(shorter.stdout, /AWS_SECRET_ACCESS_KEY/);
-  assert.match(shorter.stderr, /doug: using the cached session of 12h \(11h 59m left\), not a new one of 1h as --duration asked; add --force for that/);
+  assert.match(shorter.stderr, /doug: using the cached session of 12h \((?:12h|11h 59m) left\), not a new one of 1h as --duration asked; add --force for that/);
   const same = await awsmfa(['env', 'doug', '--duration', '43200'], { env: world.env });
   assert.doesNotMatch(same.stderr, /using the cached session of/, 'nothing to say when the lengths agree');
   assert.equal(world.count('GetSessionToken'), 1);
@@ -149,7 +149,7 @@ test('--force on a role renews the role and keeps the MFA session (no code); --f
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal(world.count('GetSessionToken'), 1, 'the MFA session was kept');
   assert.equal(world.count('AssumeRole'), 2, 'the role session was renewed');
-  assert.match(forced.stderr, /admin: a new role session from the MFA session of \[doug\], which has 11h 59m left \(no code needed\); --force-mfa renews that too/);
+  assert.match(forced.stderr, /admin: a new role session from the MFA session of \[doug\], which has (?:12h|11h 59m) left \(no code needed\); --force-mfa renews that too/);
   const key = (output: string) => /AWS_ACCESS_KEY_ID='([^']+)'/.exec(output)?.[1];
   assert.notEqual(key(forced.stdout), key(first.stdout));
 
@@ -205,4 +205,70 @@ test('`awsmfa env` with stdout on a terminal shows how to apply it, never the ke
   assert.ok(!screen.includes(secret), 'the secret key is not on the screen');
   assert.doesNotMatch(screen, /AWS_SESSION_TOKEN|^false$/m);
   assert.equal(world.count('GetSessionToken'), 1);
+});
+
+test('messages: an endpoint that is not STS is named as such, doctor never sends the user to doctor, and one cause is one FAIL line', async (t) => {
+  const world = await createWorld();
+  t.after(() => world.close());
+  // Something that answers every request with an empty 404, as a web server at a wrong URL does.
+  const { createServer } = await import('node:http');
+  const server = createServer((_request, response) => response.writeHead(404).end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const notSts = { ...world.env, SHELL: '/bin/bash', AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` };
+
+  const run = await awsmfa(['env', 'doug', '--token-code', '123456'], { env: notSts });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^awsmfa: error: STS at http:\/\/127\.0\.0\.1:\d+ gave an answer that is not an STS answer \(HTTP 404\), for GetSessionToken for \[doug\]$/m);
+  assert.doesNotMatch(run.stderr, /Unknown|NotFound/);
+
+  const doctor = await awsmfa(['doctor', 'doug'], { env: notSts });
+  assert.equal(doctor.code, 1);
+  assert.match(doctor.stdout, /^FAIL {2}STS at .* is not an STS answer \(HTTP 404\)/m);
+  assert.doesNotMatch(doctor.stdout, /awsmfa doctor|Unknown/, 'doctor does not tell the user to run doctor');
+
+  // Nothing listening: the clock check and the key check fail for the same reason, said once.
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const closedPort = (closed.address() as { port: number }).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const down = await awsmfa(['doctor', 'doug'], { env: { ...notSts, AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${closedPort}` } });
+  const failures = down.stdout.split('\n').filter((line) => line.startsWith('FAIL'));
+  assert.equal(failures.length, 1, down.stdout);
+  assert.match(failures[0]!, /cannot reach STS at http:\/\/127\.0\.0\.1:\d+: the connection was refused/);
+  assert.match(down.stdout, /^1 problem to fix \(1 failed, 0 warnings\)\.$/m);
+});
+
+test('one rounding of the time left: the prompt right after `awsmfa use` never shows more than the message said', async (t) => {
+  if (!(await requireShell(t, 'bash'))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const init = await initFile('bash', world.env, world.home);
+  // STS gives expirations in whole seconds. A role session of one hour read a fraction of a second
+  // after it was issued: the message used to floor that to "59m 59s" while the prompt, counting
+  // whole seconds as AWSMFA_EXPIRES_AT and $EPOCHSECONDS do, showed "1h".
+  const script = [
+    `source '${init}'`,
+    'for i in 1 2 3 4 5; do',
+    `  awsmfa use admin --force --token-code "$(printf '%s' "$CODES" | cut -d' ' -f1)" 2> message || exit 1`,
+    '  CODES=${CODES#* }',
+    '  __awsmfa_prompt_render',
+    '  printf "%s|%s\\n" "$(grep -o "([^)]* left)" message)" "$__awsmfa_prompt_text"',
+    'done',
+  ].join('\n');
+  // One code for the MFA session; the later runs renew the role only (--force keeps the MFA session).
+  const codes = [world.code(), '000000', '000000', '000000', '000000'].join(' ');
+  const run = await runShell('bash', script, { env: { ...world.env, CODES: codes } });
+  assert.equal(run.code, 0, run.stderr);
+  const seconds = (text: string) =>
+    [...text.matchAll(/(\d+)(h|m|s)/g)].reduce((sum, [, value, unit]) => sum + Number(value) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1), 0);
+  const rows = run.stdout.trim().split('\n');
+  assert.equal(rows.length, 5, run.stdout);
+  for (const row of rows) {
+    const [message, prompt] = row.split('|') as [string, string];
+    assert.match(prompt, /^\[admin (1h|59m)\] ?$/, row);
+    // The prompt shows whole units, rounded down: "1h" is at least 3600 s, "59m" at least 3540 s.
+    assert.ok(seconds(prompt) <= seconds(message), `the prompt shows more than the message said: ${row}`);
+  }
 });

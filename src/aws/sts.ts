@@ -192,7 +192,9 @@ export function explainStsError(error: unknown, context: CallContext): AwsmfaErr
       });
     default: {
       const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-      if (name === 'SyntaxError' || /Deserialization|Unexpected token|XML|parse/i.test(message) || (status !== undefined && status >= 500)) {
+      // STS answers every action it knows at one path, errors with an AWS error code in XML: a 404, or an
+      // error the SDK could only call "Unknown", comes from something that is not STS.
+      if (name === 'SyntaxError' || /Deserialization|Unexpected token|XML|parse/i.test(message) || (status !== undefined && status >= 500) || status === 404 || message === 'Unknown') {
         return new AwsmfaError(
           `STS at ${context.endpoint} gave an answer that is not an STS answer${status !== undefined ? ` (HTTP ${status})` : ''}, for ${describeCall(context)}`,
           {

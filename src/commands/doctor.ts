@@ -92,7 +92,8 @@ export class DoctorCommand extends AwsmfaCommand {
     checks.push(await this.cacheCheck(now));
     checks.push(await checkIntegration(shell, env));
     if (profiles !== undefined) checks.push(checkAliases(shell, profiles));
-    return checks;
+    // Checks of one endpoint for different reasons (the clock, the keys) can fail for one cause: say it once.
+    return checks.filter((check, index) => checks.findIndex((other) => other.status === check.status && other.message === check.message) === index);
   }
 
   /** Profiles awsmfa is for: those with mfa_serial somewhere in their chain, and roles. */

@@ -48,10 +48,11 @@ export async function checkIntegration(shell: ShellName, env: NodeJS.ProcessEnv)
       return result('shell-integration', 'ok', `${shell}: ${path} line ${found.line} loads the integration (${found.text.length > 80 ? `${found.text.slice(0, 77)}...` : found.text})`);
     }
   }
+  // Advice, not a problem: `eval "$(awsmfa env doug)"` is a first-class way to use awsmfa without it.
   return result(
     'shell-integration',
-    'warn',
-    `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(platform.home(env), '~')).join(', ') : 'none found'}), so \`awsmfa use\` and the prompt countdown are missing`,
+    'info',
+    `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(platform.home(env), '~')).join(', ') : 'none found'}); without it, ${dialectFor(shell).applyLine('awsmfa env PROFILE')} works; with it come \`awsmfa use\`, the prompt countdown and aliases`,
     howToInstall(files.suggestion),
   );
 }

@@ -39,7 +39,16 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Seconds left, from the cached expiration. */
 export function secondsLeft(session: Pick<CachedSession, 'expiration'>, nowMs = Date.now()): number {
-  return Math.floor((Date.parse(session.expiration) - nowMs) / 1000);
+  return wholeSecondsLeft(Date.parse(session.expiration), nowMs);
+}
+
+/**
+ * Time left counted as the prompt counts it: whole epoch seconds of the expiry (AWSMFA_EXPIRES_AT)
+ * minus whole epoch seconds of now ($EPOCHSECONDS), so that a message and the prompt shown right
+ * after it never disagree (`59m 59s left` above `[admin 1h]`).
+ */
+export function wholeSecondsLeft(expiresAtMs: number, nowMs: number): number {
+  return Math.floor(expiresAtMs / 1000) - Math.floor(nowMs / 1000);
 }
 
 /** A temporary file of the cache this old belongs to a write that will never finish. */
