@@ -196,7 +196,7 @@ print -r -- "subst=\${(%)PROMPT}"
   const out = lines(run.stdout);
   assert.equal(run.stderr, '');
   // compinit has not run, so the completion waits for the first prompt to register itself.
-  assert.equal(out.get('hooks'), 'theirs __awsmfa_register_completion __awsmfa_prompt');
+  assert.equal(out.get('hooks'), 'theirs __awsmfa_complete_at_prompt __awsmfa_prompt');
   assert.equal(out.get('kept'), '1');
   assert.equal(out.get('shown'), '[a%F{red}!$(echo PWNED) 10m] > ');
   // (%) expands percent escapes only, so the reference shows here as it stands in PROMPT.

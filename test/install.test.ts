@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { ROOT, runProgram } from './helpers/fixture.js';
 import { pwshPath } from './helpers/pwsh.js';
 import { shellAvailable } from './helpers/shells.js';
+import { TmuxSession, tmuxAvailable } from './helpers/tmux.js';
 
 const INSTALL = join(ROOT, 'install.sh');
 
@@ -143,4 +144,48 @@ test('install.sh leaves a launcher that is not its own alone, and is plain POSIX
   if (shellcheck === undefined) return t.skip('shellcheck not installed');
   assert.equal(shellcheck.stdout + shellcheck.stderr, '');
   assert.equal(shellcheck.code, 0);
+});
+
+test('zsh after install.sh: Tab completes awsmfa in a new zsh, with compinit run by the user, later by a framework, or not at all', async (t) => {
+  if (!(await shellAvailable('zsh'))) return t.skip('zsh not installed');
+  if (!(await tmuxAvailable())) return t.skip('tmux not installed');
+  const compinit = 'autoload -Uz compinit && compinit -i\n';
+  // Where the user's .zshrc sets up completion relative to the line install.sh adds at its end.
+  const cases: Record<string, { before: string; after: string }> = {
+    'no compinit at all': { before: '', after: '' },
+    'compinit before the awsmfa line': { before: compinit, after: '' },
+    'compinit after it (as a framework loaded later does)': { before: '', after: compinit },
+  };
+  for (const [what, { before, after }] of Object.entries(cases)) {
+    const home = await mkdtemp(join(tmpdir(), 'awsmfa-install-zsh-'));
+    t.after(() => rm(home, { recursive: true, force: true }));
+    await writeFile(join(home, '.zshrc'), `PS1='zsh> '\n${before}`);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, SHELL: '/usr/bin/zsh', LANG: 'C.UTF-8' };
+    const installed = await runProgram(INSTALL, ['--shell', 'zsh'], { env, cwd: home });
+    assert.equal(installed.code, 0, installed.stderr);
+    if (after !== '') await writeFile(join(home, '.zshrc'), `${await readFile(join(home, '.zshrc'), 'utf8')}${after}`);
+    const session = await TmuxSession.start(['zsh', '-i'], { env: { ...env, TERM: 'xterm' }, cwd: home });
+    try {
+      await session.waitFor(/zsh> $/m);
+      await session.type('awsmfa us', 'Tab');
+      const screen = await session.waitFor(/awsmfa use ?$/m, { timeoutMs: 10_000 }).catch(async () => session.screen());
+      assert.match(screen, /awsmfa use ?$/m, `${what}: Tab completes \`use\`; the terminal shows:\n${screen}`);
+    } finally {
+      await session.close();
+    }
+    // doctor, run from zsh, agrees.
+    const doctor = await runProgram('zsh', ['-fc', `'${join(home, '.local', 'bin', 'awsmfa')}' doctor --offline; true`], { env: { ...env, NO_COLOR: '1' }, cwd: home });
+    assert.match(doctor.stdout, /^ok {4}zsh: Tab completes awsmfa in a new zsh$/m, `${what}: ${doctor.stdout}`);
+  }
+
+  // A .zshrc that drops every precmd hook after loading awsmfa, with no compinit of its own: Tab
+  // cannot complete awsmfa, and doctor says so with the fix.
+  const home = await mkdtemp(join(tmpdir(), 'awsmfa-install-zsh-'));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  await writeFile(join(home, '.zshrc'), "PS1='zsh> '\n");
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, SHELL: '/usr/bin/zsh', LANG: 'C.UTF-8', NO_COLOR: '1' };
+  assert.equal((await runProgram(INSTALL, ['--shell', 'zsh'], { env, cwd: home })).code, 0);
+  await writeFile(join(home, '.zshrc'), `${await readFile(join(home, '.zshrc'), 'utf8')}precmd_functions=()\n`);
+  const doctor = await runProgram('zsh', ['-fc', `'${join(home, '.local', 'bin', 'awsmfa')}' doctor --offline; true`], { env, cwd: home });
+  assert.match(doctor.stdout, /^WARN {2}zsh: Tab does not complete awsmfa in a new zsh: its completion system is not started — fix: add `autoload -Uz compinit && compinit` to ~\/\.zshrc, before the line that loads awsmfa$/m, doctor.stdout);
 });

@@ -6,7 +6,7 @@ import { displayable } from '../display.js';
 import { AwsmfaError } from '../errors.js';
 import { checkFileContents, checkFiles } from '../doctor/files.js';
 import { checkEnvironment } from '../doctor/environment.js';
-import { checkAliases, checkIntegration } from '../doctor/integration.js';
+import { checkAliases, checkCompletion, checkIntegration } from '../doctor/integration.js';
 import { checkProfile } from '../doctor/profiles.js';
 import { isProblem, result, type CheckResult, type CheckStatus } from '../doctor/report.js';
 import { debugOption, enableDebug, jsonOption } from '../report/options.js';
@@ -90,7 +90,12 @@ export class DoctorCommand extends AwsmfaCommand {
     const shell = detectShell(env);
     checks.push(...checkEnvironment(env, shell, profiles, now));
     checks.push(await this.cacheCheck(now));
-    checks.push(await checkIntegration(shell, env));
+    const integration = await checkIntegration(shell, env);
+    checks.push(integration);
+    if (integration.status === 'ok') {
+      const completion = await checkCompletion(shell, env);
+      if (completion !== undefined) checks.push(completion);
+    }
     if (profiles !== undefined) checks.push(checkAliases(shell, profiles));
     // Checks of one endpoint for different reasons (the clock, the keys) can fail for one cause: say it once.
     return checks.filter((check, index) => checks.findIndex((other) => other.status === check.status && other.message === check.message) === index);

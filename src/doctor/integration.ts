@@ -3,6 +3,7 @@
  * the prompt countdown) set up for the shell doctor was started from? A child process cannot see the
  * parent shell's functions, so the answer comes from the startup files that would load it.
  */
+import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -101,4 +102,19 @@ export function checkAliases(shell: ShellName, profiles: ProfileSet): CheckResul
     'info',
     `${shell}: no ${DEFAULT_ALIAS_PREFIX}<profile> alias for ${names}: ${skipped.length === 1 ? 'that name is' : 'those names are'} not usable as a ${shell} alias; use \`awsmfa use ${JSON.stringify(skipped[0])}\` instead`,
   );
+}
+
+/**
+ * Whether Tab completes awsmfa in a new interactive shell of this kind, for the shells where it can be
+ * missing although the integration loads (see completionProbe). Undefined where nothing can go wrong.
+ */
+export async function checkCompletion(shell: ShellName, env: NodeJS.ProcessEnv): Promise<CheckResult | undefined> {
+  const probe = dialectFor(shell).integration.completionProbe;
+  if (probe === undefined) return undefined;
+  const outcome = await new Promise<{ stdout: string; error: { code?: string | number | null } | null }>((resolve) => {
+    execFile(probe.program, [...probe.args], { env, cwd: env.HOME || homedir(), timeout: 15_000 }, (error, stdout) => resolve({ stdout: String(stdout), error }));
+  });
+  if (outcome.error?.code === 'ENOENT') return result('shell-completion', 'skip', `${shell}: not installed here, so Tab completion was not tried`);
+  if (outcome.stdout.includes('awsmfa completes')) return result('shell-completion', 'ok', `${shell}: Tab completes awsmfa in a new ${shell}`);
+  return result('shell-completion', 'warn', `${shell}: Tab does not complete awsmfa in a new ${shell}: its completion system is not started`, probe.fix);
 }

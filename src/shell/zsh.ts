@@ -26,6 +26,14 @@ export const zsh: Dialect = {
       const dotdir = env.ZDOTDIR || home;
       return { startup: [join(dotdir, '.zshrc'), join(dotdir, '.zprofile'), join(dotdir, '.zshenv')], startupDirs: [], suggestion: `add to ${join(dotdir, '.zshrc')}: eval "$(awsmfa init zsh)"` };
     },
+    // zsh completes only through its completion system, which compinit starts. The integration starts it
+    // at the first prompt when the startup files did not; a .zshrc that drops precmd hooks, or a zsh
+    // without its function library, still leaves Tab completing file names.
+    completionProbe: {
+      program: 'zsh',
+      args: ['-i', '-c', 'for __awsmfa_hook in $precmd_functions; do "$__awsmfa_hook"; done >/dev/null 2>&1; (( ${+_comps[awsmfa]} )) && print -r -- "awsmfa completes"'],
+      fix: 'add `autoload -Uz compinit && compinit` to ~/.zshrc, before the line that loads awsmfa',
+    },
     integrationFile: 'awsmfa.zsh',
     completionFile: '_awsmfa',
     isFunctionName: (name) => isPosixFunctionName(name, ZSH_RESERVED),
