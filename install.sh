@@ -158,6 +158,38 @@ remove_rc_line() {
     rm -f "$tmp"
 }
 
+# Sessions outlive the install: they stay in the cache, valid, until they expire. Said on uninstall,
+# with the offer to forget them (asked on a terminal, else the command to run).
+forget_sessions() {
+    script=$root/dist/awsmfa.js
+    command -v node >/dev/null 2>&1 && [ -f "$script" ] || return 0
+    # One line: how many sessions have not expired, and the cache directory.
+    # shellcheck disable=SC2016 # JavaScript, not shell: its ${…} are a template literal's
+    report=$(node "$script" status --json 2>/dev/null | node -e '
+        let text = "";
+        process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
+            try {
+                const status = JSON.parse(text);
+                console.log(`${status.sessions.filter((session) => !session.expired).length} ${status.cacheDir}`);
+            } catch { console.log(0); }
+        });') || report=0
+    live=${report%% *}
+    [ "${live:-0}" -gt 0 ] 2>/dev/null || return 0
+    if [ "$live" -eq 1 ]; then what="1 session is"; it=it; else what="$live sessions are"; it=they; fi
+    say "$what still in awsmfa's cache (${report#* }), valid until $it expire$([ "$it" = it ] && echo s)"
+    if [ -t 0 ] && [ -t 2 ]; then
+        printf 'awsmfa install: forget them now (awsmfa clear --all)? [y/N] ' >&2
+        answer=
+        read -r answer || answer=
+        case $answer in
+            [yY]*) node "$script" clear --all ;;
+            *) say "kept; to forget them later: node $(quote_sh "$script") clear --all" ;;
+        esac
+    else
+        say "to forget them: awsmfa clear --all (with the launcher gone: node $(quote_sh "$script") clear --all)"
+    fi
+}
+
 if [ -n "$uninstall" ]; then
     [ -f "$manifest" ] || { say "nothing to remove: $manifest does not exist"; exit 0; }
     # rc files first (they need the newline and created entries), then files, then directories,
@@ -192,6 +224,7 @@ EOF
         [ -z "$dir" ] || rmdir "$dir" 2>/dev/null || true
     done
     say "removed awsmfa's launcher, shell integration and completions"
+    forget_sessions
     exit 0
 fi
 

@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } fro
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, runProgram } from './helpers/fixture.js';
+import { ROOT, awsmfa, createWorld, runProgram } from './helpers/fixture.js';
 import { pwshPath } from './helpers/pwsh.js';
 import { shellAvailable } from './helpers/shells.js';
 import { TmuxSession, tmuxAvailable } from './helpers/tmux.js';
@@ -188,4 +188,34 @@ test('zsh after install.sh: Tab completes awsmfa in a new zsh, with compinit run
   await writeFile(join(home, '.zshrc'), `${await readFile(join(home, '.zshrc'), 'utf8')}precmd_functions=()\n`);
   const doctor = await runProgram('zsh', ['-fc', `'${join(home, '.local', 'bin', 'awsmfa')}' doctor --offline; true`], { env, cwd: home });
   assert.match(doctor.stdout, /^WARN {2}zsh: Tab does not complete awsmfa in a new zsh: its completion system is not started — fix: add `autoload -Uz compinit && compinit` to ~\/\.zshrc, before the line that loads awsmfa$/m, doctor.stdout);
+});
+
+test('--uninstall says that live sessions remain in the cache, and offers awsmfa clear --all', async (t) => {
+  const world = await createWorld();
+  t.after(() => world.close());
+  const env = { ...world.env, SHELL: '/bin/bash' };
+  assert.equal((await runProgram(INSTALL, ['--shell', 'bash'], { env, cwd: world.home })).code, 0);
+  const session = await awsmfa(['env', 'doug', '--token-code', world.code()], { env });
+  assert.equal(session.code, 0, session.stderr);
+  const cache = join(world.home, '.cache', 'awsmfa');
+
+  // No terminal: it says so and gives the command.
+  const removed = await runProgram(INSTALL, ['--uninstall'], { env, cwd: world.home });
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stderr, new RegExp(`^awsmfa install: 1 session is still in awsmfa's cache \\(${cache}\\), valid until it expires$`, 'm'));
+  assert.match(removed.stderr, /^awsmfa install: to forget them: awsmfa clear --all \(with the launcher gone: node '.*dist\/awsmfa\.js' clear --all\)$/m);
+  const sessions = async () => (await readdir(cache)).filter((name) => name.startsWith('session-'));
+  assert.equal((await sessions()).length, 1, 'nothing was removed unasked');
+
+  // On a terminal it asks; yes forgets them.
+  if (!(await tmuxAvailable())) return t.skip('tmux not installed');
+  assert.equal((await runProgram(INSTALL, ['--shell', 'bash'], { env, cwd: world.home })).code, 0);
+  const terminal = await TmuxSession.start(['sh', '-c', `'${INSTALL}' --uninstall; echo "status=$?"; sleep 60`], { env, cwd: world.home });
+  t.after(() => terminal.close());
+  await terminal.waitFor(/forget them now \(awsmfa clear --all\)\? \[y\/N\] $/m);
+  await terminal.type('y', 'Enter');
+  const screen = await terminal.waitFor(/status=\d/);
+  assert.match(screen, /status=0/);
+  assert.match(screen, /removed the MFA session of \[doug\]/);
+  assert.deepEqual(await sessions(), [], screen);
 });
