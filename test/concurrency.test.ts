@@ -116,11 +116,11 @@ test('concurrent runs that all need a new session: mfa_process runs once, one co
 
     // Two role profiles on the same device: one MFA session, then one AssumeRole per role.
     await writeFile(codeFile, `${world.code()}\n`);
-    const roles = await Promise.all(Array.from({ length: 8 }, (_, index) => awsmfa(['env', index % 2 === 0 ? 'admin' : 'audit', '--force'], { env: world.env })));
+    const roles = await Promise.all(Array.from({ length: 8 }, (_, index) => awsmfa(['env', index % 2 === 0 ? 'admin' : 'audit', '--force-mfa'], { env: world.env })));
     for (const run of roles) assert.equal(run.code, 0, run.stderr);
     assert.equal(await lines(counter), 2, 'one more code, for all eight role runs');
     assert.equal(world.count('GetSessionToken'), 2);
-    assert.equal(world.count('AssumeRole'), 2, '--force runs that waited used the sessions made meanwhile');
+    assert.equal(world.count('AssumeRole'), 2, '--force-mfa runs that waited used the sessions made meanwhile');
 
     const names = await readdir(cacheDirOf(world));
     assert.deepEqual(names.filter((name) => !/^(session|codes)-[0-9a-f]{40}\.json$/.test(name)), [], 'no lock or temporary file left');

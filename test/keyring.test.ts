@@ -229,7 +229,7 @@ test('a role whose source profile keeps its secret in the keyring', async (t) =>
   // The entry disappears behind awsmfa's back: the error says where the secret should be and what to do.
   const deleted = await runProgram(process.execPath, ['-e', `new (require('@napi-rs/keyring').Entry)('awsmfa', 'AKIAKIMKIM000EXAMPLE', { linux: { store: 'secret-service' } }).deleteCredential()`], { env, cwd: ROOT });
   assert.equal(deleted.code, 0, deleted.stderr);
-  const missing = await awsmfa(['env', 'kim-admin', '--shell', 'bash', '--force', '--token-code', '123456'], { env });
+  const missing = await awsmfa(['env', 'kim-admin', '--shell', 'bash', '--force-mfa', '--token-code', '123456'], { env });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /the secret of \[kim\] \(key AKIAKIMKIM000EXAMPLE\) is not in the Secret Service/);
   assert.match(missing.stderr, /awsmfa setup kim/);

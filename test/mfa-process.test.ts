@@ -77,9 +77,9 @@ test('the code comes from mfa_process, quoted words and all, with its stderr lef
     assert.match(result.stderr, /Touch your key\.\.\./, 'the program talks to the person directly');
     assert.equal(world.count('GetSessionToken'), 1);
 
-    // A role inherits mfa_process from its source profile; --force asks the program for a new code.
+    // A role inherits mfa_process from its source profile; --force-mfa asks the program for a new code.
     await writeFile(p.codeFile, `${world.code()}\n`);
-    const role = await awsmfa(world, ['env', 'admin', '--force']);
+    const role = await awsmfa(world, ['env', 'admin', '--force-mfa']);
     assert.equal(role.code, 0, role.stderr);
     assert.equal(world.count('GetSessionToken'), 2);
     assert.equal(world.count('AssumeRole'), 1);
@@ -130,7 +130,7 @@ test('a code mfa_process prints twice in its window is refused locally, with the
     assert.equal(world.emulator.calls.length, calls, 'AWS never saw the repeated code');
 
     // The guard is per device: the same code for a role's MFA session is refused the same way.
-    const role = await awsmfa(world, ['exec', 'admin', '--force', '--', 'true']);
+    const role = await awsmfa(world, ['exec', 'admin', '--force-mfa', '--', 'true']);
     assert.equal(role.code, 1);
     assert.match(role.stderr, /already used/);
   });
