@@ -3,7 +3,6 @@
  * the prompt countdown) set up for the shell doctor was started from? A child process cannot see the
  * parent shell's functions, so the answer comes from the startup files that would load it.
  */
-import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -111,6 +110,8 @@ export function checkAliases(shell: ShellName, profiles: ProfileSet): CheckResul
 export async function checkCompletion(shell: ShellName, env: NodeJS.ProcessEnv): Promise<CheckResult | undefined> {
   const probe = dialectFor(shell).integration.completionProbe;
   if (probe === undefined) return undefined;
+  // Loaded here, not at start-up: every command's start would pay for it.
+  const { execFile } = await import('node:child_process');
   const outcome = await new Promise<{ stdout: string; error: { code?: string | number | null } | null }>((resolve) => {
     execFile(probe.program, [...probe.args], { env, cwd: env.HOME || homedir(), timeout: 15_000 }, (error, stdout) => resolve({ stdout: String(stdout), error }));
   });
