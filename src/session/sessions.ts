@@ -525,8 +525,9 @@ async function assumeRoles(profile: ResolvedProfile, durations: readonly number[
  */
 function noteDurationMismatch(profile: string, session: CachedSession, asked: number | undefined, nowMs: number, stderr: NodeJS.WritableStream): void {
   if (asked === undefined) return;
-  const issued = Math.round((Date.parse(session.expiration) - Date.parse(session.createdAt)) / 1000);
-  // createdAt is taken when the answer arrives, a moment after STS set the expiry.
+  // createdAt is taken when the answer arrives, a moment (seconds, on a slow link) after STS set the
+  // expiry, which STS gives in whole seconds: the length asked for is that, up to the next minute.
+  const issued = Math.ceil((Date.parse(session.expiration) - Date.parse(session.createdAt)) / 60_000) * 60;
   if (!Number.isFinite(issued) || Math.abs(issued - asked) <= 120) return;
   say(
     `${displayable(profile)}: using the cached session of ${formatRemaining(issued)} (${formatRemaining(secondsLeft(session, nowMs))} left), not a new one of ${formatRemaining(asked)} as --duration asked; add --force for that`,
