@@ -113,7 +113,7 @@ export async function checkCompletion(shell: ShellName, env: NodeJS.ProcessEnv):
   // Loaded here, not at start-up: every command's start would pay for it.
   const { execFile } = await import('node:child_process');
   const outcome = await new Promise<{ stdout: string; error: { code?: string | number | null } | null }>((resolve) => {
-    execFile(probe.program, [...probe.args], { env, cwd: env.HOME || homedir(), timeout: 15_000 }, (error, stdout) => resolve({ stdout: String(stdout), error }));
+    execFile(probe.program, [...probe.args], { env, cwd: platform.home(env), timeout: 15_000 }, (error, stdout) => resolve({ stdout: String(stdout), error }));
   });
   if (outcome.error?.code === 'ENOENT') return result('shell-completion', 'skip', `${shell}: not installed here, so Tab completion was not tried`);
   if (outcome.stdout.includes('awsmfa completes')) return result('shell-completion', 'ok', `${shell}: Tab completes awsmfa in a new ${shell}`);
