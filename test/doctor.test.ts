@@ -274,7 +274,7 @@ describe('doctor', { concurrency: 4 }, () => {
 
       // PowerShell's $PROFILE, as install.sh writes it; before that, the fix names the line to add.
       const pwshMissing = await doctor(world, ['doug', '--offline'], { SHELL: '/usr/bin/pwsh' });
-      const warned = pwshMissing.find('shell-integration', 'warn');
+      const warned = pwshMissing.find('shell-integration', 'info');
       assert.match(warned.message, /^pwsh: the integration is not loaded by any startup file \(looked in .*Microsoft\.PowerShell_profile\.ps1/);
       assert.match(warned.fix ?? '', /awsmfa init pwsh \| Out-String \| Invoke-Expression/);
       const profileDir = join(world.env.XDG_CONFIG_HOME!, 'powershell');
