@@ -143,13 +143,17 @@ export async function runCli(
   process.stdout.on('error', onWriteError('stdout', shellCode, failed));
   process.stderr.on('error', onWriteError('stderr', shellCode, failed));
   const held: string[] = [];
+  // Held back, but still saying whether stdout is a terminal: commands decide what to print by that.
   const out = shellCode
-    ? new Writable({
-        write(chunk: Buffer | string, _encoding, callback) {
-          held.push(chunk.toString());
-          callback();
-        },
-      })
+    ? Object.assign(
+        new Writable({
+          write(chunk: Buffer | string, _encoding, callback) {
+            held.push(chunk.toString());
+            callback();
+          },
+        }),
+        { isTTY: process.stdout.isTTY === true },
+      )
     : process.stdout;
   const context: AwsmfaContext = {
     stdin: process.stdin,
@@ -177,7 +181,9 @@ export async function runCli(
     // A failed write to stderr is reported a turn of the event loop later.
     await new Promise((resolve) => setImmediate(resolve));
     if (failed.stderr && status === 0) status = 1;
-    process.stdout.write(status === 0 ? held.join('') : failure());
+    // A command that wrote its own failure statement (or, its output being a terminal, decided that
+    // there is nothing to make fail) has said what stdout gets.
+    process.stdout.write(status === 0 || (context.state.failureWritten && !failed.stderr) ? held.join('') : failure());
   }
   process.exitCode = status;
 }
@@ -203,8 +209,7 @@ async function runCommandLine(cli: Cli<AwsmfaContext>, argv: string[], context: 
   // clipanion's own help commands (`awsmfa --help`) are not ours; ours show help when `help` is set.
   const helpWanted = !(command instanceof AwsmfaCommand) || command.help;
   if (!helpWanted) return cli.run(command, context);
-  // (For shell code, `out` holds the text back until the command is done: the terminal is stdout's.)
-  const toStdout = !stdoutIsCode || process.stdout.isTTY === true;
+  const toStdout = !stdoutIsCode || (context.out as NodeJS.WriteStream).isTTY === true;
   const target = toStdout ? context.out : context.stderr;
   (cli as { enableColors?: boolean }).enableColors = colorLevel(target as NodeJS.WriteStream, context.env) > 0;
   const rewriting = { write: (text: string | Uint8Array) => target.write(nameValues(String(text))) } as unknown as AwsmfaContext["stderr"];
