@@ -129,7 +129,7 @@ test('AWSMFA_EXPIRES_AT and AWS_CREDENTIAL_EXPIRATION name the same second, the 
   });
 });
 
-test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree (property, 500 cases)', () => {
+test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree and name the second of that instant (property, 500 cases)', () => {
   fc.assert(
     fc.property(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true }), (instant) => {
       const changes = sessionChanges(
@@ -140,6 +140,10 @@ test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree
       assert.match(rfc, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       assert.equal(value('AWS_SESSION_EXPIRATION'), rfc);
       assert.equal(Number(value(EXPIRES_VARIABLE)), Date.parse(rfc) / 1000);
+      // Against the input itself, not only each other: all three shifted alike would agree and be wrong.
+      const second = Math.floor(instant.getTime() / 1000);
+      assert.equal(rfc, new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      assert.equal(Number(value(EXPIRES_VARIABLE)), second);
     }),
     { seed: 20_241_124, numRuns: 500 },
   );
