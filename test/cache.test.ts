@@ -88,19 +88,41 @@ for (const [what, text] of [
   });
 }
 
-test('a cache directory open to others is refused with the fix', async () => {
-  const cache = freshCache();
-  await cache.write('k', entry('doug'));
-  await chmod(cache.dir, 0o755);
-  await assert.rejects(cache.read('k'), (error: AwsmfaError) => /open to other users \(mode 0755\)/.test(error.message) && /chmod 700/.test(error.hint ?? ''));
-  await assert.rejects(cache.write('k', entry('x')), AwsmfaError);
-});
+const GROUP_AND_OTHER_BITS = [0o040, 0o020, 0o010, 0o004, 0o002, 0o001];
+const octal = (mode: number) => mode.toString(8).padStart(4, '0');
 
-test('a cache file readable by others is refused with the fix', async () => {
+for (const bit of GROUP_AND_OTHER_BITS) {
+  test(`a cache directory of mode ${octal(0o700 | bit)} is refused with the fix, for reading and writing`, async () => {
+    const cache = freshCache();
+    await cache.write('k', entry('doug'));
+    await chmod(cache.dir, 0o700 | bit);
+    const refusal = (error: AwsmfaError) =>
+      error.message === `the cache directory ${cache.dir} is open to other users (mode ${octal(0o700 | bit)})` && error.hint === `Run: chmod 700 ${cache.dir}`;
+    await assert.rejects(cache.read('k'), refusal);
+    await assert.rejects(cache.write('k', entry('x')), refusal);
+    await assert.rejects(cache.entries(), refusal);
+    await chmod(cache.dir, 0o700);
+    assert.equal((await cache.read('k'))?.profile, 'doug', 'nothing was written');
+  });
+
+  test(`a cache file of mode ${octal(0o600 | bit)} is refused with the fix`, async () => {
+    const cache = freshCache();
+    await cache.write('k', entry('doug'));
+    await chmod(cache.fileFor('k'), 0o600 | bit);
+    await assert.rejects(
+      cache.read('k'),
+      (error: AwsmfaError) =>
+        error.message === `the cache file ${cache.fileFor('k')} is readable by other users (mode ${octal(0o600 | bit)})` &&
+        error.hint === `Its keys may have been read: run \`awsmfa clear\`, or at least chmod 600 ${cache.fileFor('k')}.`,
+    );
+  });
+}
+
+test('a cache file of mode 0400, the user\'s alone, is read', async () => {
   const cache = freshCache();
   await cache.write('k', entry('doug'));
-  await chmod(cache.fileFor('k'), 0o644);
-  await assert.rejects(cache.read('k'), (error: AwsmfaError) => /readable by other users \(mode 0644\)/.test(error.message));
+  await chmod(cache.fileFor('k'), 0o400);
+  assert.equal((await cache.read('k'))?.profile, 'doug');
 });
 
 test('a cache file that is a symbolic link is refused', async () => {
