@@ -353,6 +353,24 @@ describe('PowerShell quoting (the exact text; pwsh reads it back in quoting-fuzz
   });
 });
 
+describe('function names for --cmd: one plain word, never a keyword or a builtin the integration calls', () => {
+  const PLAIN = ['awsmfa', 'aws_mfa', 'aws-mfa', '_x', 'A1', 'mfa2'];
+  const NEVER = ['', '1a', '-a', 'a b', 'a$b', 'a;b', 'a\nb', 'a/b', 'a.b', 'äws', 'a(', '$(id)'];
+  const RESERVED: Readonly<Record<ShellName, readonly string[]>> = {
+    bash: ['if', 'then', 'function', 'builtin', 'command', 'unset', 'complete', 'source', 'false'],
+    zsh: ['if', 'foreach', 'repeat', 'noglob', 'builtin', 'emulate', 'zmodload', 'compdef', 'false'],
+    fish: ['and', 'begin', 'end', 'function', 'builtin', 'set', 'string', 'commandline', 'false'],
+    pwsh: ['begin', 'function', 'Function', 'FOREACH', 'param', 'dynamicparam', 'workflow'],
+  };
+  for (const name of SHELL_NAMES) {
+    test(`${name}: plain words are accepted; metacharacters, a leading digit or dash, and reserved words are not`, () => {
+      const { isFunctionName } = dialectFor(name).integration;
+      for (const word of PLAIN) assert.equal(isFunctionName(word), true, JSON.stringify(word));
+      for (const word of [...NEVER, ...RESERVED[name]]) assert.equal(isFunctionName(word), false, JSON.stringify(word));
+    });
+  }
+});
+
 describe('choosing a shell', () => {
   test('dialectFor() has one dialect per shell name', () => {
     assert.deepEqual([...SHELL_NAMES], ['bash', 'zsh', 'fish', 'pwsh']);
