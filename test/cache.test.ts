@@ -157,3 +157,42 @@ test('a used MFA code is refused for the same device within its window, and only
   const text = await readFile(cache.fileFor(serial, 'codes'), 'utf8');
   assert.ok(!text.includes('123456'), 'codes are remembered as hashes only');
 });
+
+test('a used MFA code: refused up to 89 s after, accepted from 90 s (three 30-second steps), with the wait to the next code', async () => {
+  const cache = freshCache();
+  const serial = 'arn:aws:iam::123456789012:mfa/doug';
+  const now = 1_800_000_000; // a multiple of 30: the start of a TOTP step
+  await rememberUsedCode(cache, serial, '123456', now);
+  for (const [after, wait] of [[0, 30], [20, 10], [29.5, 1], [60, 30], [89, 1]] as const) {
+    await assert.rejects(
+      refuseReusedCode(cache, serial, '123456', now + after),
+      (error: AwsmfaError) =>
+        error.message === `this MFA code was already used for ${serial} ${Math.round(after)} s ago, and AWS accepts each code once` &&
+        error.hint === `Wait for the next code (about ${wait} s) and try again.`,
+      `${after} s after`,
+    );
+  }
+  await refuseReusedCode(cache, serial, '123456', now + 90);
+  await refuseReusedCode(cache, serial, '123456', now + 3600);
+});
+
+test('used MFA codes are kept for their window only, and a damaged record forgets nothing it should not', async () => {
+  const cache = freshCache();
+  const serial = 'arn:aws:iam::123456789012:mfa/doug';
+  const now = 1_800_000_000;
+  await rememberUsedCode(cache, serial, '111111', now);
+  await rememberUsedCode(cache, serial, '222222', now + 60);
+  await rememberUsedCode(cache, serial, '333333', now + 100);
+  const kept = JSON.parse(await readFile(cache.fileFor(serial, 'codes'), 'utf8')) as { hash: string; at: number }[];
+  assert.deepEqual(kept.map((entry) => entry.at), [now + 60, now + 100], 'the code of 100 s ago is dropped when the next is remembered');
+  for (const entry of kept) assert.match(entry.hash, /^[0-9a-f]{64}$/);
+  await assert.rejects(refuseReusedCode(cache, serial, '222222', now + 100), /already used/);
+  await refuseReusedCode(cache, serial, '111111', now + 100);
+  // Entries of the wrong shape are ignored, the others still count.
+  await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify([{ hash: 1, at: now }, { hash: 'x' }, null, ...kept]), { mode: 0o600 });
+  await assert.rejects(refuseReusedCode(cache, serial, '333333', now + 101), /already used/);
+  await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify({ not: 'a list' }), { mode: 0o600 });
+  await refuseReusedCode(cache, serial, '333333', now + 101);
+  await rememberUsedCode(cache, serial, '333333', now + 101);
+  await assert.rejects(refuseReusedCode(cache, serial, '333333', now + 102), /already used/);
+});
