@@ -1,8 +1,8 @@
 // Mutation testing of the guards: for each security-critical module, StrykerJS plants small bugs
 // (mutants) in that module alone and runs only the tests that cover it, so a full run stays within
 // half an hour on two cores. StrykerJS has no runner for node:test, so its command runner starts a
-// focused `node --test` per mutant (the active mutant reaches the code, and the built CLI's child
-// processes, through the __STRYKER_ACTIVE_MUTANT__ environment variable).
+// focused `node --test` per mutant; the tests import the sources through tsx, and the mutant to switch
+// on reaches them through the __STRYKER_ACTIVE_MUTANT__ environment variable.
 //
 //   npm run mutate                 every module
 //   npm run mutate -- lock reuse   the modules named
@@ -27,19 +27,16 @@ await mkdir(reports, { recursive: true });
 const summary = [];
 for (const module of chosen) {
   const started = Date.now();
-  const env = Object.entries(module.env ?? {}).map(([name, value]) => `${name}=${value}`).join(' ');
   const stryker = new Stryker({
     mutate: module.mutate,
     testRunner: 'command',
     commandRunner: {
-      command: [env, 'node --import tsx --test', module.pattern ? `--test-name-pattern='${module.pattern}'` : '', ...module.tests].filter(Boolean).join(' '),
+      command: ['node --import tsx --test', module.pattern ? `--test-name-pattern='${module.pattern}'` : '', ...module.tests].filter(Boolean).join(' '),
     },
-    // The built CLI is what the real-shell and concurrency tests run: build it from the mutated sources.
-    buildCommand: module.build ? 'node scripts/build.mjs' : undefined,
     coverageAnalysis: 'off',
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
     // A mutant that makes a test hang (a loop that never ends, a wait that never returns) counts as killed.
-    timeoutMS: module.timeoutMS ?? 60_000,
+    timeoutMS: 60_000,
     timeoutFactor: 2,
     reporters: ['json', 'clear-text'],
     jsonReporter: { fileName: join(reports, `${module.name}.json`) },
