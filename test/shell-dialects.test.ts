@@ -279,6 +279,28 @@ describe('invalid names and values', () => {
   }
 });
 
+describe('invalid names and values: the refusal says what is wrong', () => {
+  const refusal = (message: string) => (error: unknown) =>
+    error instanceof InvalidShellValueError && error.name === 'InvalidShellValueError' && error.message === message;
+  for (const name of SHELL_NAMES) {
+    test(`${name}: apply() names the variable and the reason; quote() the reason`, () => {
+      const dialect = dialectFor(name);
+      assert.throws(() => dialect.apply([{ name: 'AWS-KEY', value: 'v' }]), refusal('"AWS-KEY" is not a valid environment variable name'));
+      assert.throws(() => dialect.apply([{ name: 'AWS-KEY', value: null }]), refusal('"AWS-KEY" is not a valid environment variable name'));
+      assert.throws(
+        () => dialect.apply([{ name: 'TOKEN', value: 'a\0b' }]),
+        refusal('the value for TOKEN contains a NUL character, which an environment cannot hold'),
+      );
+      assert.throws(
+        () => dialect.apply([{ name: 'TOKEN', value: 'x\uDC00' }]),
+        refusal('the value for TOKEN contains a lone UTF-16 surrogate, which an environment cannot hold'),
+      );
+      assert.throws(() => dialect.quote('a\0b'), refusal('a NUL character cannot be part of a shell word'));
+      assert.throws(() => dialect.quote('\uD800'), refusal('a lone UTF-16 surrogate cannot be part of a shell word'));
+    });
+  }
+});
+
 describe('rendered code, exactly', () => {
   const changes: EnvChange[] = [
     { name: 'AWS_ACCESS_KEY_ID', value: "AKIA'x" },
