@@ -41,8 +41,9 @@ for (const module of chosen) {
     reporters: ['json', 'clear-text'],
     jsonReporter: { fileName: join(reports, `${module.name}.json`) },
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
-    tempDirName: '.stryker-tmp',
-    ignorePatterns: ['dist', 'reports', 'bench-results', '.dist-*', 'test/pwsh-host/bin', 'test/pwsh-host/obj'],
+    // One directory per module, so that runs of different modules can go on side by side.
+    tempDirName: `.stryker-tmp/${module.name}`,
+    ignorePatterns: ['.stryker-tmp', 'dist', 'reports', 'bench-results', '.dist-*', 'test/pwsh-host/bin', 'test/pwsh-host/obj'],
     cleanTempDir: true,
     logLevel: 'warn',
     fileLogLevel: 'off',
