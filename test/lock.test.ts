@@ -183,10 +183,11 @@ describe('the wait', () => {
     const cache = await freshCache();
     const first = await lock(cache, '0');
     const said = { text: '' };
-    const second = lock(cache, '60', said);
+    // Ten seconds is far longer than the release takes, and bounds a run where the release never comes.
+    const second = lock(cache, '10', said);
     // The holder lets go once the second run has said it is waiting: a state awaited, not a guessed delay.
     const path = first.held!.path;
-    await waitUntil(() => said.text.includes('waiting for'), 30_000, 'the second run to wait');
+    await waitUntil(() => said.text.includes('waiting for'), 10_000, 'the second run to wait');
     first.held!.release();
     const { held, stderr, error } = await second;
     assert.equal(error, undefined);
