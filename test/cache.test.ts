@@ -191,10 +191,26 @@ test('used MFA codes are kept for their window only, and a damaged record forget
   // Entries of the wrong shape are ignored, the others still count.
   await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify([{ hash: 1, at: now }, { hash: 'x' }, null, ...kept]), { mode: 0o600 });
   await assert.rejects(refuseReusedCode(cache, serial, '333333', now + 101), /already used/);
+  // Remembering a code writes back only what is well formed.
+  await rememberUsedCode(cache, serial, '444444', now + 101);
+  const cleaned = JSON.parse(await readFile(cache.fileFor(serial, 'codes'), 'utf8')) as { hash: unknown; at: unknown }[];
+  assert.deepEqual(cleaned.map((entry) => [typeof entry.hash, entry.at]), [['string', now + 60], ['string', now + 100], ['string', now + 101]]);
   await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify({ not: 'a list' }), { mode: 0o600 });
   await refuseReusedCode(cache, serial, '333333', now + 101);
   await rememberUsedCode(cache, serial, '333333', now + 101);
   await assert.rejects(refuseReusedCode(cache, serial, '333333', now + 102), /already used/);
+  assert.equal(JSON.parse(await readFile(cache.fileFor(serial, 'codes'), 'utf8')).length, 1, 'the damaged record is replaced by the one code');
+});
+
+test('used MFA codes on the real clock: remembered now, refused now', async () => {
+  const cache = freshCache();
+  const serial = 'arn:aws:iam::123456789012:mfa/doug';
+  await rememberUsedCode(cache, serial, '123456');
+  await assert.rejects(refuseReusedCode(cache, serial, '123456', Date.now() / 1000), /already used/);
+  const [remembered] = JSON.parse(await readFile(cache.fileFor(serial, 'codes'), 'utf8')) as { at: number }[];
+  assert.ok(Math.abs(remembered!.at - Date.now() / 1000) < 60, 'in seconds, from the real clock');
+  await rememberUsedCode(cache, serial, '654321', Date.now() / 1000);
+  await assert.rejects(refuseReusedCode(cache, serial, '654321'), /already used/);
 });
 
 describe('the rest of the cache, edge by edge', () => {
