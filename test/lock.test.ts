@@ -5,7 +5,7 @@
  * concurrency.test.ts.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -206,4 +206,25 @@ describe('the wait', () => {
     assert.match(stderr, /^awsmfa: waiting for another awsmfa/);
     first.held!.release();
   });
+});
+
+test('a lock file of another owner is refused with the fix', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('giving a file to another user needs root (chown)');
+  const cache = await freshCache();
+  const path = await planted(cache, holder(process.pid), 0);
+  await chown(path, 4242, 4242);
+  const { error } = await lock(cache, '0');
+  assert.equal(error?.message, `the lock file ${path} belongs to another user (uid 4242)`);
+  assert.equal(error?.hint, `Someone else can write in your cache directory: check it (ls -la ${cache.dir}), then remove the file: rm ${path}`);
+});
+
+test('taking and releasing the lock closes every file it opens', async () => {
+  const cache = await freshCache();
+  const open = async () => (await readdir('/proc/self/fd')).length;
+  const before = await open();
+  for (let i = 0; i < 20; i += 1) {
+    const { held } = await lock(cache, '0');
+    held!.release();
+  }
+  assert.equal(await open(), before);
 });
