@@ -105,6 +105,13 @@ for (const bit of GROUP_AND_OTHER_BITS) {
     assert.equal((await cache.read('k'))?.profile, 'doug', 'nothing was written');
   });
 
+  test(`a cache directory of mode ${octal(0o700 | bit)} is refused to the reuse guard's record too`, async () => {
+    const cache = freshCache();
+    await cache.writeJson(cache.fileFor('serial', 'codes'), []);
+    await chmod(cache.dir, 0o700 | bit);
+    await assert.rejects(cache.readRecord(cache.fileFor('serial', 'codes')), /is open to other users/);
+  });
+
   test(`a cache file of mode ${octal(0o600 | bit)} is refused with the fix`, async () => {
     const cache = freshCache();
     await cache.write('k', entry('doug'));
