@@ -19,7 +19,7 @@ export const MODULES = [
   { name: 'fish', mutate: ['src/shell/fish.ts:5-27', 'src/shell/fish.ts:36-36', 'src/shell/fish.ts:41-44'], tests: DIALECT_TESTS, pattern: `fish|${EVERY_SHELL}` },
   {
     name: 'pwsh',
-    mutate: ['src/shell/pwsh.ts:5-53', 'src/shell/pwsh.ts:63-63', 'src/shell/pwsh.ts:68-71'],
+    mutate: ['src/shell/pwsh.ts:5-55', 'src/shell/pwsh.ts:65-65', 'src/shell/pwsh.ts:70-73'],
     tests: DIALECT_TESTS,
     pattern: `pwsh|PowerShell|${EVERY_SHELL}`,
   },
