@@ -26,6 +26,8 @@ export const MODULES = [
   { name: 'dialect', mutate: ['src/shell/dialect.ts'], tests: DIALECT_TESTS, pattern: `in the real shell|PowerShell|${EVERY_SHELL}` },
   { name: 'cache', mutate: ['src/session/cache.ts'], tests: ['test/cache.test.ts'] },
   { name: 'lock', mutate: ['src/session/lock.ts'], tests: ['test/lock.test.ts'] },
+  // The owner and mode checks that the cache and the lock ask the platform for, on Linux and macOS.
+  { name: 'platform', mutate: ['src/platform/posix.ts:24-25'], tests: ['test/cache.test.ts', 'test/lock.test.ts'] },
   { name: 'reuse', mutate: ['src/mfa/reuse.ts'], tests: ['test/cache.test.ts'], pattern: 'MFA code' },
   { name: 'environment', mutate: ['src/session/environment.ts'], tests: ['test/environment.test.ts'] },
   {
