@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { awsmfa, CLI, runProgram } from './helpers/fixture.js';
 import { q } from './helpers/reports.js';
+import { requireShell } from './helpers/shells.js';
 
 interface Sandbox {
   readonly root: string;
@@ -155,9 +156,9 @@ const tmuxAvailable = await new Promise<boolean>((resolve) => {
 
 for (const shell of ['bash', 'zsh', 'fish'] as const) {
   const full = shell === 'bash';
-  test(`the interactive demo in ${shell}, in a pseudo-terminal: ${full ? 'start, use, the prompt, status, a role, unset, exit' : 'start, use, unset, exit'}; nothing left behind`, { skip: tmuxAvailable ? false : 'tmux is not installed' }, async () => {
-    const available = await runProgram(shell, ['-c', 'exit 0'], { env: { PATH: process.env.PATH ?? '' } }).catch(() => undefined);
-    if (available?.code !== 0) return;
+  test(`the interactive demo in ${shell}, in a pseudo-terminal: ${full ? 'start, use, the prompt, status, a role, unset, exit' : 'start, use, unset, exit'}; nothing left behind`, { skip: tmuxAvailable ? false : 'tmux is not installed' }, async (t) => {
+    // A missing shell is reported as a skip, never as a silent pass.
+    if (!(await requireShell(t, shell))) return;
     const box = await sandbox();
     const envWords = Object.entries(box.env).map(([name, value]) => q(`${name}=${value}`)).join(' ');
     const command = `env -i ${envWords} ${q(process.execPath)} ${q(CLI)} demo --shell ${shell}; echo "DEMO-EXIT=$?"; sleep 600`;

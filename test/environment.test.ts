@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MANAGED_VARIABLES, rfc3339, sessionChanges, sessionCode, withSession, type SessionForShell } from '../src/session/environment.js';
+import { hasActiveSession, MANAGED_VARIABLES, rfc3339, sessionChanges, sessionCode, withSession, type SessionForShell } from '../src/session/environment.js';
 import { dialectFor } from '../src/shell/index.js';
 import type { EnvChange } from '../src/shell/dialect.js';
 
@@ -74,4 +74,12 @@ test('every managed variable is recorded by the shell code, so stale values neve
 test('rfc3339 is UTC with Z and whole seconds', () => {
   assert.equal(rfc3339('2026-01-02T03:04:05.999Z'), '2026-01-02T03:04:05Z');
   assert.match(rfc3339(new Date()), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+});
+
+test('a session is active when either of its own variables is there', () => {
+  assert.equal(hasActiveSession({}), false);
+  assert.equal(hasActiveSession({ AWS_ACCESS_KEY_ID: 'AKIAOLDOLDOLDEXAMPLE', AWS_PROFILE: 'x' }), false);
+  assert.equal(hasActiveSession({ AWSMFA_PROFILE: 'doug' }), true);
+  assert.equal(hasActiveSession({ AWSMFA_SAVED_ENV: '{}' }), true);
+  assert.equal(hasActiveSession({ AWSMFA_PROFILE: 'doug', AWSMFA_SAVED_ENV: '{}' }), true);
 });

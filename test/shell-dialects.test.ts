@@ -279,6 +279,28 @@ describe('invalid names and values', () => {
   }
 });
 
+describe('invalid names and values: the refusal says what is wrong', () => {
+  const refusal = (message: string) => (error: unknown) =>
+    error instanceof InvalidShellValueError && error.name === 'InvalidShellValueError' && error.message === message;
+  for (const name of SHELL_NAMES) {
+    test(`${name}: apply() names the variable and the reason; quote() the reason`, () => {
+      const dialect = dialectFor(name);
+      assert.throws(() => dialect.apply([{ name: 'AWS-KEY', value: 'v' }]), refusal('"AWS-KEY" is not a valid environment variable name'));
+      assert.throws(() => dialect.apply([{ name: 'AWS-KEY', value: null }]), refusal('"AWS-KEY" is not a valid environment variable name'));
+      assert.throws(
+        () => dialect.apply([{ name: 'TOKEN', value: 'a\0b' }]),
+        refusal('the value for TOKEN contains a NUL character, which an environment cannot hold'),
+      );
+      assert.throws(
+        () => dialect.apply([{ name: 'TOKEN', value: 'x\uDC00' }]),
+        refusal('the value for TOKEN contains a lone UTF-16 surrogate, which an environment cannot hold'),
+      );
+      assert.throws(() => dialect.quote('a\0b'), refusal('a NUL character cannot be part of a shell word'));
+      assert.throws(() => dialect.quote('\uD800'), refusal('a lone UTF-16 surrogate cannot be part of a shell word'));
+    });
+  }
+});
+
 describe('rendered code, exactly', () => {
   const changes: EnvChange[] = [
     { name: 'AWS_ACCESS_KEY_ID', value: "AKIA'x" },
@@ -351,6 +373,24 @@ describe('PowerShell quoting (the exact text; pwsh reads it back in quoting-fuzz
       assert.ok(!line.includes('\r'));
     }
   });
+});
+
+describe('function names for --cmd: one plain word, never a keyword or a builtin the integration calls', () => {
+  const PLAIN = ['awsmfa', 'aws_mfa', 'aws-mfa', '_x', 'A1', 'mfa2'];
+  const NEVER = ['', '1a', '-a', 'a b', 'a$b', 'a;b', 'a\nb', 'a/b', 'a.b', 'äws', 'a(', '$(id)'];
+  const RESERVED: Readonly<Record<ShellName, readonly string[]>> = {
+    bash: ['if', 'then', 'function', 'builtin', 'command', 'unset', 'complete', 'source', 'false'],
+    zsh: ['if', 'foreach', 'repeat', 'noglob', 'builtin', 'emulate', 'zmodload', 'compdef', 'false'],
+    fish: ['and', 'begin', 'end', 'function', 'builtin', 'set', 'string', 'commandline', 'false'],
+    pwsh: ['begin', 'function', 'Function', 'FOREACH', 'param', 'dynamicparam', 'workflow'],
+  };
+  for (const name of SHELL_NAMES) {
+    test(`${name}: plain words are accepted; metacharacters, a leading digit or dash, and reserved words are not`, () => {
+      const { isFunctionName } = dialectFor(name).integration;
+      for (const word of PLAIN) assert.equal(isFunctionName(word), true, JSON.stringify(word));
+      for (const word of [...NEVER, ...RESERVED[name]]) assert.equal(isFunctionName(word), false, JSON.stringify(word));
+    });
+  }
 });
 
 describe('choosing a shell', () => {

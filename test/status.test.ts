@@ -140,3 +140,17 @@ test('colour: off without a terminal and with NO_COLOR, on with FORCE_COLOR', as
     assert.ok(!(await awsmfa(['status', '--json'], { env: { ...plain, FORCE_COLOR: '1' } })).stdout.includes(ESC), 'never in JSON');
   });
 });
+
+test('colour at the 15-minute edge, as the prompt: yellow with 900 s left, plain with 905 s', async () => {
+  await withWorld(async (world) => {
+    const { NO_COLOR: _, ...plain } = world.env;
+    const shellLine = async (left: number) => {
+      const session = { AWSMFA_PROFILE: 'doug', AWSMFA_EXPIRES_AT: String(Math.floor(Date.now() / 1000) + left) };
+      const run = await awsmfa(['status'], { env: { ...plain, ...session, FORCE_COLOR: '1' } });
+      return run.stdout.split('\n').find((line) => line.startsWith('This shell:')) ?? run.stdout + run.stderr;
+    };
+    // Time only passes towards the edge: 900 s stays at or under it, 905 s keeps a few seconds above it.
+    assert.match(await shellLine(900), new RegExp(`${ESC.replace('[', '\\[')}33m1[45]m`), 'yellow at exactly 15 minutes');
+    assert.ok(!(await shellLine(905)).includes(`${ESC}33m`), 'plain above 15 minutes');
+  });
+});

@@ -110,6 +110,32 @@ test('a cached session with less than the minimum left is replaced; with more, r
   });
 });
 
+test('the reuse margin at its edge, on a set clock: 301 s left is reused, 300 s is replaced; with AWSMFA_MIN_REMAINING=0, 1 s and 0 s', async () => {
+  await withWorld({}, async (world) => {
+    const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+    const obtain = async (env: NodeJS.ProcessEnv, now: number, tokenCode?: string) =>
+      obtainSession(
+        { profile: 'doug', tokenCode, durationSeconds: undefined, force: false },
+        { profiles: await loadProfiles(env), cache: SessionCache.forEnvironment(env), env, stderr: sink, now: () => now },
+      );
+    const first = await obtain(world.env, Date.now(), world.code());
+    const end = Date.parse(first.session.expiration);
+    const kept = await obtain(world.env, end - 301_000);
+    assert.equal(kept.fromCache, true, '301 s left: reused');
+    assert.equal(kept.session.sessionToken, first.session.sessionToken);
+    // A session that is not reused needs a code: a malformed one shows that one was needed, without
+    // spending a real one (the emulator has two per 30-second step).
+    const needsCode = /the MFA code from --token-code is not only digits/;
+    await assert.rejects(obtain(world.env, end - 300_000, 'x'), needsCode, '300 s left: not more than the margin, so a new session');
+    await assert.rejects(obtain(world.env, end - 299_000, 'x'), needsCode);
+
+    const noMargin = { ...world.env, AWSMFA_MIN_REMAINING: '0' };
+    assert.equal((await obtain(noMargin, end - 1000)).fromCache, true, 'a whole second left: reused');
+    await assert.rejects(obtain(noMargin, end - 999, 'x'), needsCode, 'less than a second: replaced');
+    assert.equal(world.count('GetSessionToken'), 1);
+  });
+});
+
 test('AWSMFA_EXPIRES_AT and AWS_CREDENTIAL_EXPIRATION name the same second, the one STS gave, in a real bash', async () => {
   await withWorld({}, async (world) => {
     const issued = Date.now();
@@ -129,7 +155,7 @@ test('AWSMFA_EXPIRES_AT and AWS_CREDENTIAL_EXPIRATION name the same second, the 
   });
 });
 
-test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree (property, 500 cases)', () => {
+test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree and name the second of that instant (property, 500 cases)', () => {
   fc.assert(
     fc.property(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true }), (instant) => {
       const changes = sessionChanges(
@@ -140,6 +166,10 @@ test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree
       assert.match(rfc, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       assert.equal(value('AWS_SESSION_EXPIRATION'), rfc);
       assert.equal(Number(value(EXPIRES_VARIABLE)), Date.parse(rfc) / 1000);
+      // Against the input itself, not only each other: all three shifted alike would agree and be wrong.
+      const second = Math.floor(instant.getTime() / 1000);
+      assert.equal(rfc, new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      assert.equal(Number(value(EXPIRES_VARIABLE)), second);
     }),
     { seed: 20_241_124, numRuns: 500 },
   );

@@ -78,14 +78,19 @@ export async function waitUntil(condition: () => Promise<boolean> | boolean, tim
 }
 
 /**
- * A shell script for mfa_process: appends a line to `counter` each time it runs, waits `seconds`, then
- * prints the contents of `codeFile` (written by the test once it knows the code to hand out).
+ * A shell script for mfa_process: appends a line to `counter` each time it runs, waits `seconds` (or,
+ * with `until`, until that file exists: a state the test sets, not a guessed delay), then prints the
+ * contents of `codeFile` (written by the test once it knows the code to hand out).
  */
-export async function countingMfaProcess(path: string, options: { counter: string; codeFile: string; seconds: number }): Promise<string> {
-  // The sleep is a child of the script: on SIGTERM the script ends it too, as a real program would stop.
+export async function countingMfaProcess(
+  path: string,
+  options: { counter: string; codeFile: string; seconds: number } | { counter: string; codeFile: string; until: string },
+): Promise<string> {
+  const wait = 'until' in options ? `while [ ! -e '${options.until}' ]; do sleep 0.05; done` : `sleep ${options.seconds}`;
+  // The wait is a child of the script: on SIGTERM the script ends it too, as a real program would stop.
   await writeFile(
     path,
-    `#!/bin/sh\ntrap 'kill $pid 2>/dev/null; exit 143' TERM\necho run >> '${options.counter}'\nsleep ${options.seconds} &\npid=$!\nwait $pid\ncat '${options.codeFile}'\n`,
+    `#!/bin/sh\ntrap 'kill $pid 2>/dev/null; exit 143' TERM\necho run >> '${options.counter}'\n(${wait}) &\npid=$!\nwait $pid\ncat '${options.codeFile}'\n`,
     { mode: 0o755 },
   );
   return path;
