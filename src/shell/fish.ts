@@ -75,7 +75,7 @@ function optionFlag(name: string): string {
 function valueCandidates(kind: ValueKind, spec: CompletionSpec): string {
   switch (kind) {
     case 'profile':
-      return "-a '(__awsmfa_read_profiles)'";
+      return "-a '(__awsmfa_profile_names)'";
     case 'shell':
       return `-a ${quoteFish(spec.shells.join(' '))}`;
     case 'command':
