@@ -19,7 +19,8 @@ complete -c awsmfa -f
 function __awsmfa_load_index
     set -l base $HOME/.cache
     string match -q '/*' -- "$XDG_CACHE_HOME"; and set base $XDG_CACHE_HOME
-    set -l file $base/awsmfa/shell/index.fish
+    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
+    set -l file $base/awsmfa/shell/index-(string replace -ra -- '[^A-Za-z0-9_-]' _ "$argv[1]").fish
     __awsmfa_read_index $file $argv[1] "$argv[2]" check; and return 0
     # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is.
     __awsmfa_refresh_index $argv[1]; and __awsmfa_read_index $file $argv[1] "$argv[2]" ''; and return 0

@@ -16,7 +16,8 @@ __AWSMFA_COMPLETION_DATA__
 # With -Strict the index must also have been made for this alias prefix.
 function global:__awsmfa_load_index([string] $Prefix, [switch] $Strict) {
     $base = if ("$env:XDG_CACHE_HOME".StartsWith('/')) { $env:XDG_CACHE_HOME } elseif ($env:HOME) { [IO.Path]::Combine($env:HOME, '.cache') } else { [IO.Path]::Combine([Environment]::GetFolderPath('UserProfile'), '.cache') }
-    $file = [IO.Path]::Combine($base, 'awsmfa', 'shell', 'index.pwsh')
+    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
+    $file = [IO.Path]::Combine($base, 'awsmfa', 'shell', 'index-' + ($Prefix -replace '[^A-Za-z0-9_-]', '_') + '.pwsh')
     $lines = __awsmfa_read_index $file $Prefix $Strict $true
     if ($null -ne $lines) { return , $lines }
     # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is.

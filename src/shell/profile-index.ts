@@ -75,12 +75,20 @@ export function indexDirectory(env: NodeJS.ProcessEnv): string {
   return join(SessionCache.forEnvironment(env).dir, 'shell');
 }
 
-export function indexFile(dialect: Dialect, env: NodeJS.ProcessEnv): string {
-  return join(indexDirectory(env), `index.${dialect.name}`);
+/**
+ * One index per shell and alias prefix, so that shells loading the integration with different
+ * prefixes do not take turns replacing one file. The shells spell the prefix in the name the same way.
+ */
+function fileName(kind: string, dialect: Dialect, aliasPrefix: string): string {
+  return `${kind}-${aliasPrefix.replace(/[^A-Za-z0-9_-]/g, '_')}.${dialect.name}`;
 }
 
-function functionDirectory(dialect: Dialect, env: NodeJS.ProcessEnv): string {
-  return join(indexDirectory(env), `functions.${dialect.name}`);
+export function indexFile(dialect: Dialect, env: NodeJS.ProcessEnv, aliasPrefix: string): string {
+  return join(indexDirectory(env), fileName('index', dialect, aliasPrefix));
+}
+
+function functionDirectory(dialect: Dialect, env: NodeJS.ProcessEnv, aliasPrefix: string): string {
+  return join(indexDirectory(env), fileName('functions', dialect, aliasPrefix));
 }
 
 /** Names of the executables in the directories of PATH, each with the first directory holding it. */
@@ -112,7 +120,7 @@ export function headerFor(dialect: Dialect, env: NodeJS.ProcessEnv, aliasPrefix:
     path: dialect.index.aliasesShadowCommands ? (env.PATH ?? '') : '',
     aliasPrefix,
     watched: [files.configPath, files.credentialsPath, dirname(files.configPath), dirname(files.credentialsPath)],
-    functionDir: dialect.index.functionFile ? functionDirectory(dialect, env) : '',
+    functionDir: dialect.index.functionFile ? functionDirectory(dialect, env, aliasPrefix) : '',
   };
 }
 
@@ -208,13 +216,13 @@ export async function refreshIndex(dialect: Dialect, env: NodeJS.ProcessEnv, ali
   if (content.header.functionDir) await syncFunctionFiles(dialect, content.header.functionDir, content.aliases);
   // Dated the whole second before the read began: see the comment at the top.
   const stamp = new Date((Math.floor(readAt / 1000) - 1) * 1000);
-  await writeAtomically(indexFile(dialect, env), renderIndex(dialect, content), stamp);
+  await writeAtomically(indexFile(dialect, env, aliasPrefix), renderIndex(dialect, content), stamp);
   return content;
 }
 
 /** Whether a shell of this kind would trust its index as it stands: the same rules as the shell code. */
 export async function indexIsFresh(dialect: Dialect, env: NodeJS.ProcessEnv, aliasPrefix: string): Promise<boolean> {
-  const path = indexFile(dialect, env);
+  const path = indexFile(dialect, env, aliasPrefix);
   const [info, text] = await Promise.all([lstat(path).catch(() => undefined), readFile(path, 'utf8').catch(() => undefined)]);
   if (!info || text === undefined) return false;
   const lines = text.split('\n');
