@@ -132,6 +132,9 @@ end
 # names of builtins and of commands on PATH.
 if test -n "$__awsmfa_want_aliases"
     if __awsmfa_load_index $__awsmfa_alias_prefix strict; and test -n "$__awsmfa_index_functions"
-        contains -- $__awsmfa_index_functions $fish_function_path; or set -ga fish_function_path $__awsmfa_index_functions
+        # `if`, not `or`: `set` passes the previous status through, and loading this must end with 0.
+        if not contains -- $__awsmfa_index_functions $fish_function_path
+            set -ga fish_function_path $__awsmfa_index_functions
+        end
     end
 end
