@@ -254,3 +254,26 @@ test('the index file is private to the user and dated before the config was read
   const text = await readFile(index, 'utf8');
   assert.doesNotMatch(text, /AKIA|wJalr/);
 });
+
+test('fish: a prompt with a session starts no process, and counts down from the right time', async (t) => {
+  if (!(await requireShell(t, 'fish'))) return;
+  if (!(await straceAvailable())) {
+    t.skip('strace not installed');
+    return;
+  }
+  const home = await makeHome(t, profiles(['doug']));
+  const init = await initFile('fish', home.env, home.dir, ['--no-aliases']);
+  const script = join(home.dir, 'prompt.fish');
+  await writeFile(script, `source '${init}'\n__awsmfa_prompt_segment\n`);
+  const traceFile = join(home.dir, 'trace');
+  // 41 minutes and a half left: the prompt can only say 41m if it knows the time.
+  const expires = Math.floor(Date.now() / 1000) + 41 * 60 + 30;
+  const { stdout } = await run('strace', ['-f', '-qq', '-e', 'trace=execve,fork,vfork,clone,clone3', '-o', traceFile, 'fish', '--no-config', script], {
+    env: { ...home.env, AWSMFA_PROFILE: 'doug', AWSMFA_EXPIRES_AT: String(expires) },
+    cwd: home.dir,
+    timeout: 60_000,
+  });
+  assert.equal(stdout, '[doug 41m] ');
+  const started = processesStarted(await readFile(traceFile, 'utf8'));
+  assert.deepEqual(started, [], started.join('\n'));
+});
