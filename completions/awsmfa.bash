@@ -110,8 +110,8 @@ __awsmfa_read_index() {
             IFS= \builtin read -r w1 && IFS= \builtin read -r w2 && IFS= \builtin read -r w3 && IFS= \builtin read -r w4 &&
             IFS= \builtin read -r functions && IFS= \builtin read -r count || \builtin return 1
         [[ $format == 'awsmfa-index 1' && $config == "${AWS_CONFIG_FILE-}" && $credentials == "${AWS_SHARED_CREDENTIALS_FILE-}" && $home == "${HOME-}" ]] || \builtin return 1
-        [[ -z $3 || ($path == "${PATH-}" && $prefix == "$2") ]] || \builtin return 1
-        [[ -z $4 || ! ($w1 -nt $1 || $w2 -nt $1 || $w3 -nt $1 || $w4 -nt $1) ]] || \builtin return 1
+        [[ -z ${3-} || ($path == "${PATH-}" && $prefix == "$2") ]] || \builtin return 1
+        [[ -z ${4-} || ! ($w1 -nt $1 || $w2 -nt $1 || $w3 -nt $1 || $w4 -nt $1) ]] || \builtin return 1
         [[ -n $count && $count != *[!0-9]* ]] || \builtin return 1
         if ((BASH_VERSINFO[0] >= 4)); then
             \builtin mapfile -t lines
@@ -120,8 +120,13 @@ __awsmfa_read_index() {
             while IFS= \builtin read -r path; do lines[${#lines[@]}]=$path; done
         fi
     } <"$1"
-    __awsmfa_index_profiles=("${lines[@]:0:count}")
-    __awsmfa_index_aliases=("${lines[@]:count}")
+    # bash before 4.4 calls an empty array unbound under `set -u`.
+    __awsmfa_index_profiles=()
+    __awsmfa_index_aliases=()
+    if ((${#lines[@]} > 0)); then
+        __awsmfa_index_profiles=("${lines[@]:0:count}")
+        __awsmfa_index_aliases=("${lines[@]:count}")
+    fi
 }
 
 # Asks awsmfa to make the index again; quiet, as nobody asked for it.

@@ -147,7 +147,8 @@ function global:__awsmfa_alias_profile([string] $name) {
     return $null
 }
 
-if ($global:__awsmfa_want_aliases -and -not $global:__awsmfa_not_found_installed) {
+# Read through PSVariable: under StrictMode a variable that was never set cannot be read by name.
+if ($global:__awsmfa_want_aliases -and -not $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_not_found_installed')) {
     $global:__awsmfa_not_found_installed = $true
     $global:__awsmfa_previous_not_found = $ExecutionContext.InvokeCommand.CommandNotFoundAction
     $ExecutionContext.InvokeCommand.CommandNotFoundAction = {

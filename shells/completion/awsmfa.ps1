@@ -49,7 +49,9 @@ function global:__awsmfa_read_index([string] $file, [string] $prefix, [bool] $st
 
 # Every profile name in the index.
 function global:__awsmfa_profile_names {
-    $prefix = if ($null -ne $global:__awsmfa_alias_prefix) { $global:__awsmfa_alias_prefix } else { 'aws-' }
+    # Without `awsmfa init` (this file on its own) there is no prefix; StrictMode forbids reading it by name then.
+    $prefix = $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_alias_prefix')
+    if ($null -eq $prefix) { $prefix = 'aws-' }
     $lines = __awsmfa_load_index $prefix
     if ($null -eq $lines) { return }
     $count = [int] $lines[11]
