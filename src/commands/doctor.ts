@@ -90,7 +90,7 @@ export class DoctorCommand extends AwsmfaCommand {
     checks.push(...checkEnvironment(env, shell, profiles, now));
     checks.push(await this.cacheCheck(now));
     checks.push(await checkIntegration(shell, env));
-    if (profiles !== undefined) checks.push(checkAliases(shell, profiles));
+    if (profiles !== undefined) checks.push(await checkAliases(shell, profiles, env));
     return checks;
   }
 
