@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomTotpSecret, type EmulatorUser } from '../../src/emulator/index.js';
 import { ACCOUNT, CLI, ROOT, awsmfa, createWorld, type World } from '../helpers/fixture.js';
+import { integrationBenchmarks } from './integration.js';
 import { gnuTimeAvailable, medianPeakMemory, timePair, type Command, type Sample } from './measure.js';
 
 const quick = process.argv.includes('--quick');
@@ -164,52 +165,11 @@ async function coldSessions(): Promise<void> {
   }
 }
 
-function additiveRow(name: string, floor: string, value: Sample, floorValue: Sample, targetMs: number): void {
-  const measured = value.medianMs - floorValue.medianMs;
-  rows.push({ case: name, floor, value: fmt(value), floorValue: fmt(floorValue), measured, target: `+ ≤ ${targetMs} ms`, met: measured <= targetMs });
-  console.error(`${name}: +${measured.toFixed(1)} ms`);
-}
-
-const SHELL_ARGS: Record<'bash' | 'zsh', (rcDir: string) => { argv: string[]; env: Record<string, string> }> = {
-  bash: (rcDir) => ({ argv: ['bash', '--rcfile', join(rcDir, '.bashrc'), '-i', '-c', 'exit'], env: {} }),
-  zsh: (rcDir) => ({ argv: ['zsh', '-i', '-c', 'exit'], env: { ZDOTDIR: rcDir } }),
-};
-
 async function commandExists(name: string): Promise<boolean> {
   return promisify(execFile)(name, ['--version']).then(
     () => true,
     () => false,
   );
-}
-
-/** Interactive start of bash and zsh with the integration sourced from its file (as install.sh sets it up), against a bare start. */
-async function shellStartup(): Promise<void> {
-  const world = await cachedWorld(10);
-  try {
-    for (const shell of ['bash', 'zsh'] as const) {
-      if (!(await commandExists(shell))) continue;
-      const init = await awsmfa(['init', shell], { env: world.env });
-      if (init.code !== 0) throw new Error(init.stderr);
-      const dir = await mkdtemp(join(tmpdir(), 'awsmfa-bench-rc-'));
-      const bare = join(dir, 'bare');
-      const loaded = join(dir, 'loaded');
-      await mkdir(bare);
-      await mkdir(loaded);
-      await writeFile(join(dir, `init.${shell}`), init.stdout);
-      const rc = shell === 'bash' ? '.bashrc' : '.zshrc';
-      await writeFile(join(bare, rc), '');
-      await writeFile(join(loaded, rc), `. '${join(dir, `init.${shell}`)}'\n`);
-      const command = (rcDir: string): Command => {
-        const { argv, env } = SHELL_ARGS[shell](rcDir);
-        return { argv, env: { ...world.env, ...env } };
-      };
-      const [value, base] = await timePair(() => command(loaded), () => command(bare), RUNS, WARMUP);
-      additiveRow(`interactive \`${shell} -i\` start, integration sourced`, 'the same shell without it', value, base, 5);
-      await rm(dir, { recursive: true, force: true });
-    }
-  } finally {
-    await world.close();
-  }
 }
 
 /** The prompt hook with a session, 1000 calls in one shell, and the processes 100 prompts start (strace). */
@@ -245,21 +205,13 @@ async function promptCost(): Promise<void> {
   }
 }
 
-/** `awsmfa list` and bash's completion of profile names, with 5,000 profiles against 10. */
+/** `awsmfa list` with 5,000 profiles against 10. */
 async function manyProfilesListing(): Promise<void> {
   const small = await cachedWorld(10);
   const large = await cachedWorld(5000);
   try {
     const [value, base] = await timePair(() => cli(['list'], large.env), () => cli(['list'], small.env), RUNS, WARMUP);
     ratioRow('`awsmfa list`, 5,000 profiles in config', 'with 10 profiles', value, base, 2);
-    const completion = join(ROOT, 'completions', 'awsmfa.bash');
-    const complete = (env: Record<string, string>): Command => ({
-      argv: ['bash', '--norc', '-c', `source '${completion}'; COMP_LINE='awsmfa use '; COMP_POINT=\${#COMP_LINE}; COMP_WORDS=(awsmfa use ''); COMP_CWORD=2; __awsmfa_complete; ((\${#COMPREPLY[@]} > 0))`],
-      env,
-    });
-    // A Tab with 5,000 profiles takes seconds in bash: fewer runs of it.
-    const [cValue, cBase] = await timePair(() => complete(large.env), () => complete(small.env), NETWORK_RUNS, quick ? 0 : 2);
-    ratioRow('profile-name completion (bash, Tab after `awsmfa use`), 5,000 profiles', 'with 10 profiles', cValue, cBase, 2);
   } finally {
     await small.close();
     await large.close();
@@ -292,7 +244,10 @@ async function write(): Promise<void> {
 
 // `--only=manyProfiles,manyProfilesListing` measures some cases, printed but not written to docs/.
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
-const cases = { cachedEnv, manyProfiles, coldSessions, shellStartup, promptCost, manyProfilesListing };
+const integration = async () => {
+  rows.push(...(await integrationBenchmarks({ runs: RUNS, warmup: WARMUP, quick, fmt })));
+};
+const cases = { cachedEnv, manyProfiles, coldSessions, promptCost, manyProfilesListing, integration };
 for (const [name, run] of Object.entries(cases)) if (only === undefined || only.includes(name)) await run();
 if (only === undefined) await write();
 else console.log(rows.map((r) => `${r.case}: ${r.value} against ${r.floorValue} = ${r.measured.toFixed(2)} (target ${r.target})`).join('\n'));
