@@ -224,7 +224,8 @@ async function promptProcesses(shell: Shell, options: IntegrationOptions, rows: 
       ({
         bash: `source '${file}'; PS1='> '; for ((i = 0; i < ${n}; i++)); do __awsmfa_prompt; done\n`,
         zsh: `source '${file}'; PS1='> '; for ((i = 0; i < ${n}; i++)); do for f in $precmd_functions; do $f; done; done\n`,
-        fish: `source '${file}'; for i in (seq ${n}); fish_prompt >/dev/null; end\n`,
+        // The indicator alone: fish's default prompt runs git and the like, which are not awsmfa's.
+        fish: `source '${file}'; for i in (seq ${n}); __awsmfa_prompt_segment >/dev/null; end\n`,
         pwsh: `. '${file}'; foreach ($i in 1..${n}) { $null = prompt }\n`,
       })[shell];
     const count = async (n: number): Promise<number> => {

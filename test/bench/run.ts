@@ -15,6 +15,9 @@ import { integrationBenchmarks } from './integration.js';
 import { gnuTimeAvailable, medianPeakMemory, timePair, type Command, type Sample } from './measure.js';
 
 const quick = process.argv.includes('--quick');
+// `--only=manyProfiles,manyProfilesListing` measures some cases, printed but not written to docs/;
+// `--only=integration` (the shell integration's cases) is written to docs/benchmarks-integration.md.
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const RUNS = quick ? 3 : Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = quick ? 1 : 5;
 const NETWORK_RUNS = quick ? 2 : Number(process.env.BENCH_NETWORK_RUNS ?? 12);
@@ -220,6 +223,8 @@ async function manyProfilesListing(): Promise<void> {
 
 async function write(): Promise<void> {
   const outDir = quick ? await mkdtemp(join(tmpdir(), 'awsmfa-bench-')) : join(ROOT, 'docs');
+  // A partial run (--only) keeps the full table and writes beside it.
+  const base = only === undefined ? 'benchmarks' : `benchmarks-${only.join('-')}`;
   await mkdir(outDir, { recursive: true });
   const machine = `${(await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU'}, Node ${process.version}`;
   const lines = [
@@ -235,19 +240,18 @@ async function write(): Promise<void> {
   ];
   // What the figures do not say themselves (the misses and what was tried) is kept beside this script.
   const notes = await readFile(join(ROOT, 'test', 'bench', 'notes.md'), 'utf8').catch(() => '');
-  await writeFile(join(outDir, 'benchmarks.md'), `${lines.join('\n')}${notes ? `\n${notes}` : ''}`);
-  await writeFile(join(outDir, 'benchmarks.json'), `${JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, rows }, null, 2)}\n`);
+  await writeFile(join(outDir, `${base}.md`), `${lines.join('\n')}${only === undefined && notes ? `\n${notes}` : ''}`);
+  await writeFile(join(outDir, `${base}.json`), `${JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, rows }, null, 2)}\n`);
   console.log(lines.join('\n'));
   console.error(`written to ${outDir}`);
   if (quick) await rm(outDir, { recursive: true, force: true });
 }
 
-// `--only=manyProfiles,manyProfilesListing` measures some cases, printed but not written to docs/.
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const integration = async () => {
   rows.push(...(await integrationBenchmarks({ runs: RUNS, warmup: WARMUP, quick, fmt })));
 };
 const cases = { cachedEnv, manyProfiles, coldSessions, promptCost, manyProfilesListing, integration };
 for (const [name, run] of Object.entries(cases)) if (only === undefined || only.includes(name)) await run();
-if (only === undefined) await write();
+// The integration's cases alone are written beside the full table, to docs/benchmarks-integration.md.
+if (only === undefined || only.join(',') === 'integration') await write();
 else console.log(rows.map((r) => `${r.case}: ${r.value} against ${r.floorValue} = ${r.measured.toFixed(2)} (target ${r.target})`).join('\n'));
