@@ -102,7 +102,6 @@ __awsmfa_load_index() {
 # directory is newer than it (a file replaced by a rename changes its directory's time).
 __awsmfa_read_index() {
     \builtin local format config credentials home path prefix w1 w2 w3 w4 functions count
-    \builtin local -a lines
     [[ -f $1 && -r $1 ]] || \builtin return 1
     {
         IFS= \builtin read -r format && IFS= \builtin read -r config && IFS= \builtin read -r credentials &&
@@ -113,20 +112,21 @@ __awsmfa_read_index() {
         [[ -z ${3-} || ($path == "${PATH-}" && $prefix == "$2") ]] || \builtin return 1
         [[ -z ${4-} || ! ($w1 -nt $1 || $w2 -nt $1 || $w3 -nt $1 || $w4 -nt $1) ]] || \builtin return 1
         [[ -n $count && $count != *[!0-9]* ]] || \builtin return 1
+        __awsmfa_index_profiles=()
+        __awsmfa_index_aliases=()
+        # Straight into the arrays: copying an array of thousands in bash costs more than reading it.
         if ((BASH_VERSINFO[0] >= 4)); then
-            \builtin mapfile -t lines
+            # (`mapfile -n 0` would read everything.)
+            ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
+            \builtin mapfile -t __awsmfa_index_aliases
         else
             # bash 3.2 has no mapfile: a line at a time, which is slower with thousands of profiles.
-            while IFS= \builtin read -r path; do lines[${#lines[@]}]=$path; done
+            while ((${#__awsmfa_index_profiles[@]} < 10#$count)) && IFS= \builtin read -r path; do
+                __awsmfa_index_profiles[${#__awsmfa_index_profiles[@]}]=$path
+            done
+            while IFS= \builtin read -r path; do __awsmfa_index_aliases[${#__awsmfa_index_aliases[@]}]=$path; done
         fi
     } <"$1"
-    # bash before 4.4 calls an empty array unbound under `set -u`.
-    __awsmfa_index_profiles=()
-    __awsmfa_index_aliases=()
-    if ((${#lines[@]} > 0)); then
-        __awsmfa_index_profiles=("${lines[@]:0:count}")
-        __awsmfa_index_aliases=("${lines[@]:count}")
-    fi
 }
 
 # Asks awsmfa to make the index again; quiet, as nobody asked for it.
@@ -152,7 +152,12 @@ __awsmfa_offer_values() {
     case $1 in
         profile)
             __awsmfa_load_index "${__awsmfa_alias_prefix-aws-}"
-            __awsmfa_offer "$2" "${__awsmfa_index_profiles[@]}"
+            if [[ -z $2 ]]; then
+                # Every name: no loop over thousands of them (bash spends microseconds on each step).
+                COMPREPLY+=(${__awsmfa_index_profiles[@]+"${__awsmfa_index_profiles[@]}"})
+            else
+                __awsmfa_offer "$2" ${__awsmfa_index_profiles[@]+"${__awsmfa_index_profiles[@]}"}
+            fi
             ;;
         shell) __awsmfa_offer "$2" "${__awsmfa_shell_names[@]}" ;;
     esac
