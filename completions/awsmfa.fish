@@ -15,7 +15,7 @@ complete -c awsmfa -f
 # `read`, whatever the size of the config; noticing that the config changed costs a few `path mtime`.
 # Sets __awsmfa_index_profiles and __awsmfa_index_functions. $argv[1] is the alias prefix; with
 # `strict` the index must also have been made for this PATH and prefix (the aliases depend on them;
-# the profile names do not).
+# the profile names do not), and only its header is read: a shell start needs no profile names.
 function __awsmfa_load_index
     set -l base $HOME/.cache
     string match -q '/*' -- "$XDG_CACHE_HOME"; and set base $XDG_CACHE_HOME
@@ -35,8 +35,19 @@ end
 function __awsmfa_read_index
     set -l file $argv[1]
     test -f $file -a -r $file; or return 1
-    read -z -l text <$file; or test -n "$text"; or return 1
-    set -l lines (string split \n -- $text)
+    set -l lines
+    if test -n "$argv[3]"
+        # For the aliases only the header matters: twelve `read`s, not the thousands of names after it.
+        begin
+            for i in 1 2 3 4 5 6 7 8 9 10 11 12
+                read -l line; or break
+                set -a lines "$line"
+            end
+        end <$file
+    else
+        read -z -l text <$file; or test -n "$text"; or return 1
+        set lines (string split \n -- $text)
+    end
     test (count $lines) -ge 12; or return 1
     test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
     if test -n "$argv[3]"
@@ -52,7 +63,7 @@ function __awsmfa_read_index
     string match -qr '^[0-9]+$' -- $lines[12]; or return 1
     set -g __awsmfa_index_functions $lines[11]
     set -g __awsmfa_index_profiles
-    test $lines[12] -gt 0; and set -g __awsmfa_index_profiles $lines[13..(math 12 + $lines[12])]
+    test $lines[12] -gt 0 -a (count $lines) -gt 12; and set -g __awsmfa_index_profiles $lines[13..(math 12 + $lines[12])]
     return 0
 end
 

@@ -124,7 +124,8 @@ for a in "\${__awsmfa_index_aliases[@]}"; do a=\${a%%=__awsmfa_main use *}; prin
     const list = {
       bash: posix,
       zsh: posix,
-      fish: `__awsmfa_load_index aws- strict; printf 'all:%s\\n' $__awsmfa_index_profiles
+      fish: `__awsmfa_load_index aws-; printf 'all:%s\\n' $__awsmfa_index_profiles
+__awsmfa_load_index aws- strict
 for f in $__awsmfa_index_functions/*.fish; printf 'mfa:%s\\n' (string replace -r '^aws-(.*)\\.fish$' '$1' (path basename $f)); end`,
     }[shell];
     const run = await runShell(shell, `source '${init}'\n${list}\n`, { env });
