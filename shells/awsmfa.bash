@@ -171,6 +171,7 @@ __awsmfa_install_prompt() {
 __awsmfa_define_aliases() {
     \builtin local probe name
     __awsmfa_load_index "$__awsmfa_alias_prefix" strict || \builtin return 0
+    # shellcheck disable=SC2154 # __awsmfa_load_index (in the completion code) sets it
     ((${#__awsmfa_index_aliases[@]} > 0)) || \builtin return 0
     \builtin alias -- "${__awsmfa_index_aliases[@]}"
     # The shell's functions are known only here. Listing them costs a write to a file of the index's

@@ -29,13 +29,13 @@ __awsmfa_load_index() {
 # Reads the index in $1 when it was made for this environment and, with $4, when no watched file or
 # directory is newer than it (a file replaced by a rename changes its directory's time).
 __awsmfa_read_index() {
-    \builtin local format config credentials home path prefix w1 w2 w3 w4 functions count
+    \builtin local format config credentials home path prefix w1 w2 w3 w4 count
     [[ -f $1 && -r $1 ]] || \builtin return 1
     {
         IFS= \builtin read -r format && IFS= \builtin read -r config && IFS= \builtin read -r credentials &&
             IFS= \builtin read -r home && IFS= \builtin read -r path && IFS= \builtin read -r prefix &&
             IFS= \builtin read -r w1 && IFS= \builtin read -r w2 && IFS= \builtin read -r w3 && IFS= \builtin read -r w4 &&
-            IFS= \builtin read -r functions && IFS= \builtin read -r count || \builtin return 1
+            IFS= \builtin read -r _ && IFS= \builtin read -r count || \builtin return 1
         [[ $format == 'awsmfa-index 1' && $config == "${AWS_CONFIG_FILE-}" && $credentials == "${AWS_SHARED_CREDENTIALS_FILE-}" && $home == "${HOME-}" ]] || \builtin return 1
         [[ -z ${3-} || ($path == "${PATH-}" && $prefix == "$2") ]] || \builtin return 1
         [[ -z ${4-} || ! ($w1 -nt $1 || $w2 -nt $1 || $w3 -nt $1 || $w4 -nt $1) ]] || \builtin return 1
