@@ -58,6 +58,22 @@ function global:__awsmfa_profile_names {
     if ($count -gt 0) { $lines[12..(11 + $count)] }
 }
 
+# Adds each value (after $prefix) that starts with $word to $results, as $offer in __awsmfa_complete
+# does, in one loop: calling a script block once per value made Tab take seconds with thousands of
+# profile names.
+function global:__awsmfa_offer_values($results, [string[]] $values, [string] $prefix, [string] $word, [bool] $quoted) {
+    foreach ($value in $values) {
+        $text = $prefix + $value
+        if (-not $text.StartsWith($word, [StringComparison]::Ordinal)) { continue }
+        # A value that would not read back as itself as a bare word (`@x` is a splat) goes in quotes.
+        $completion = $text
+        if ($quoted -or $text -cnotmatch '^[\w.:/%+-][\w.:/%+@=-]*$') {
+            $completion = "'" + [regex]::Replace($text, '[''\u2018\u2019\u201A\u201B]', '$0$0') + "'"
+        }
+        $results.Add([System.Management.Automation.CompletionResult]::new($completion, $text, 'ParameterValue', $text))
+    }
+}
+
 function global:__awsmfa_candidates([string] $kind) {
     switch ($kind) {
         'profile' { __awsmfa_profile_names }
@@ -111,7 +127,7 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
         }
     }
     if ($expect) {
-        foreach ($value in __awsmfa_candidates $expect) { & $offer $value '' 'ParameterValue' }
+        __awsmfa_offer_values $results (__awsmfa_candidates $expect) '' $word $quoted
     }
     elseif (-not $command) {
         if ($word.StartsWith('-')) {
@@ -126,7 +142,7 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
         $name = $word.Substring(0, $word.IndexOf('='))
         foreach ($option in $command.Options) {
             if ($option.Names -ccontains $name -and $option.Value) {
-                foreach ($value in __awsmfa_candidates $option.Value) { & $offer "$name=$value" '' 'ParameterValue' }
+                __awsmfa_offer_values $results (__awsmfa_candidates $option.Value) "$name=" $word $quoted
             }
         }
     }
@@ -135,7 +151,7 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     }
     else {
         $kind = if ($position -lt $command.Arguments.Count) { $command.Arguments[$position] } else { $command.Rest }
-        foreach ($value in __awsmfa_candidates $kind) { & $offer $value '' 'ParameterValue' }
+        __awsmfa_offer_values $results (__awsmfa_candidates $kind) '' $word $quoted
     }
     $results.ToArray()
 }
