@@ -91,8 +91,10 @@ __awsmfa_load_index() {
     # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
     file=$file/awsmfa/shell/index-${1//[!A-Za-z0-9_-]/_}.bash
     __awsmfa_read_index "$file" "$1" "${2-}" check && \builtin return 0
-    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is.
-    __awsmfa_refresh_index "$1" && __awsmfa_read_index "$file" "$1" "${2-}" && \builtin return 0
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
+    __awsmfa_refresh_index "$1" || :
+    __awsmfa_read_index "$file" "$1" "${2-}" && \builtin return 0
     __awsmfa_index_profiles=()
     __awsmfa_index_aliases=()
     \builtin return 1

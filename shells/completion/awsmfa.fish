@@ -22,8 +22,10 @@ function __awsmfa_load_index
     # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
     set -l file $base/awsmfa/shell/index-(string replace -ra -- '[^A-Za-z0-9_-]' _ "$argv[1]").fish
     __awsmfa_read_index $file $argv[1] "$argv[2]" check; and return 0
-    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is.
-    __awsmfa_refresh_index $argv[1]; and __awsmfa_read_index $file $argv[1] "$argv[2]" ''; and return 0
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
+    __awsmfa_refresh_index $argv[1]
+    __awsmfa_read_index $file $argv[1] "$argv[2]" ''; and return 0
     set -g __awsmfa_index_profiles
     set -g __awsmfa_index_functions ''
     return 1

@@ -20,12 +20,13 @@ function global:__awsmfa_load_index([string] $Prefix, [switch] $Strict) {
     $file = [IO.Path]::Combine($base, 'awsmfa', 'shell', 'index-' + ($Prefix -replace '[^A-Za-z0-9_-]', '_') + '.pwsh')
     $lines = __awsmfa_read_index $file $Prefix $Strict $true
     if ($null -ne $lines) { return , $lines }
-    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is.
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
     try {
         if (${function:__awsmfa_run_quietly}) { __awsmfa_run_quietly shell-index --shell pwsh --alias-prefix $Prefix }
         else { $null = & awsmfa shell-index --shell pwsh --alias-prefix $Prefix 2>$null }
     }
-    catch { return $null }
+    catch { }
     return , (__awsmfa_read_index $file $Prefix $Strict $false)
 }
 

@@ -195,8 +195,9 @@ async function syncFunctionFiles(dialect: Dialect, dir: string, aliases: readonl
   if (!make) return;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const wanted = new Map(aliases.map((alias) => [make(alias).file, make(alias).text]));
+  // Only function files: a `.tmp` here is another run's write in progress (shells started at once).
   for (const entry of await readdir(dir)) {
-    if (!wanted.has(entry)) await unlink(join(dir, entry)).catch(() => undefined);
+    if (entry.endsWith('.fish') && !wanted.has(entry)) await unlink(join(dir, entry)).catch(() => undefined);
   }
   for (const [file, text] of wanted) {
     const path = join(dir, file);
