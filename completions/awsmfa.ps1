@@ -209,7 +209,13 @@ function global:__awsmfa_completion_data {
 # unused line, the number of profiles, the profiles, then alias name and profile in turn), or $null.
 # With -Strict the index must also have been made for this alias prefix.
 function global:__awsmfa_load_index([string] $Prefix, [switch] $Strict) {
-    $base = if ("$env:XDG_CACHE_HOME".StartsWith('/')) { $env:XDG_CACHE_HOME } elseif ($env:HOME) { [IO.Path]::Combine($env:HOME, '.cache') } else { [IO.Path]::Combine([Environment]::GetFolderPath('UserProfile'), '.cache') }
+    # awsmfa's cache directory, as src/platform places it: %LOCALAPPDATA% on Windows, XDG elsewhere.
+    $base = if ([IO.Path]::DirectorySeparatorChar -eq '\') {
+        if ($env:LOCALAPPDATA) { $env:LOCALAPPDATA } else { [IO.Path]::Combine([Environment]::GetFolderPath('UserProfile'), 'AppData', 'Local') }
+    }
+    elseif ("$env:XDG_CACHE_HOME".StartsWith('/')) { $env:XDG_CACHE_HOME }
+    elseif ($env:HOME) { [IO.Path]::Combine($env:HOME, '.cache') }
+    else { [IO.Path]::Combine([Environment]::GetFolderPath('UserProfile'), '.cache') }
     # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
     $file = [IO.Path]::Combine($base, 'awsmfa', 'shell', 'index-' + ($Prefix -replace '[^A-Za-z0-9_-]', '_') + '.pwsh')
     $lines = __awsmfa_read_index $file $Prefix $Strict $true
