@@ -3,13 +3,14 @@
 # nothing. `./install.sh --uninstall` takes out exactly what it put in. See `./install.sh --help`.
 #
 # What it does:
-#   - builds dist/ (`npm ci`) if it is not there;
+#   - builds dist/ (`npm ci && npm run build`) if it is not there (a clone; the npm package has it);
 #   - writes an `awsmfa` launcher to ~/.local/bin (or PREFIX/bin);
 #   - writes the shell integration (`awsmfa init <shell>`) for each shell to
 #     ${XDG_CONFIG_HOME:-~/.config}/awsmfa/init.<shell>, and adds one line to the shell's rc file that
 #     sources it, so that a new shell does not start node to get it;
 #   - installs the completion scripts where bash-completion and fish look for them (zsh and PowerShell
 #     get theirs from the integration);
+#   - sets up PowerShell's $PROFILE wherever pwsh is installed (on PATH or in ~/.dotnet/tools);
 #   - records all of it in ${XDG_CONFIG_HOME:-~/.config}/awsmfa/installed, which --uninstall reads.
 
 set -eu
@@ -20,7 +21,8 @@ Usage: ./install.sh [--prefix DIR] [--shell LIST] [--uninstall]
 
   --prefix DIR   put the launcher in DIR/bin (default: ~/.local)
   --shell LIST   set up these shells, comma-separated: bash,zsh,fish,pwsh
-                 (default: your login shell and every one of them whose rc file exists)
+                 (default: your login shell, every one of them whose rc file exists,
+                 and pwsh wherever it is installed)
   --uninstall    remove what an earlier run added, and nothing else
   -h, --help     show this help
 EOF
@@ -138,6 +140,12 @@ program() {
     esac
 }
 
+# --- PowerShell: set up wherever pwsh is installed, $PROFILE or not (few have one before they need
+# it). `dotnet tool install --global PowerShell` puts pwsh in ~/.dotnet/tools, often not on PATH.
+pwsh_installed() {
+    command -v pwsh >/dev/null 2>&1 || [ -x "$HOME/.dotnet/tools/pwsh" ]
+}
+
 # --- Uninstall ------------------------------------------------------------------------------------
 
 remove_rc_line() {
@@ -148,6 +156,38 @@ remove_rc_line() {
     # Written through the existing file (not moved over it), so a symlinked rc file stays a symlink.
     cat "$tmp" >"$rc"
     rm -f "$tmp"
+}
+
+# Sessions outlive the install: they stay in the cache, valid, until they expire. Said on uninstall,
+# with the offer to forget them (asked on a terminal, else the command to run).
+forget_sessions() {
+    script=$root/dist/awsmfa.js
+    command -v node >/dev/null 2>&1 && [ -f "$script" ] || return 0
+    # One line: how many sessions have not expired, and the cache directory.
+    # shellcheck disable=SC2016 # JavaScript, not shell: its ${…} are a template literal's
+    report=$(node "$script" status --json 2>/dev/null | node -e '
+        let text = "";
+        process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
+            try {
+                const status = JSON.parse(text);
+                console.log(`${status.sessions.filter((session) => !session.expired).length} ${status.cacheDir}`);
+            } catch { console.log(0); }
+        });') || report=0
+    live=${report%% *}
+    [ "${live:-0}" -gt 0 ] 2>/dev/null || return 0
+    if [ "$live" -eq 1 ]; then what="1 session is"; it=it; else what="$live sessions are"; it=they; fi
+    say "$what still in awsmfa's cache (${report#* }), valid until $it expire$([ "$it" = it ] && echo s)"
+    if [ -t 0 ] && [ -t 2 ]; then
+        printf 'awsmfa install: forget them now (awsmfa clear --all)? [y/N] ' >&2
+        answer=
+        read -r answer || answer=
+        case $answer in
+            [yY]*) node "$script" clear --all ;;
+            *) say "kept; to forget them later: node $(quote_sh "$script") clear --all" ;;
+        esac
+    else
+        say "to forget them: awsmfa clear --all (with the launcher gone: node $(quote_sh "$script") clear --all)"
+    fi
 }
 
 if [ -n "$uninstall" ]; then
@@ -184,6 +224,7 @@ EOF
         [ -z "$dir" ] || rmdir "$dir" 2>/dev/null || true
     done
     say "removed awsmfa's launcher, shell integration and completions"
+    forget_sessions
     exit 0
 fi
 
@@ -196,18 +237,19 @@ node_path=$(command -v node)
 script=$root/dist/awsmfa.js
 
 if [ ! -f "$script" ]; then
-    say "building awsmfa (npm ci)"
-    (cd "$root" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"
-    [ -f "$script" ] || die "npm ci did not build $script"
+    say "building awsmfa (npm ci && npm run build)"
+    (cd "$root" && npm ci --no-audit --no-fund >&2 && npm run build >&2) || die "npm ci && npm run build failed"
+    [ -f "$script" ] || die "npm run build did not build $script"
 fi
 
 if [ -z "$shells" ]; then
     login=$(basename "${SHELL:-}")
-    for candidate in bash zsh fish pwsh; do
+    for candidate in bash zsh fish; do
         if [ "$candidate" = "$login" ] || [ -f "$(rc_file "$candidate")" ]; then
             command -v "$(program "$candidate")" >/dev/null 2>&1 && shells="$shells,$candidate"
         fi
     done
+    if pwsh_installed; then shells="$shells,pwsh"; fi
     shells=${shells#,}
     [ -n "$shells" ] || die "found no bash, zsh, fish or PowerShell to set up; name one with --shell"
 fi

@@ -14,7 +14,7 @@ __awsmfa_shell_names=('bash' 'zsh' 'fish' 'pwsh')
 __awsmfa_command_spec() {
     case $1 in
         'env')
-            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile')
             ;;
         'unset')
@@ -22,7 +22,7 @@ __awsmfa_command_spec() {
             __awsmfa_spec_arguments=()
             ;;
         'exec')
-            __awsmfa_spec_options=('--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile' '...any')
             ;;
         'credential-process')
@@ -30,7 +30,7 @@ __awsmfa_command_spec() {
             __awsmfa_spec_arguments=('profile')
             ;;
         'login')
-            __awsmfa_spec_options=('--to-profile=profile' '-t=profile' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--to-profile=profile' '-t=profile' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile')
             ;;
         'status')
@@ -62,7 +62,7 @@ __awsmfa_command_spec() {
             __awsmfa_spec_arguments=()
             ;;
         'use')
-            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--help' '-h')
+            __awsmfa_spec_options=('--shell=shell' '--token-code=any' '-c=any' '--duration=any' '-d=any' '--force' '-f' '--force-mfa' '--help' '-h')
             __awsmfa_spec_arguments=('profile')
             ;;
         'init')
@@ -140,6 +140,9 @@ __awsmfa_refresh_index() {
     fi
 }
 
+# Lists that may be empty are expanded as ${list[@]+"${list[@]}"}: bash before 4.4 calls an empty
+# array unbound, which `set -u` makes an error.
+
 # Adds to COMPREPLY each candidate (after the first argument) that starts with the first argument.
 __awsmfa_offer() {
     \builtin local prefix=$1 candidate
@@ -209,7 +212,7 @@ __awsmfa_complete() {
         if [[ -z $ended && $word == -- ]]; then
             ended=1
         elif [[ -z $ended && $word == -* ]]; then
-            for option in "${__awsmfa_spec_options[@]}"; do
+            for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
                 [[ $option == "$word="* ]] && expect=${option#*=}
             done
         else
@@ -217,6 +220,14 @@ __awsmfa_complete() {
         fi
     done
 
+    # bash 3 hands `--shell=b` over as one word (bash 4 splits it at `=`), and readline still replaces
+    # only what follows the `=` when `=` is in COMP_WORDBREAKS: there the value is completed alone.
+    if [[ -z $expect && -z $ended && -n $command && $cur == --*=* && ${COMP_WORDBREAKS-} == *=* ]]; then
+        for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
+            [[ $option == "${cur%%=*}="* ]] && expect=${option#*=}
+        done
+        [[ -n $expect ]] && cur=${cur#*=}
+    fi
     if [[ -n $expect ]]; then
         [[ $cur == = ]] && cur=
         __awsmfa_offer_values "$expect" "$cur"
@@ -228,7 +239,7 @@ __awsmfa_complete() {
             __awsmfa_offer "$cur" "${__awsmfa_commands[@]}"
         fi
     elif [[ -z $ended && $cur == -* ]]; then
-        for option in "${__awsmfa_spec_options[@]}"; do
+        for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
             __awsmfa_offer "$cur" "${option%%=*}"
         done
     else

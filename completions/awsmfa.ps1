@@ -17,7 +17,8 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--shell'); Value = 'shell'; Description = 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)' },
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
-                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid (for a role, the role''s; its MFA session is kept)' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')
@@ -40,6 +41,7 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
                     @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')
@@ -62,7 +64,8 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--to-profile', '-t'); Value = 'profile'; Description = 'The profile (section of the credentials file) to write the session to' },
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
-                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid (for a role, the role''s; its MFA session is kept)' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')
@@ -165,7 +168,8 @@ function global:__awsmfa_completion_data {
                     @{ Names = @('--shell'); Value = 'shell'; Description = 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)' },
                     @{ Names = @('--token-code', '-c'); Value = 'any'; Description = 'The six-digit MFA code (default: mfa_process, else asked on the terminal)' },
                     @{ Names = @('--duration', '-d'); Value = 'any'; Description = 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)' },
-                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid' },
+                    @{ Names = @('--force', '-f'); Value = $null; Description = 'Get a new session even if a cached one is still valid (for a role, the role''s; its MFA session is kept)' },
+                    @{ Names = @('--force-mfa'); Value = $null; Description = 'Also get a new MFA session, the one a role is assumed with (asks for a code)' },
                     @{ Names = @('--help', '-h'); Value = $null; Description = 'show the help' }
                 )
                 Arguments = @('profile')
@@ -354,6 +358,8 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
         $kind = if ($position -lt $command.Arguments.Count) { $command.Arguments[$position] } else { $command.Rest }
         __awsmfa_offer_values $results (__awsmfa_candidates $kind) '' $word $quoted
     }
+    # PowerShell shows them in the order given; bash, zsh and fish sort theirs, and so does this.
+    $results.Sort([System.Comparison[System.Management.Automation.CompletionResult]] { param($a, $b) [string]::CompareOrdinal($a.ListItemText, $b.ListItemText) })
     $results.ToArray()
 }
 
@@ -368,3 +374,62 @@ function global:__awsmfa_register_completion {
     }
 }
 __awsmfa_register_completion
+
+# The wrapper is an advanced function (so that its failures reach `&&`, `||` and `$?`), and for a word
+# that starts with one dash PowerShell offers an advanced function's own parameters (-Debug,
+# -ErrorAction, …) and never asks the completer registered above. So TabExpansion2, which Tab and
+# MenuComplete call, is wrapped: for such a word on an awsmfa command line the answer comes from
+# __awsmfa_complete; everything else is the answer of the TabExpansion2 that was there. Only once:
+# loading this again must not wrap the wrapper.
+function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
+    if ($bound.ContainsKey('inputScript')) {
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($bound['inputScript'], [ref] $null, [ref] $null)
+        $cursor = if ($bound.ContainsKey('cursorColumn')) { $bound['cursorColumn'] } else { $bound['inputScript'].Length }
+    }
+    else {
+        $ast = $bound['ast']
+        $cursor = $bound['positionOfCursor'].Offset
+    }
+    $call = $ast.Find({
+            param($node)
+            $node -is [System.Management.Automation.Language.CommandAst] -and $node.Extent.StartOffset -le $cursor -and $node.Extent.EndOffset -ge $cursor
+        }, $true)
+    if (-not $call -or $global:__awsmfa_completion_names -cnotcontains $call.GetCommandName()) { return }
+    foreach ($element in $call.CommandElements) {
+        if ($element.Extent.EndOffset -ne $cursor -or $element.Extent.StartOffset -ge $cursor) { continue }
+        $word = $element.Extent.Text
+        if (-not $word.StartsWith('-') -or $word.StartsWith('--') -or $element -eq $call.CommandElements[0]) { return }
+        $found = [System.Collections.ObjectModel.Collection[System.Management.Automation.CompletionResult]]::new()
+        foreach ($match in @(__awsmfa_complete $word $call $cursor)) { $found.Add($match) }
+        $result.CompletionMatches = $found
+        $result.ReplacementIndex = $element.Extent.StartOffset
+        $result.ReplacementLength = $cursor - $element.Extent.StartOffset
+        $result.CurrentMatchIndex = -1
+        return
+    }
+}
+
+if (-not ${function:__awsmfa_user_tabexpansion2}) {
+    ${function:global:__awsmfa_user_tabexpansion2} = ${function:TabExpansion2}
+    function global:TabExpansion2 {
+        [CmdletBinding(DefaultParameterSetName = 'ScriptInputSet')]
+        param(
+            [Parameter(ParameterSetName = 'ScriptInputSet', Mandatory = $true, Position = 0)]
+            [string] $inputScript,
+            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 1)]
+            [int] $cursorColumn = $inputScript.Length,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 0)]
+            [System.Management.Automation.Language.Ast] $ast,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 1)]
+            [System.Management.Automation.Language.Token[]] $tokens,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 2)]
+            [System.Management.Automation.Language.IScriptPosition] $positionOfCursor,
+            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 2)]
+            [Parameter(ParameterSetName = 'AstInputSet', Position = 3)]
+            [Hashtable] $options = $null
+        )
+        $result = __awsmfa_user_tabexpansion2 @PSBoundParameters
+        if ($result) { try { __awsmfa_dash_completion $result $PSBoundParameters } catch { } }
+        $result
+    }
+}

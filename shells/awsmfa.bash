@@ -42,7 +42,7 @@ __awsmfa_main() {
     case ${1-} in
         use)
             \builtin shift
-            __awsmfa_apply env "$@"
+            __awsmfa_apply use "$@"
             ;;
         unset)
             \builtin shift
@@ -83,11 +83,14 @@ __awsmfa_prompt_render() {
     __awsmfa_prompt_reset=
     [[ -n ${AWSMFA_PROFILE-} ]] || \builtin return 0
     \builtin local expires=${AWSMFA_EXPIRES_AT-} warn=${AWSMFA_PROMPT_WARN_SECONDS-} now left left_text
+    # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
+    # every prompt: each becomes a `?`.
+    \builtin local profile="${AWSMFA_PROFILE//[[:cntrl:]]/?}"
     # Both are read as numbers only after checking that they are digits: bash evaluates the contents
     # of a variable used in arithmetic as an expression, `a[$(…)]` included.
     [[ -n $warn && $warn != *[!0-9]* ]] || warn=900
     if [[ -z $expires || $expires == *[!0-9]* ]]; then
-        __awsmfa_prompt_text="[$AWSMFA_PROFILE] "
+        __awsmfa_prompt_text="[$profile] "
         \builtin return 0
     fi
     if [[ -n ${EPOCHSECONDS-} ]]; then
@@ -120,7 +123,7 @@ __awsmfa_prompt_render() {
     else
         __awsmfa_prompt_color=
     fi
-    __awsmfa_prompt_text="[$AWSMFA_PROFILE $left_text] "
+    __awsmfa_prompt_text="[$profile $left_text] "
 }
 
 # Runs before each prompt, after the user's PROMPT_COMMAND, so it sees the PS1 they (or their theme)

@@ -32,7 +32,7 @@ end
 function __awsmfa_main
     switch "$argv[1]"
         case use
-            __awsmfa_apply env $argv[2..-1]
+            __awsmfa_apply use $argv[2..-1]
         case unset
             __awsmfa_apply unset $argv[2..-1]
         case '*'
@@ -95,12 +95,16 @@ function __awsmfa_prompt_segment --description 'The awsmfa session indicator for
             test $left -le $warn; and set color yellow
         end
     end
+    # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
+    # every prompt: each becomes a `?`.
+    # (Spelt out: PCRE's [[:cntrl:]] leaves out the C1 controls, such as the one-byte CSI.)
+    set -l profile (string replace -ra '[\x00-\x1f\x7f-\x9f]' '?' -- "$AWSMFA_PROFILE")
     if test -n "$color" -a -z "$NO_COLOR"
         set_color $color
-        printf '[%s%s] ' $AWSMFA_PROFILE $text
+        printf '[%s%s] ' "$profile" $text
         set_color normal
     else
-        printf '[%s%s] ' $AWSMFA_PROFILE $text
+        printf '[%s%s] ' "$profile" $text
     end
 end
 

@@ -29,16 +29,32 @@ function global:__awsmfa_apply([string] $command, [object[]] $rest) {
 function global:__awsmfa_main {
     $first = $args[0]
     [object[]] $rest = if ($args.Count -gt 1) { $args[1..($args.Count - 1)] } else { @() }
-    if ($first -ceq 'use') { __awsmfa_apply env $rest }
+    if ($first -ceq 'use') { __awsmfa_apply use $rest }
     elseif ($first -ceq 'unset') { __awsmfa_apply unset $rest }
     else { & $global:__awsmfa_node $global:__awsmfa_script @args }
 }
 
-# PowerShell takes a bare `--` out of the arguments of a function (it would end the function's own
-# parameters), but `awsmfa exec doug -- aws s3 ls --recursive` needs it: it is put back where the
-# command line had it. Arguments that were not on the line as such (a splatted array before the
-# `--`) can place it wrongly; a quoted '--' always passes through.
-function global:__awsmfa_restore_end_of_options($invocation, [object[]] $arguments) {
+# PowerShell's `&&`, `||` and `$?` see a function fail only when it is an advanced function that
+# reports an error through its own $PSCmdlet.WriteError (Write-Error, `throw` or a native command's
+# status inside it do not count), so the commands a user types are advanced functions and report the
+# program's failure here. The error is non-terminating as a cmdlet's is: `||` runs, and
+# $ErrorActionPreference = 'Stop' turns it into a terminating one. The program has already said why.
+function global:__awsmfa_report($cmdlet) {
+    if ($global:LASTEXITCODE -eq 0) { return }
+    # PowerShell shows it after the command's name: `awsmfa: exited with status 1 (…)`.
+    $message = "exited with status $global:LASTEXITCODE (see the message above)"
+    $record = [System.Management.Automation.ErrorRecord]::new(
+        [System.Exception]::new($message), 'AwsmfaFailed', [System.Management.Automation.ErrorCategory]::NotSpecified, $null)
+    $cmdlet.WriteError($record)
+}
+
+# An advanced function's parameters include PowerShell's common ones, and it takes out of its
+# arguments what it binds to them: `-d 900` would turn on -Debug, `-v` -Verbose. PowerShell also
+# takes out a bare `--` (the end of its own parameters), but `awsmfa exec doug -- aws s3 ls` needs
+# it. So the words are matched against the command line as typed, and each one PowerShell kept for
+# itself is put back where the line had it. Arguments that are not on the line as such (a splatted
+# array) cannot be matched; then the arguments are passed as PowerShell bound them.
+function global:__awsmfa_command_line($invocation, [object[]] $bound) {
     $elements = $null
     try {
         $ast = [System.Management.Automation.Language.Parser]::ParseInput($invocation.Line, [ref] $null, [ref] $null)
@@ -49,21 +65,43 @@ function global:__awsmfa_restore_end_of_options($invocation, [object[]] $argumen
         if ($call) { $elements = $call.CommandElements }
     }
     catch { }
-    if (-not $elements) { return $arguments }
+    if (-not $elements) { return $bound }
+    $words = [System.Collections.Generic.List[object]]::new()
+    $next = 0
     for ($i = 1; $i -lt $elements.Count; $i++) {
-        if ($elements[$i] -is [System.Management.Automation.Language.CommandParameterAst] -and $elements[$i].Extent.Text -ceq '--') {
-            $at = $i - 1
-            $before = if ($at -gt 0) { $arguments[0..($at - 1)] } else { @() }
-            $after = if ($at -lt $arguments.Count) { $arguments[$at..($arguments.Count - 1)] } else { @() }
-            return @($before) + @('--') + @($after)
+        $element = $elements[$i]
+        if ($element -is [System.Management.Automation.Language.CommandParameterAst]) {
+            $text = $element.Extent.Text
+            $name = if ($element.Argument) { $text.Substring(0, $text.IndexOf(':') + 1) } else { $text }
+            if ($next -lt $bound.Count -and $bound[$next] -is [string] -and $bound[$next] -ceq $name) {
+                # Kept as an argument (with its `-x:value` value after it, as PowerShell splits it).
+                $words.Add($bound[$next++])
+                if ($element.Argument) {
+                    if ($next -ge $bound.Count) { return $bound }
+                    $words.Add($bound[$next++])
+                }
+            }
+            else { $words.Add($text) }
+            continue
         }
+        if ($element -is [System.Management.Automation.Language.VariableExpressionAst] -and $element.Splatted) { return $bound }
+        if ($next -ge $bound.Count) { return $bound }
+        $words.Add($bound[$next++])
     }
-    $arguments
+    if ($next -ne $bound.Count) { return $bound }
+    $words.ToArray()
 }
 
+# -e, -i, -o, -p and -w would each abbreviate two common parameters, which PowerShell refuses before
+# the function runs (`awsmfa policy -p doug`): as switches of their own they bind, and are put back
+# from the command line like the others.
 function global:__AWSMFA_CMD__ {
-    [object[]] $arguments = __awsmfa_restore_end_of_options $MyInvocation $args
-    __awsmfa_main @arguments
+    [CmdletBinding(PositionalBinding = $false)]
+    param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
+    [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
+    [object[]] $words = __awsmfa_command_line $MyInvocation $bound
+    __awsmfa_main @words
+    __awsmfa_report $PSCmdlet
 }
 if ($global:__awsmfa_completion_names -cnotcontains '__AWSMFA_CMD__') {
     $global:__awsmfa_completion_names = @($global:__awsmfa_completion_names) + '__AWSMFA_CMD__'
@@ -76,7 +114,9 @@ __awsmfa_register_completion
 # returned as text, never evaluated.
 
 function global:__awsmfa_prompt_segment {
-    $profileName = $env:AWSMFA_PROFILE
+    # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
+    # every prompt: each becomes a `?`.
+    $profileName = $env:AWSMFA_PROFILE -replace '\p{Cc}', '?'
     if (-not $profileName) { return '' }
     $warn = 900
     if ($env:AWSMFA_PROMPT_WARN_SECONDS -match '^[0-9]+$') { $warn = [long] $env:AWSMFA_PROMPT_WARN_SECONDS }
@@ -156,7 +196,15 @@ if ($global:__awsmfa_want_aliases -and -not $ExecutionContext.SessionState.PSVar
         # PowerShell also asks for `get-<name>` before giving up on <name>; only the name itself matters.
         $profileName = __awsmfa_alias_profile $name
         if ($null -ne $profileName) {
-            $lookup.CommandScriptBlock = { __awsmfa_main use $profileName @args }.GetNewClosure()
+            # Advanced, as the wrapper is, so that a failure reaches `&&`, `||` and `$?`.
+            $lookup.CommandScriptBlock = {
+                [CmdletBinding(PositionalBinding = $false)]
+                param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
+                [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
+                [object[]] $words = __awsmfa_command_line $MyInvocation $bound
+                __awsmfa_main use $profileName @words
+                __awsmfa_report $PSCmdlet
+            }.GetNewClosure()
             $lookup.StopSearch = $true
         }
         elseif ($global:__awsmfa_previous_not_found) {

@@ -33,7 +33,7 @@ __awsmfa_apply() {
 __awsmfa_main() {
     \builtin emulate -L zsh
     case ${1-} in
-        (use) __awsmfa_apply env "${@[2,-1]}" ;;
+        (use) __awsmfa_apply use "${@[2,-1]}" ;;
         (unset) __awsmfa_apply unset "${@[2,-1]}" ;;
         (*) __awsmfa_run "$@" ;;
     esac
@@ -96,7 +96,10 @@ __awsmfa_prompt_render() {
             (( left <= 10#$warn )) && color=yellow
         fi
     fi
-    \builtin local profile=${AWSMFA_PROFILE//\%/%%}
+    # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
+    # every prompt: each becomes a `?`.
+    \builtin local profile="${AWSMFA_PROFILE//[[:cntrl:]]/?}"
+    profile=${profile//\%/%%}
     [[ -n ${1-} ]] && profile=${profile//\!/!!}
     __awsmfa_prompt_segment="[$profile$text] "
     if [[ -n $color && -z ${NO_COLOR-} ]]; then

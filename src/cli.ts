@@ -57,10 +57,20 @@ export function commandsFor(argv: readonly string[]): readonly CommandClass<Awsm
   return named.length > 0 && !first?.startsWith('-') ? named : COMMANDS;
 }
 
+/** clipanion's --help, with where a new user starts between the title and the list of commands. */
+class HelpCommand extends Builtins.HelpCommand {
+  override async execute(): Promise<void> {
+    const usage = this.cli.usage();
+    const start = '  Start here: awsmfa setup NAME (asks for the access key and the MFA device, checks them with AWS), then awsmfa use NAME.\n\n';
+    const split = usage.indexOf('\n\n', usage.indexOf('$ awsmfa'));
+    this.context.stdout.write(split < 0 ? start + usage : usage.slice(0, split + 2) + start + usage.slice(split + 2));
+  }
+}
+
 export function createCli(commands: readonly CommandClass<AwsmfaContext>[] = COMMANDS): Cli<AwsmfaContext> {
   // Help and usage errors go to stderr, so colour follows stderr, NO_COLOR and FORCE_COLOR.
   const cli = new Cli<AwsmfaContext>({ binaryLabel: 'awsmfa', binaryName: 'awsmfa', binaryVersion: VERSION, enableColors: colorLevel(process.stderr, process.env) > 0 });
-  cli.register(Builtins.HelpCommand);
+  cli.register(HelpCommand);
   for (const command of commands) cli.register(command);
   return cli;
 }

@@ -11,7 +11,12 @@
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+/**
+ * Dying of these would dump a core: an image of a process that holds the keys, written to disk. The
+ * process exits with 128+n instead, as a shell reports a death by the signal.
+ */
+const CORE_DUMPING: ReadonlySet<NodeJS.Signals> = new Set(['SIGQUIT']);
 
 const undoers = new Set<() => void>();
 let statement: (() => void) | undefined;
@@ -43,7 +48,7 @@ function onSignal(signal: NodeJS.Signals): void {
     // stderr may be closed too.
   }
   uninstall();
-  process.kill(process.pid, signal);
+  if (!CORE_DUMPING.has(signal)) process.kill(process.pid, signal);
   // Only reached if the signal did not end the process.
   process.exit(128 + (constants.signals[signal] ?? 0));
 }

@@ -9,6 +9,13 @@
  * cache of their own too: without one, loading the SDK cost every new session about as much as the
  * whole start of a cached `env`.
  */
+
+// Node opens its inspector on 127.0.0.1:9229 when it receives SIGUSR1, and any local user who can
+// connect there can run code inside the process that holds the keys. A listener of our own replaces
+// Node's handler (Node 20 has no --disable-sigusr1), so the signal does nothing. It is installed before
+// anything else runs, leaving only the few milliseconds of Node's own start-up.
+process.on('SIGUSR1', () => undefined);
+
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -4,6 +4,7 @@
  */
 import { format, intervalToDuration } from 'date-fns';
 import { AwsmfaError } from './errors.js';
+import { wholeSecondsLeft } from './session/cache.js';
 import { styleFor } from './report/style.js';
 
 /** Colour as the stream and NO_COLOR / FORCE_COLOR allow. */
@@ -36,7 +37,7 @@ export function formatUntil(instant: Date, now: Date = new Date()): string {
 
 export function describeExpiry(expiration: string, nowMs: number = Date.now()): string {
   const until = new Date(expiration);
-  const left = Math.floor((until.getTime() - nowMs) / 1000);
+  const left = wholeSecondsLeft(until.getTime(), nowMs);
   return left <= 0 ? `expired at ${formatUntil(until, new Date(nowMs))}` : `until ${formatUntil(until, new Date(nowMs))} (${formatRemaining(left)} left)`;
 }
 

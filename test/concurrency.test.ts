@@ -116,11 +116,11 @@ test('concurrent runs that all need a new session: mfa_process runs once, one co
 
     // Two role profiles on the same device: one MFA session, then one AssumeRole per role.
     await writeFile(codeFile, `${world.code()}\n`);
-    const roles = await Promise.all(Array.from({ length: 8 }, (_, index) => awsmfa(['env', index % 2 === 0 ? 'admin' : 'audit', '--force'], { env: world.env })));
+    const roles = await Promise.all(Array.from({ length: 8 }, (_, index) => awsmfa(['env', index % 2 === 0 ? 'admin' : 'audit', '--force-mfa'], { env: world.env })));
     for (const run of roles) assert.equal(run.code, 0, run.stderr);
     assert.equal(await lines(counter), 2, 'one more code, for all eight role runs');
     assert.equal(world.count('GetSessionToken'), 2);
-    assert.equal(world.count('AssumeRole'), 2, '--force runs that waited used the sessions made meanwhile');
+    assert.equal(world.count('AssumeRole'), 2, '--force-mfa runs that waited used the sessions made meanwhile');
 
     const names = await readdir(cacheDirOf(world));
     assert.deepEqual(names.filter((name) => !/^(session|codes)-[0-9a-f]{40}\.json$/.test(name)), [], 'no lock or temporary file left');
@@ -354,5 +354,22 @@ test('no torn entry: readers racing 200 writers of one entry see a whole session
     await Promise.all([...writers, ...readers]);
     assert.equal(reads, 200);
     assert.deepEqual((await readdir(cache.dir)).filter((name) => name.startsWith('.')), []);
+  });
+});
+
+test('20 concurrent login --to-profile runs to 20 profiles: every section is written, none lost', async () => {
+  await withWorld({}, async (world) => {
+    const seeded = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const before = await readFile(world.credentialsPath, 'utf8');
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => awsmfa(['login', 'doug', '--to-profile', `parallel-${index}`], { env: world.env })),
+    );
+    for (const [index, run] of runs.entries()) assert.equal(run.code, 0, `run ${index}: ${run.stderr}`);
+    const after = await readFile(world.credentialsPath, 'utf8');
+    const written = Array.from({ length: 20 }, (_, index) => `parallel-${index}`).filter((name) => after.includes(`[${name}]\n`));
+    assert.equal(written.length, 20, `sections written: ${written.join(', ')}`);
+    assert.ok(after.startsWith(before), 'what was there is kept, byte for byte');
+    assert.deepEqual((await readdir(cacheDirOf(world))).filter((name) => name.startsWith('lock-')), [], 'no lock left');
   });
 });

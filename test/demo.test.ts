@@ -74,7 +74,7 @@ test('without a terminal, the demo runs the whole flow, prints it with secrets m
     const out = result.stdout;
     assert.match(out, /\$ awsmfa demo code {3}# the MFA app of the demo user\n(\d{6})\n/);
     const code = /\n(\d{6})\n/.exec(out)![1]!;
-    assert.match(out, new RegExp(`\\$ eval "\\$\\(awsmfa env demo --token-code ${code}\\)"\\nawsmfa: demo: session until .*\\(11h 59m left\\)`));
+    assert.match(out, new RegExp(`\\$ eval "\\$\\(awsmfa env demo --token-code ${code}\\)"\\nawsmfa: demo: session until .*\\((?:12h|11h 59m) left\\)`));
     assert.match(out, /AWS_ACCESS_KEY_ID=ASIA[A-Z0-9]{16}\n/);
     assert.match(out, /AWS_SECRET_ACCESS_KEY=.{4}\.\.\. \(40 characters, masked\)\n/);
     assert.match(out, /AWS_SESSION_TOKEN=.{4}\.\.\. \(\d+ characters, masked\)\n/);
@@ -175,7 +175,7 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
       assert.equal(code.code, 0, code.stderr);
       assert.match(code.stdout, /^\d{6}\n$/);
       await terminal.type(code.stdout.trim());
-      await terminal.waitFor(/awsmfa: demo: session until .*\(11h 59m left\)/);
+      await terminal.waitFor(/awsmfa: demo: session until .*\((?:12h|11h 59m) left\)/);
       await terminal.type('echo "P=$AWSMFA_PROFILE"');
       let screen = await terminal.waitFor(/^P=demo$/m);
       assert.match(screen, /\[demo[ \]]/, 'the prompt shows the session');
@@ -183,7 +183,7 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
 
       if (full) {
         await terminal.type('awsmfa status');
-        await terminal.waitFor(/This shell: demo, 11h 59m left/);
+        await terminal.waitFor(/This shell: demo, (?:12h|11h 59m) left/);
         await terminal.type('awsmfa use demo-admin');
         screen = await terminal.waitFor(/awsmfa: demo-admin: session until/);
         assert.equal(screen.match(/MFA code for/g)?.length, 1, 'the role needed no second code');

@@ -152,8 +152,10 @@ test('the env output is shell code only, and stderr says what happened without s
   try {
     const result = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
     assert.equal(result.code, 0);
-    for (const line of result.stdout.trimEnd().split('\n')) assert.match(line, /^(export [A-Z_]+='.*'|unset -v [A-Z_]+)$/);
-    assert.match(result.stderr, /^awsmfa: doug: session until .* \(11h 59m left\)\n$/);
+    // Exports and removals, inside the one `if` that records (unexported) what was there before.
+    const RECORDING = /^ *(if true; then|fi|if \[ -z "\$\{__awsmfa_saved\+x\}" \]; then|__awsmfa_saved=1|if \[ -n "\$\{(__awsmfa_saved_)?[A-Z_]+\+x\}" \]; then (__awsmfa_saved_[A-Z_]+=\$[A-Z_]+|export [A-Z_]+="\$__awsmfa_saved_[A-Z_]+"); else unset -v (__awsmfa_saved_)?[A-Z_]+; fi)$/;
+    for (const line of result.stdout.trimEnd().split('\n')) assert.match(line, new RegExp(`^(export [A-Z_]+='.*'|unset -v [A-Z_]+)$|${RECORDING.source}`));
+    assert.match(result.stderr, /^awsmfa: doug: session until .* \((?:12h|11h 59m) left\)\n$/);
     const secret = /AWS_SECRET_ACCESS_KEY='([^']+)'/.exec(result.stdout)?.[1];
     assert.ok(secret !== undefined && !result.stderr.includes(secret));
   } finally {
@@ -161,7 +163,7 @@ test('the env output is shell code only, and stderr says what happened without s
   }
 });
 
-test('pwsh: env through Out-String | Invoke-Expression sets the session, unset restores, a failure throws and changes nothing', async (t) => {
+test('pwsh: env through Out-String | Invoke-Expression sets the session, unset restores, a failure stops && and changes nothing', async (t) => {
   if (!(await pwshAvailable())) {
     t.skip(PWSH_UNAVAILABLE);
     return;
@@ -174,7 +176,7 @@ test('pwsh: env through Out-String | Invoke-Expression sets the session, unset r
         `${node} env doug --shell pwsh --token-code ${world.code()} | Out-String | Invoke-Expression`,
         `${node} env doug --shell pwsh | Out-String | Invoke-Expression; $env:AWS_ACCESS_KEY_ID`,
         `${node} unset --shell pwsh | Out-String | Invoke-Expression`,
-        `${node} env dougg --shell pwsh --token-code 123456 | Out-String | Invoke-Expression; 'RAN'`,
+        `${node} env dougg --shell pwsh --token-code 123456 | Out-String | Invoke-Expression && 'RAN' || 'STOPPED'`,
       ],
       { env: { ...world.env, ...BEFORE } },
     );
@@ -189,8 +191,9 @@ test('pwsh: env through Out-String | Invoke-Expression sets the session, unset r
     for (const [name, value] of Object.entries(BEFORE)) assert.equal(unset.env[name], value, `${name} restored`);
     assert.equal(unset.env.AWS_ACCESS_KEY_ID, undefined);
     assert.equal(unset.env.AWSMFA_SAVED_ENV, undefined);
-    assert.ok(failed.hadErrors, 'the failed env made Invoke-Expression throw');
-    assert.ok(!failed.output.includes('RAN'));
+    // The program's status makes the pipeline fail; the statement it printed writes an error.
+    assert.ok(failed.hadErrors, 'the failed env wrote an error');
+    assert.deepEqual(failed.output, ['STOPPED']);
     assert.equal(failed.env.AWS_ACCESS_KEY_ID, undefined);
     assert.equal(failed.env.AWS_PROFILE, BEFORE.AWS_PROFILE);
   } finally {

@@ -80,7 +80,7 @@ test('a reused code is refused locally, with no call, and the advice to wait', a
     const calls = world.emulator.calls.length;
     const { message, hint } = assertFailedEnv(await awsmfa(['env', 'doug', '--token-code', code, '--force'], { env: world.env }));
     assert.match(message, new RegExp(`^this MFA code was already used for ${world.user.mfaSerial} \\d+ s ago, and AWS accepts each code once$`));
-    assert.match(hint, /^Wait for the next code \(about \d+ s\) and try again\.$/);
+    assert.match(hint, /^Wait for the next code \(at most \d+ s\) and try again\.$/);
     assert.equal(world.emulator.calls.length, calls);
   });
 });
@@ -172,7 +172,7 @@ test('stdout of a failed env is the failure statement of the shell asked for, ev
     assert.equal(fish.stdout, 'false\n');
     const pwsh = await awsmfa(['env', 'dougg', '--shell', 'pwsh'], { env: world.env });
     assert.equal(pwsh.code, 1);
-    assert.match(pwsh.stdout, /^\$global:LASTEXITCODE = 1; throw '[^']*'\n$/);
+    assert.match(pwsh.stdout, /^\$global:LASTEXITCODE = 1; Write-Error -Message '[^']*' -ErrorId AwsmfaNoSession -Category InvalidResult\n$/);
     const usage = await awsmfa(['env', 'doug', '--duration', 'soon'], { env: world.env });
     assert.equal(usage.code, 1);
     assert.equal(usage.stdout, 'false\n');

@@ -11,14 +11,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import type { ShellName } from '../src/shell/dialect.js';
 import { fakeSts, fingerprint, type FakeSts } from './helpers/faults.js';
 import { ADMIN_ROLE, CLI, createWorld, DEFAULT_CREDENTIALS, runProgram, type RunResult, type World } from './helpers/fixture.js';
+import { initFile } from './helpers/integration.js';
+import { runShell, shellAvailable } from './helpers/shells.js';
 
 const SERIAL = 'arn:aws:iam::123456789012:mfa/doug';
 const PWNED = 'PWNED';
@@ -85,7 +88,7 @@ const CASES: readonly Case[] = [
   { what: 'a name with a right-to-left override', args: env('doug\u202egnp.exe'), error: /^profile "doug\\u202egnp\.exe" is not in / },
   { what: 'a name with terminal escapes', args: env('\u001b[2J\u001b]0;owned\u0007doug'), error: /^profile "\\u001b\[2J\\u001b\]0;owned\\u0007doug" is not in / },
   { what: 'a name of 100 000 characters', args: env('x'.repeat(100_000)), error: /^profile "x{63}…\[\d+ more characters\]…x{31}" is not in / },
-  { what: 'a name that is an option', args: ['env', '--shell', 'bash', '-x'], error: /Unsupported option name \("-x"\)|Unknown Syntax Error/ },
+  { what: 'a name that is an option', args: ['env', '--shell', 'bash', '-x'], error: /^unknown option "-x" for `awsmfa env`$/, hint: /^usage: awsmfa env / },
   { what: 'a name after -- that looks like an option', args: ['env', '--shell', 'bash', '--', '-x'], error: /^profile "-x" is not in / },
   { what: 'the name __proto__', args: env('__proto__'), error: /^profile "__proto__" is not in / },
   { what: 'the name constructor', args: env('constructor'), error: /^profile "constructor" is not in / },
@@ -141,7 +144,8 @@ const CASES: readonly Case[] = [
     args: env('victim', '--token-code', '123456', '--duration', duration),
     config: plainProfile(`mfa_serial = ${SERIAL}`),
     credentials: victimKeys,
-    error: /Usage Error: Invalid value for --duration/,
+    error: /^`awsmfa env`: invalid value for --duration: /,
+    hint: /^usage: awsmfa env .*--duration,-d SECONDS/,
   })),
   ...[
     ['899', /the duration 899 s from --duration is outside what GetSessionToken allows \(900 to 129600 s\)/],
@@ -176,6 +180,9 @@ const CASES: readonly Case[] = [
       ['no credentials in the answer', answer(200, 'text/xml', STS_XML('')), /^STS at .* answered GetSessionToken for \[victim\] without the credentials$/],
       ['credentials with a line break', answer(200, 'text/xml', STS_XML(`<AccessKeyId>ASIAHOSTILE00EXAMPLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>tok&#10;export AWS_PROFILE=evil</SessionToken><Expiration>${farFuture}</Expiration>`)), /^STS at .* answered GetSessionToken for \[victim\] with credentials that are not credentials AWS issues$/],
       ['credentials with $( ) and quotes', answer(200, 'text/xml', STS_XML(`<AccessKeyId>ASIA'$(touch x)</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>${farFuture}</Expiration>`)), /with credentials that are not credentials AWS issues$/],
+      ['credentials that expired a minute ago', answer(200, 'text/xml', STS_XML(`<AccessKeyId>ASIAHOSTILE00EXAMPLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>${new Date(Date.now() - 60_000).toISOString()}</Expiration>`)), /^STS at .* answered GetSessionToken for \[victim\] with credentials that expired at .*, a lifetime AWS does not give$/],
+      ['credentials that expire in year 0000', answer(200, 'text/xml', STS_XML('<AccessKeyId>ASIAHOSTILE00EXAMPLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>0000-01-01T00:00:00Z</Expiration>')), /^STS at .* answered GetSessionToken for \[victim\] with credentials that expired at .*, a lifetime AWS does not give$/],
+      ['credentials that expire in year 9999', answer(200, 'text/xml', STS_XML('<AccessKeyId>ASIAHOSTILE00EXAMPLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>9999-12-31T23:59:59Z</Expiration>')), /^STS at .* answered GetSessionToken for \[victim\] with credentials that expire at .*, a lifetime AWS does not give$/],
       ['headers, then silence', (_request: IncomingMessage, response: ServerResponse) => { response.writeHead(200, { 'content-type': 'text/xml' }); response.write('<GetSessionTokenResponse>'); }, /^cannot reach STS at .*: no answer in time \(GetSessionToken for \[victim\]\)$/],
       ['nothing at all', () => undefined, /^cannot reach STS at .*: (no answer in time|the connection timed out) \(GetSessionToken for \[victim\]\)$/],
       ['not even listening', 'closed', /^cannot reach STS at .*: the connection was refused \(GetSessionToken for \[victim\]\)$/],
@@ -328,6 +335,139 @@ test('hostile profile names that do exist work, and reach bash, zsh and fish as 
     }
     await assert.rejects(import('node:fs/promises').then(({ access }) => access(pwned)), 'no smuggled command ran');
     assert.equal(world.count('GetSessionToken'), 1, 'one session, then the cache');
+  } finally {
+    await world.close();
+  }
+});
+
+test('a cached session is checked as a new one would be: a region with control characters is refused either way', async () => {
+  const world = await createWorld();
+  try {
+    const first = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(first.code, 0, first.stderr);
+    const config = await readFile(world.configPath, 'utf8');
+    await writeFile(world.configPath, config.replace('region = eu-west-1', 'region = eu-west-1\u001b]0;owned\u0007\u001b[2J'));
+    const before = await fingerprint(world.home);
+    for (const args of [['env', 'doug', '--shell', 'bash'], ['env', 'doug', '--shell', 'bash', '--force', '--token-code', '123456']]) {
+      const result = await runProgram(process.execPath, [CLI, ...args], { env: world.env });
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, 'false\n', `${args.join(' ')}: nothing exported`);
+      assert.match(result.stderr, /^awsmfa: error: the region "eu-west-1\\u001b\]0;owned\\u0007\\u001b\[2J" of \[doug\] in .* is not an AWS region\n/);
+      assert.ok(!CONTROL.test(result.stderr));
+    }
+    assert.deepEqual(await fingerprint(world.home), before);
+  } finally {
+    await world.close();
+  }
+});
+
+test('a cache entry that is a FIFO, or holds a NUL or a lone surrogate, is a miss: no hang, no crash', async () => {
+  const world = await createWorld();
+  try {
+    const cacheDir = join(world.env.XDG_CACHE_HOME!, 'awsmfa');
+    const seeded = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const entry = join(cacheDir, (await readdir(cacheDir)).find((name) => name.startsWith('session-'))!);
+    const original = JSON.parse(await readFile(entry, 'utf8')) as Record<string, string>;
+    const damages: [string, () => Promise<void>][] = [
+      ['a FIFO', async () => { await rm(entry); await promisify(execFile)('mkfifo', ['-m', '600', entry]); }],
+      // Removed first: writing to the FIFO left by the case before would wait for a reader.
+      ['a NUL in the secret key', async () => { await rm(entry); await writeFile(entry, JSON.stringify({ ...original, secretAccessKey: `${original.secretAccessKey}\u0000x` }), { mode: 0o600 }); }],
+      ['a lone surrogate in the token', async () => { await rm(entry); await writeFile(entry, JSON.stringify({ ...original, sessionToken: `${original.sessionToken}\ud800` }), { mode: 0o600 }); }],
+    ];
+    for (const [what, damage] of damages) {
+      await damage();
+      for (const args of [['status'], ['list'], ['status', '--json']]) {
+        const result = await runProgram(process.execPath, [CLI, ...args], { env: world.env, timeoutMs: 20_000 });
+        assert.equal(result.signal, null, `${what}: ${args.join(' ')} ended by itself`);
+        assert.equal(result.code, 0, `${what}: ${args.join(' ')}: ${result.stderr}`);
+        assert.ok(!/unexpected error|This is a bug/.test(result.stderr), result.stderr);
+      }
+      // A miss needs a new session, and with no terminal to ask on, that needs --token-code: the
+      // usual clean failure, where a damaged entry used to be an "unexpected error" (or a hang).
+      const env = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash'], { env: world.env, timeoutMs: 20_000 });
+      assert.equal(env.signal, null, `${what}: env ended by itself`);
+      assert.equal(env.code, 1, `${what}: env: ${env.stderr}`);
+      assert.equal(env.stdout, 'false\n');
+      assert.match(env.stderr, /^awsmfa: error: .*\n {2}.*--token-code/, `${what}: a new session is needed: ${env.stderr}`);
+    }
+    await damages[0]![1]();
+    const cleared = await runProgram(process.execPath, [CLI, 'clear'], { env: world.env, timeoutMs: 20_000 });
+    assert.equal(cleared.signal, null, 'clear ended by itself');
+    assert.equal(cleared.code, 0, cleared.stderr);
+  } finally {
+    await world.close();
+  }
+});
+
+test('__proto__ and other names the JS SDK cannot hold are never written; one already in a file is named by doctor, and awsmfa keeps working', async () => {
+  const world = await createWorld();
+  try {
+    const seeded = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const before = await fingerprint(world.home);
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const login = await runProgram(process.execPath, [CLI, 'login', 'doug', '--to-profile', name], { env: world.env });
+      assert.equal(login.code, 1, `login --to-profile ${name}: ${login.stderr}`);
+      assert.match(login.stderr, new RegExp(`^awsmfa: error: "${name}" cannot be a profile name in the credentials file\\n`));
+      const setup = await runProgram(process.execPath, [CLI, 'setup', name, '--access-key-id', world.user.accessKeyId, '--secret-stdin', '--yes'], { env: world.env, stdin: `${world.user.secretAccessKey}\n` });
+      assert.equal(setup.code, 1, `setup ${name}: ${setup.stderr}`);
+      assert.match(setup.stderr, new RegExp(`^awsmfa: error: "${name}" cannot be a profile name\\n`));
+    }
+    assert.deepEqual(await fingerprint(world.home), before, 'nothing written');
+
+    // A file that already has one: awsmfa reads it its own way and goes on; doctor names the line.
+    await writeFile(world.credentialsPath, `${await readFile(world.credentialsPath, 'utf8')}\n[__proto__]\naws_access_key_id = AKIAPROTOPROTEXAMPLE\n`);
+    const env = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash'], { env: world.env });
+    assert.equal(env.code, 0, env.stderr);
+    const doctor = await runProgram(process.execPath, [CLI, 'doctor', 'doug', '--offline', '--json'], { env: world.env });
+    const checks = JSON.parse(doctor.stdout) as { checks: { check: string; status: string; message: string }[] };
+    const found = checks.checks.find((check) => check.check === 'credentials-js-sdk');
+    assert.ok(found, doctor.stdout);
+    assert.equal(found.status, 'warn');
+    assert.match(found.message, /^line 9 of .*credentials is the section \[__proto__\], which makes the AWS SDK for JavaScript ignore every profile in the file/);
+  } finally {
+    await world.close();
+  }
+});
+
+/** A window title, a cleared screen and a clipboard write (OSC 52), as a section name can hold them. */
+const ESCAPES = 'evil\u001b]0;owned\u0007\u001b[2J\u001b]52;c;cHduZWQ=\u0007\u009b31m';
+const RAW_ESCAPE = /[\u001b\u0007\u009b]/;
+
+test('terminal escapes in a section name reach no terminal raw: the prompt of bash, zsh, fish and PowerShell, list, status, doctor', async (t) => {
+  const world = await createWorld({
+    credentials: (user) => `${DEFAULT_CREDENTIALS(user)}\n[${ESCAPES}]\n${keys()}mfa_serial = ${SERIAL}\n`,
+  });
+  try {
+    const env = { ...world.env, PATH: `${world.env.PATH}:${join(homedir(), '.dotnet', 'tools')}` };
+    const started = await runProgram(process.execPath, [CLI, 'env', ESCAPES, '--shell', 'bash', '--token-code', world.code()], { env });
+    assert.equal(started.code, 0, started.stderr);
+    assert.ok(!RAW_ESCAPE.test(started.stderr), 'env');
+    const inShell = { ...env, AWSMFA_PROFILE: ESCAPES, AWSMFA_EXPIRES_AT: String(Math.floor(Date.now() / 1000) + 600) };
+    for (const args of [['list'], ['status'], ['doctor', ESCAPES, '--offline'], ['doctor', '--offline']]) {
+      const result = await runProgram(process.execPath, [CLI, ...args], { env: inShell });
+      assert.ok(result.stdout.includes('evil'), `${args[0]} names the profile:\n${result.stdout}${result.stderr}`);
+      assert.ok(!RAW_ESCAPE.test(result.stdout + result.stderr), `${args.join(' ')}: ${JSON.stringify(result.stdout + result.stderr)}`);
+    }
+
+    const prompts: Record<ShellName, (init: string) => string> = {
+      bash: (init) => `source '${init}'\nPS1='> '; __awsmfa_prompt\nprintf 'shown=%s\\n' "\${PS1@P}"\n`,
+      zsh: (init) => `source '${init}'\nsetopt prompt_subst; PROMPT='> '; __awsmfa_prompt\nprint -r -- "shown=\${(e)\${(%)PROMPT}}"\n`,
+      fish: (init) => `source '${init}'\nprintf 'shown=%s\\n' (__awsmfa_prompt_segment)\n`,
+      pwsh: (init) => `. '${init}'\n'shown=' + (__awsmfa_prompt_segment)\n`,
+    };
+    for (const shell of ['bash', 'zsh', 'fish', 'pwsh'] as const) {
+      if (!(await shellAvailable(shell)) && !(shell === 'pwsh' && (await access(join(homedir(), '.dotnet', 'tools', 'pwsh')).then(() => true, () => false)))) {
+        t.diagnostic(`${shell} not installed: its prompt is not checked`);
+        continue;
+      }
+      const init = await initFile(shell, env, world.home);
+      const run = await runShell(shell, prompts[shell](init), { env: inShell, timeoutMs: 60_000 });
+      const shown = /^shown=(.*)$/m.exec(run.stdout)?.[1];
+      assert.ok(shown?.includes('evil'), `${shell}: the prompt shows the session: ${JSON.stringify(run.stdout + run.stderr)}`);
+      assert.ok(!RAW_ESCAPE.test(run.stdout), `${shell}: ${JSON.stringify(shown)}`);
+    }
   } finally {
     await world.close();
   }

@@ -1,8 +1,9 @@
 /**
- * The PowerShell integration in the real PowerShell engine (the test host: language and core cmdlets
- * only, so the integration must not lean on anything else): it parses, the wrapper applies a session
- * from the STS emulator only on success, the prompt chains the previous one and keeps $LASTEXITCODE
- * and $?, profile names print literally, aliases follow the config (through the profile index), and TabExpansion2 completes.
+ * The PowerShell integration in the real pwsh: it parses, the wrapper applies a session from the STS
+ * emulator only on success and fails as a PowerShell command fails (`&&`, `||`, `$?`,
+ * `$LASTEXITCODE`, $ErrorActionPreference), the prompt chains the previous one and keeps
+ * $LASTEXITCODE and $?, profile names print literally, aliases follow the config (through the profile index), and TabExpansion2
+ * completes, sorted.
  */
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -89,9 +90,15 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
     complete('mfa use d'),
     // 14: PowerShell drops a bare `--` from a function's arguments; the wrapper puts it back for the program.
     `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -- aws s3 ls --recursive`,
+    // 15: every command, as Tab lists them.
+    complete('awsmfa '),
   ];
   const r = await runPwsh(scripts, { env: { ...world.env, NO_COLOR: null } });
-  for (const [i, result] of r.entries()) assert.deepEqual(result.errors, [], `script ${i}: ${result.errorDetails.join('\n')}`);
+  for (const [i, result] of r.entries()) {
+    // The failure is reported as a PowerShell command's error, after the program's own message.
+    const expected = i === 1 ? ['exited with status 1 (see the message above)'] : [];
+    assert.deepEqual(result.errors, expected, `script ${i}: ${result.errorDetails.join('\n')}`);
+  }
 
   assert.notEqual(r[1]!.output[0], 'status=0');
   assert.equal(r[1]!.output[1], 'profile=keep key=AKIAOLD session=');
@@ -110,13 +117,68 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
   assert.deepEqual(r[6]!.output, ['True', 'True', 'False', 'status=0 session=doug']);
 
   assert.deepEqual(r[7]!.output, ['env', 'exec']);
-  assert.deepEqual([...r[8]!.output].sort(), ['admin', 'audit', 'default', 'doug', 'nomfa']);
-  assert.deepEqual(r[9]!.output, ['bash', 'zsh', 'fish', 'pwsh']);
+  assert.deepEqual(r[8]!.output, ['admin', 'audit', 'default', 'doug', 'nomfa']);
+  assert.deepEqual(r[9]!.output, ['bash', 'fish', 'pwsh', 'zsh']);
   assert.deepEqual(r[10]!.output, ['--token-code']);
-  assert.deepEqual(r[11]!.output, []);
+  // Nothing of awsmfa's: what is left is PowerShell's own fallback, the file names here.
+  assert.ok(r[11]!.output.every((text) => text.startsWith('./')), r[11]!.output.join(' '));
   assert.deepEqual(r[12]!.output, ['status=0', 'True']);
   assert.deepEqual(r[13]!.output, ['default', 'doug']);
   assert.deepEqual(r[14]!.output, ['["exec","doug","--","aws","s3","ls","--recursive"]']);
+  // Sorted, as bash, zsh and fish show them, not in the order the commands are defined.
+  assert.ok(r[15]!.output.length > 5 && r[15]!.output.includes('env'), r[15]!.output.join(' '));
+  assert.deepEqual(r[15]!.output, [...r[15]!.output].sort());
+});
+
+test('pwsh: a failed use, unset, alias or Invoke-Expression stops &&, runs ||, and stops the script under ErrorAction Stop', async (t) => {
+  if (!(await requirePwsh(t))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const init = join(world.home, 'init.ps1');
+  await writeFile(init, await initCode('pwsh', world.env));
+  const argv = join(world.home, 'argv.js');
+  await writeFile(argv, 'console.log(JSON.stringify(process.argv.slice(2)))\n');
+  // The program itself, without the integration's wrapper, as `awsmfa` is before the integration loads.
+  const program = `& ${literal(process.execPath)} ${literal(join(ROOT, 'dist', 'awsmfa.js'))}`;
+  const state = '"ok=$? code=$LASTEXITCODE key=$env:AWS_ACCESS_KEY_ID session=$env:AWSMFA_PROFILE"';
+  const failing: readonly string[] = [
+    'awsmfa use dgu --token-code 123456',
+    'awsmfa unset --no-such-flag',
+    'aws-doug --no-such-flag',
+    'awsmfa env dgu --token-code 123456 | Out-String | Invoke-Expression',
+    `${program} env dgu --shell pwsh --token-code 123456 | Out-String | Invoke-Expression`,
+  ];
+  const scripts = [
+    `. ${literal(init)}; $env:AWS_ACCESS_KEY_ID = 'AKIAOLDEXAMPLE000001'`,
+    // Success goes on (first, while the code is fresh on a slow machine), and leaves things as they were.
+    `awsmfa use doug --token-code ${world.code()} && 'next' || 'otherwise'; ${state}`,
+    `aws-doug && awsmfa unset && 'next' || 'otherwise'; ${state}`,
+    // Default settings: the right side of && does not run, that of || does; $? and $LASTEXITCODE say it failed.
+    ...failing.map((command) => `${command} && 'next' || 'otherwise'; ${command}; ${state}`),
+    // $ErrorActionPreference = 'Stop': the failure is a terminating error that try/catch sees.
+    ...failing.map((command) => `$ErrorActionPreference = 'Stop'; try { ${command}; 'not stopped' } catch { 'stopped' } finally { $ErrorActionPreference = 'Continue' }`),
+    // PowerShell's own parameters (-d is -Debug, -v -Verbose, -p would abbreviate two) and a bare --
+    // reach the program as typed.
+    `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -d 900 -v -p x -o -e -i -w -- aws s3 ls -v; awsmfa policy -p doug`,
+  ];
+  const r = await runPwsh(scripts, { env: { ...world.env, NO_COLOR: '1' } });
+  const n = failing.length;
+  assert.deepEqual(r[0]!.errors, []);
+  const [use, alias] = r.slice(1, 3);
+  failing.forEach((command, i) => {
+    const run = r[3 + i]!;
+    assert.deepEqual(run.output, ['otherwise', 'ok=False code=1 key=AKIAOLDEXAMPLE000001 session='], `${command}: ${run.errors.join(' | ')}`);
+    assert.ok(run.errors.length > 0, `${command}: no error record`);
+    assert.deepEqual(r[3 + n + i]!.output, ['stopped'], `${command} under ErrorAction Stop: ${r[3 + n + i]!.errors.join(' | ')}`);
+  });
+  const argvRun = r[3 + 2 * n];
+  assert.deepEqual(use!.errors, [], use!.errorDetails.join('\n'));
+  assert.equal(use!.output[0], 'next');
+  assert.match(use!.output[1]!, /^ok=True code=0 key=ASIA\S+ session=doug$/);
+  assert.deepEqual(alias!.errors, [], alias!.errorDetails.join('\n'));
+  assert.deepEqual(alias!.output, ['next', 'ok=True code=0 key=AKIAOLDEXAMPLE000001 session=']);
+  assert.deepEqual(argvRun!.errors, [], argvRun!.errorDetails.join('\n'));
+  assert.deepEqual(argvRun!.output, ['["exec","doug","-d","900","-v","-p","x","-o","-e","-i","-w","--","aws","s3","ls","-v"]', '["policy","-p","doug"]']);
 });
 
 test('pwsh: profile names and aliases PowerShell loads from the index are the profiles awsmfa reads', async (t) => {

@@ -65,7 +65,8 @@ const SCRIPTS: Readonly<Record<'bash' | 'zsh' | 'fish', (init: string, v: InitVa
       `source '${init}'`,
       // What bash runs before each prompt, without and with a session, then a Tab after `use `.
       'eval "${PROMPT_COMMAND-}"',
-      `export AWSMFA_PROFILE=doug AWSMFA_EXPIRES_AT=$((EPOCHSECONDS + ${SESSION_SECONDS}))`,
+      // date(1): bash 3.2 (macOS's /bin/bash) has no EPOCHSECONDS, nor ${PS1@P} and BASH_ALIASES below.
+      `export AWSMFA_PROFILE=doug AWSMFA_EXPIRES_AT=$(($(date +%s) + ${SESSION_SECONDS}))`,
       'eval "${PROMPT_COMMAND-}"',
       `COMP_WORDS=(${v.command} use ''); COMP_CWORD=2; __awsmfa_complete`,
       `printf '${MARK}'`,
@@ -73,10 +74,11 @@ const SCRIPTS: Readonly<Record<'bash' | 'zsh' | 'fish', (init: string, v: InitVa
       `printf 'awsmfa=%s\\n' "$(type -t awsmfa || :)"`,
       `printf 'complete=%s\\n' "$(complete -p ${v.command})"`,
       'printf \'hooked=%s\\n\' "${PROMPT_COMMAND-}"',
-      'printf \'prompt=%s\\n\' "${PS1@P}"',
+      // Before bash 4.4 the prompt is put together by hand: the text PS1 refers to, then the rest of PS1.
+      'if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then printf \'prompt=%s\\n\' "${PS1@P}"; else printf \'prompt=%s%s\\n\' "$__awsmfa_prompt_text" "${PS1##*\\\\]}"; fi',
       'printf \'candidates=%s\\n\' "${COMPREPLY[*]}"',
       // The aliases the integration defined: those that run its `use`.
-      'printf \'aliases=\'; for __strict_alias in "${!BASH_ALIASES[@]}"; do [[ ${BASH_ALIASES[$__strict_alias]} != __awsmfa_main* ]] || printf \'%s \' "$__strict_alias"; done; echo',
+      'if ((BASH_VERSINFO[0] >= 4)); then printf \'aliases=\'; for __strict_alias in "${!BASH_ALIASES[@]}"; do [[ ${BASH_ALIASES[$__strict_alias]} != __awsmfa_main* ]] || printf \'%s \' "$__strict_alias"; done; echo; else printf \'aliases=%s\\n\' "$(alias -p | sed -n "s/^alias \\([^=]*\\)=\'__awsmfa_main .*/\\1/p" | tr \'\\n\' \' \')"; fi',
       ...(runsWrapper(v) ? [`printf 'version=%s\\n' "$(${v.command} --version)"`, `${v.command} unset 2>/dev/null`, "printf 'unset=%s\\n' \"$?\""] : []),
       '',
     ].join('\n'),
@@ -262,7 +264,7 @@ test('pwsh: every init option combination loads silently under StrictMode Latest
     '  $shell.Dispose(); $runspace.Dispose()',
     '}',
   ].join('\n');
-  const result = await runPwsh(host, { standIns: false, env: { ...world.env, NO_COLOR: '1' } });
+  const result = await runPwsh(host, { env: { ...world.env, NO_COLOR: '1' } });
   assert.deepEqual(result.errors, [], result.errorDetails.join('\n'));
   const reports = INIT_VARIANTS.map(() => new Map<string, string[]>());
   for (const line of result.output) {

@@ -11,12 +11,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { ACCOUNT, ADMIN_ROLE, CLI, DOUG_SERIAL, ROOT, awsmfa, createWorld, runProgram, type World } from './helpers/fixture.js';
+import { converse, requireScript } from './helpers/terminal.js';
 
 const KIM_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/kim`;
+const LEE_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/lee`;
+const LEE = { userName: 'lee', accountId: ACCOUNT, accessKeyId: 'AKIALEELEE000EXAMPLE', secretAccessKey: 'leeSecretKeyEXAMPLE/0123456789abcdefghijk', mfaSerial: LEE_SERIAL, totpSecret: 'KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TF' };
 
 const SECRET_SERVICE = `
 printf 'awsmfa-test\\n' | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
@@ -96,7 +99,7 @@ before(async () => {
   world = await createWorld({
     config: () => '# config without keys\n[default]\nregion = us-east-1\n',
     credentials: () => '# nothing here yet\n',
-    users: [{ userName: 'kim', accountId: ACCOUNT, accessKeyId: 'AKIAKIMKIM000EXAMPLE', secretAccessKey: 'kimSecretKeyEXAMPLE/0123456789abcdefghijk', mfaSerial: KIM_SERIAL, totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }],
+    users: [{ userName: 'kim', accountId: ACCOUNT, accessKeyId: 'AKIAKIMKIM000EXAMPLE', secretAccessKey: 'kimSecretKeyEXAMPLE/0123456789abcdefghijk', mfaSerial: KIM_SERIAL, totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }, LEE],
   });
   unavailable = await missingTool();
   if (unavailable === undefined) {
@@ -134,14 +137,17 @@ async function assertNotInFiles(secret: string, when: string): Promise<void> {
   assert.ok(!(await readFile(world.configPath, 'latin1')).includes(secret), `${when}: the config file does not contain the secret`);
 }
 
-/** The next unused code of kim's device (world.code() is doug's). */
-const kimSteps = new Set<number>();
-function kimCode(): string {
+/** The next unused code of another user's device (world.code() is doug's). */
+const usedSteps = new Map<string, Set<number>>();
+function codeOf(serial: string): string {
+  const used = usedSteps.get(serial) ?? new Set<number>();
+  usedSteps.set(serial, used);
   const step = Math.floor(Date.now() / 30_000);
-  const free = [step, step + 1].find((candidate) => !kimSteps.has(candidate))!;
-  kimSteps.add(free);
-  return world.emulator.code(KIM_SERIAL, free * 30 + 15);
+  const free = [step, step + 1].find((candidate) => !used.has(candidate))!;
+  used.add(free);
+  return world.emulator.code(serial, free * 30 + 15);
 }
+const kimCode = () => codeOf(KIM_SERIAL);
 
 test('the secret goes to the keyring: env and doctor read it there, --store file moves it back, --remove-keys deletes it', async (t) => {
   const ss = requireService(t);
@@ -195,7 +201,10 @@ test('the secret goes to the keyring: env and doctor read it there, --store file
   assert.equal(removed.code, 0, removed.stderr);
   assert.equal(await keyringHolds(env, keyId), null, 'removed from the keyring');
   await assertNotInFiles(secret, 'after --remove-keys');
-  assert.doesNotMatch(await readFile(world.credentialsPath, 'utf8'), /aws_access_key_id/);
+  assert.equal(await readFile(world.credentialsPath, 'utf8'), '# nothing here yet\n', 'no empty [work] header is left behind');
+  assert.match(removed.stderr, /removed aws_access_key_id from \[work\] of /);
+  assert.match(removed.stderr, /removed awsmfa_keyring from \[profile work\] in /, 'only what [profile work] held is named');
+  assert.doesNotMatch(removed.stderr, /removed the keys/);
   assert.match(await readFile(world.configPath, 'utf8'), /\[profile work\]\nmfa_serial = /, 'the rest of the profile stays');
   await awsmfa(['clear', 'work'], { env });
   const gone = await awsmfa(['env', 'work', '--shell', 'bash'], { env });
@@ -220,7 +229,7 @@ test('a role whose source profile keeps its secret in the keyring', async (t) =>
   // The entry disappears behind awsmfa's back: the error says where the secret should be and what to do.
   const deleted = await runProgram(process.execPath, ['-e', `new (require('@napi-rs/keyring').Entry)('awsmfa', 'AKIAKIMKIM000EXAMPLE', { linux: { store: 'secret-service' } }).deleteCredential()`], { env, cwd: ROOT });
   assert.equal(deleted.code, 0, deleted.stderr);
-  const missing = await awsmfa(['env', 'kim-admin', '--shell', 'bash', '--force', '--token-code', '123456'], { env });
+  const missing = await awsmfa(['env', 'kim-admin', '--shell', 'bash', '--force-mfa', '--token-code', '123456'], { env });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /the secret of \[kim\] \(key AKIAKIMKIM000EXAMPLE\) is not in the Secret Service/);
   assert.match(missing.stderr, /awsmfa setup kim/);
@@ -253,4 +262,65 @@ test('a keyring profile whose keyring cannot be reached fails before a code is a
   assert.match(result.stderr, /no keyring service is reachable to read the secret of AKIADOUGDOUG0EXAMPLE/);
   assert.match(result.stderr, /awsmfa setup locked --store file/);
   assert.equal(world.emulator.calls.length, calls);
+});
+
+test('with the keyring gone, the advice given works when followed as written; the entry left behind is reported once, with the command that deletes it', async (t) => {
+  const ss = requireService(t);
+  if (ss === undefined) return;
+  if (!(await requireScript(t))) return;
+  const env = withBus(ss.address);
+  const setup = await awsmfa(['setup', 'k3', '--store', 'keyring', '--access-key-id', LEE.accessKeyId, '--secret-stdin', '--token-code', codeOf(LEE_SERIAL), '--yes'], { env, stdin: LEE.secretAccessKey });
+  assert.equal(setup.code, 0, setup.stderr);
+
+  // The AWS CLI does not read the keyring: doctor says what plain `aws --profile k3` will say, and why.
+  const doctor = await awsmfa(['doctor', 'k3', '--offline', '--json'], { env });
+  const note = (JSON.parse(doctor.stdout) as { checks: { check: string; status: string; message: string }[] }).checks.find((check) => check.check === 'keyring-aws-cli');
+  assert.equal(note?.status, 'info', doctor.stdout);
+  assert.match(note!.message, /Partial credentials found in shared-credentials-file, missing: aws_secret_access_key/);
+  assert.match(note!.message, /awsmfa exec k3 -- aws/);
+  if (await access('/usr/bin/aws').then(() => true, () => false)) {
+    const plain = await runProgram('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'k3', '--region', 'us-east-1', '--endpoint-url', world.emulator.url], { env });
+    assert.notEqual(plain.code, 0);
+    assert.match(plain.stderr, /Partial credentials found in shared-credentials-file, missing: aws_secret_access_key/, 'the words doctor and README quote are the AWS CLI\'s');
+  }
+
+  const gone = { ...world.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(world.home, 'no-bus-here')}` };
+  const failed = await awsmfa(['env', 'k3', '--shell', 'bash', '--force', '--token-code', '123456'], { env: gone });
+  assert.equal(failed.code, 1);
+  const advice = /awsmfa setup k3 --store file\b[^\n]*/.exec(failed.stderr)?.[0];
+  assert.ok(advice !== undefined, failed.stderr);
+  const offline = await awsmfa(['doctor', 'k3', '--offline', '--json'], { env: gone });
+  const keyring = (JSON.parse(offline.stdout) as { checks: { check: string; status: string; fix: string | null }[] }).checks.find((check) => check.check === 'keyring');
+  assert.equal(keyring?.status, 'fail');
+  assert.match(keyring!.fix ?? '', /awsmfa setup k3 --store file/);
+
+  // Followed as written, on a terminal, with the keyring still gone: the secret is asked for, the rest proposed.
+  const run = await converse(gone, ['setup', 'k3', '--store', 'file'], [
+    { question: 'Access key ID [', keys: '\r' },
+    { question: 'Secret access key: ', keys: `${LEE.secretAccessKey}\r` },
+    { question: 'Region [', keys: '\r' },
+    { question: `MFA device ARN [${LEE_SERIAL}]: `, keys: '\r' },
+    { question: 'Session duration (seconds, or e.g. 12h) [', keys: '\r' },
+    { question: `MFA code for ${LEE_SERIAL}: `, keys: `${codeOf(LEE_SERIAL)}\r` },
+  ]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(await readFile(world.credentialsPath, 'utf8'), new RegExp(`\\[k3\\]\naws_access_key_id = ${LEE.accessKeyId}\naws_secret_access_key = ${LEE.secretAccessKey.replaceAll('/', '\\/')}\n`));
+  assert.doesNotMatch((await readFile(world.configPath, 'utf8')).split('[profile k3]')[1] ?? '', /awsmfa_keyring/);
+  const deleteCommand = `secret-tool clear service awsmfa username ${LEE.accessKeyId}`;
+  assert.equal(run.stderr.split('could not delete').length - 1, 1, `the entry left behind is reported once:\n${run.stderr}`);
+  assert.ok(run.stderr.includes(deleteCommand), run.stderr);
+  assert.ok(!run.stderr.includes(LEE.secretAccessKey));
+  const works = await awsmfa(['env', 'k3', '--shell', 'bash'], { env: gone });
+  assert.equal(works.code, 0, works.stderr);
+
+  // The command named deletes the entry, once the keyring is back.
+  assert.equal(await keyringHolds(env, LEE.accessKeyId), LEE.secretAccessKey);
+  const tool = await runProgram('sh', ['-c', 'command -v secret-tool'], { env });
+  if (tool.code !== 0) {
+    t.skip('secret-tool is not installed (Debian package libsecret-tools): the delete command named was not run');
+    return;
+  }
+  const cleared = await runProgram('sh', ['-c', deleteCommand], { env });
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.equal(await keyringHolds(env, LEE.accessKeyId), null, 'the command named deleted the entry');
 });

@@ -37,8 +37,8 @@ test('list shows MFA, roles with their source, problems, and live sessions, in t
     const text = await awsmfa(['list'], { env: world.env });
     assert.equal(text.code, 0, text.stderr);
     const row = (name: string) => text.stdout.split('\n').find((line) => line.startsWith(`  ${name} `)) ?? '';
-    assert.match(row('doug'), /^ {2}doug +yes +user +- +eu-west-1 +11h 59m left$/);
-    assert.match(row('admin'), /^ {2}admin +yes +role +doug +eu-west-1 +59m(?: \d+s)? left +arn:aws:iam::123456789012:role\/admin$/);
+    assert.match(row('doug'), /^ {2}doug +yes +user +- +eu-west-1 +(?:12h|11h 59m) left$/);
+    assert.match(row('admin'), /^ {2}admin +yes +role +doug +eu-west-1 +(?:1h|59m(?: \d+s)?) left +arn:aws:iam::123456789012:role\/admin$/);
     assert.match(row('audit'), /^ {2}audit +yes +role +doug +eu-west-1 +- +arn:aws:iam::123456789012:role\/audit$/, 'its only session has expired');
     assert.match(row('nomfa'), /^ {2}nomfa +no +user +- +eu-west-1 +-$/);
     assert.match(row('default'), /^ {2}default +no +- +- +us-east-1 +-$/);
@@ -91,7 +91,7 @@ test('clear <profile> removes only that profile\'s sessions, says so, and leaves
     const result = await awsmfa(['clear', 'admin'], { env: world.env });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, /^awsmfa: removed the role session of \[admin\] \(59m(?: \d+s)? left\)\n$/);
+    assert.match(result.stderr, /^awsmfa: removed the role session of \[admin\] \((?:1h|59m(?: \d+s)?) left\)\n$/);
     const status = JSON.parse((await awsmfa(['status', '--json'], { env: world.env })).stdout);
     assert.deepEqual(status.sessions.map((s: { profile: string }) => s.profile), ['doug']);
     assert.equal(await awsFilesDigest(world), before);
@@ -121,7 +121,7 @@ test('clear removes every session (expired and unreadable ones too); --all also 
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /removed the role session of \[admin\]/);
     assert.match(result.stderr, /removed the role session of \[audit\] \(expired\)/);
-    assert.match(result.stderr, /removed the MFA session of \[doug\] \(11h 59m left\)/);
+    assert.match(result.stderr, /removed the MFA session of \[doug\] \((?:12h|11h 59m) left\)/);
     assert.match(result.stderr, /removed 1 cache file that could not be read as a session/);
     assert.deepEqual((await cacheFiles(world)).filter((f) => f.startsWith('session-')), []);
     assert.equal((await cacheFiles(world)).filter((f) => f.startsWith('codes-')).length, 1, 'code records stay without --all');

@@ -288,7 +288,7 @@ test('login writes the session as a profile the real aws CLI uses; run again, it
     assert.ok(written.startsWith(`${original}\r\n[doug-mfa]\r\n`), 'the old bytes untouched, the new section after a blank line');
     assert.equal((await stat(world.credentialsPath)).mode & 0o777, 0o640);
     const section = readIniSection(written, 'doug-mfa')!;
-    assert.deepEqual(Object.keys(section), ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'x_security_token_expires']);
+    assert.deepEqual(Object.keys(section), ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'x_security_token_expires', 'x_awsmfa_profile']);
     assert.match(section.x_security_token_expires!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     if (await access('/usr/bin/aws').then(() => true, () => false)) {

@@ -4,7 +4,7 @@
  * program that prints the same code twice within its window is refused locally, before AWS sees it.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ADMIN_ROLE, CLI, DOUG_SERIAL, createWorld, runProgram, type World } from './helpers/fixture.js';
@@ -24,6 +24,8 @@ async function programs(world: World): Promise<Programs> {
     'short.sh': 'echo 12345\n',
     'killed.sh': 'kill -KILL $$\n',
     'slow.sh': 'trap "" TERM\nexec sleep 30\n',
+    // Leaves a job in the background that holds its stdout open long after the program itself exits.
+    'background.sh': 'cat "$1"\nsleep 120 &\necho $! > "$1.pid"\n',
   };
   for (const [name, body] of Object.entries(scripts)) {
     await writeFile(join(dir, name), `#!/bin/sh\n${body}`);
@@ -43,12 +45,13 @@ function config(p: Programs): string {
     profile('killed', `'${p.dir}/killed.sh'`) +
     profile('unbalanced', `'${p.dir}/code.sh`) +
     profile('noshell', 'printf %s $(echo 123456)') +
-    profile('slow', `'${p.dir}/slow.sh'`)
+    profile('slow', `'${p.dir}/slow.sh'`) +
+    profile('background', `'${p.dir}/background.sh' '${p.codeFile}'`)
   );
 }
 
 const credentials = (user: World['user']) =>
-  ['doug', 'missing', 'failing', 'short', 'killed', 'unbalanced', 'noshell', 'slow']
+  ['doug', 'missing', 'failing', 'short', 'killed', 'unbalanced', 'noshell', 'slow', 'background']
     .map((name) => `[${name}]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`)
     .join('\n');
 
@@ -74,9 +77,9 @@ test('the code comes from mfa_process, quoted words and all, with its stderr lef
     assert.match(result.stderr, /Touch your key\.\.\./, 'the program talks to the person directly');
     assert.equal(world.count('GetSessionToken'), 1);
 
-    // A role inherits mfa_process from its source profile; --force asks the program for a new code.
+    // A role inherits mfa_process from its source profile; --force-mfa asks the program for a new code.
     await writeFile(p.codeFile, `${world.code()}\n`);
-    const role = await awsmfa(world, ['env', 'admin', '--force']);
+    const role = await awsmfa(world, ['env', 'admin', '--force-mfa']);
     assert.equal(role.code, 0, role.stderr);
     assert.equal(world.count('GetSessionToken'), 2);
     assert.equal(world.count('AssumeRole'), 1);
@@ -123,12 +126,35 @@ test('a code mfa_process prints twice in its window is refused locally, with the
     const again = await awsmfa(world, ['env', 'doug', '--force']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /this MFA code was already used for arn:aws:iam::123456789012:mfa\/doug \d+ s ago, and AWS accepts each code once/);
-    assert.match(again.stderr, /Wait for the next code \(about \d+ s\) and try again/);
+    assert.match(again.stderr, /Wait for the next code \(at most \d+ s\) and try again/);
     assert.equal(world.emulator.calls.length, calls, 'AWS never saw the repeated code');
 
     // The guard is per device: the same code for a role's MFA session is refused the same way.
-    const role = await awsmfa(world, ['exec', 'admin', '--force', '--', 'true']);
+    const role = await awsmfa(world, ['exec', 'admin', '--force-mfa', '--', 'true']);
     assert.equal(role.code, 1);
     assert.match(role.stderr, /already used/);
+  });
+});
+
+test('mfa_process that exits leaving a background job on its stdout: its code is used, nothing waits for the job', async () => {
+  await withPrograms(async (world, p) => {
+    await writeFile(p.codeFile, `${world.code()}\n`);
+    try {
+      // The limit is far above what the program takes and far below the background job's life: before,
+      // awsmfa waited for the pipe to close and failed at the limit, holding the device's lock meanwhile.
+      const result = await awsmfa(world, ['env', 'background', '--shell', 'bash'], { AWSMFA_MFA_PROCESS_TIMEOUT: '40' });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /export AWS_SESSION_TOKEN=/);
+      assert.equal(world.count('GetSessionToken'), 1);
+    } finally {
+      const pid = Number(await readFile(`${p.codeFile}.pid`, 'utf8').catch(() => ''));
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
   });
 });

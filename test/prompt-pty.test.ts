@@ -37,8 +37,9 @@ const SHELLS: Partial<Record<ShellName, ShellSetup>> = {
     argv: ['bash', '--norc', '--noprofile', '-i'],
     userPrompt: `PROMPT_COMMAND='__user_n=$((__user_n + 1))'; PS1='#\${__user_n} rc=$? > '`,
     source: (file) => `source '${file}'; source '${file}'`,
-    setExpired: 'AWSMFA_EXPIRES_AT=$((EPOCHSECONDS - 5))',
-    setLater: 'AWSMFA_EXPIRES_AT=$((EPOCHSECONDS + 7530))',
+    // date(1), not EPOCHSECONDS: bash 3.2 (macOS's /bin/bash) has no clock of its own.
+    setExpired: 'AWSMFA_EXPIRES_AT=$(($(date +%s) - 5))',
+    setLater: 'AWSMFA_EXPIRES_AT=$(($(date +%s) + 7530))',
     setHostile: `AWSMFA_PROFILE='${HOSTILE.replaceAll("'", "'\\''")}'`,
     countHooks: 'printf "hooks=%s\\n" "$(grep -c __awsmfa_prompt <<<"$PROMPT_COMMAND")"',
     printKey: 'echo "key=${AWS_ACCESS_KEY_ID:-none}"',

@@ -111,7 +111,8 @@ interface ShellConfig {
 const CONFIGS: Readonly<Record<'bash' | 'zsh' | 'fish', readonly ShellConfig[]>> = {
   bash: [
     { label: 'clean' },
-    { label: 'user options', prelude: 'set -o posix; set -u; shopt -s extglob nullglob failglob globstar xpg_echo; set -H' },
+    // globstar came with bash 4: bash 3.2 (macOS's /bin/bash) gets the others.
+    { label: 'user options', prelude: 'set -o posix; set -u; shopt -s extglob nullglob failglob xpg_echo; set -H; ((BASH_VERSINFO[0] < 4)) || shopt -s globstar' },
     { label: 'C locale', env: { LC_ALL: 'C' } },
   ],
   zsh: [
@@ -206,10 +207,10 @@ function pwshEnvDump(file: string): string {
 }
 
 /**
- * Reads one batch back in the PowerShell engine, two ways: as users apply `awsmfa env`, with the code
+ * Reads one batch back in pwsh, two ways: as users apply `awsmfa env`, with the code
  * coming out of a native command (`cat file | Out-String | Invoke-Expression`, which splits it into
- * lines and joins them again), and in a bare engine without the host's stand-in cmdlets, through
- * `[scriptblock]::Create` (language and .NET only). quote() is read back on the native-command path.
+ * lines and joins them again), and through `[scriptblock]::Create` (language and .NET only). quote()
+ * is read back on the native-command path.
  */
 async function pwshBatch(values: readonly string[]): Promise<Mismatch[]> {
   const pwsh = dialectFor('pwsh');
@@ -226,15 +227,13 @@ async function pwshBatch(values: readonly string[]): Promise<Mismatch[]> {
       `$__fuzz_words = @(\n${values.map((value) => `  ${pwsh.quote(value)}`).join(',\n')}\n)\n` +
         `[System.IO.File]::WriteAllText('${file('words.out')}', ($__fuzz_words -join [char]0) + [char]0, [System.Text.UTF8Encoding]::new($false))\n`,
     );
-    const [[pipedRun, wordsRun, pipedDump], [createdRun, createdDump]] = await Promise.all([
-      runPwsh([
-        `cat '${file('piped.ps1')}' | Out-String | Invoke-Expression; "ok=$?"`,
-        `cat '${file('words.ps1')}' | Out-String | Invoke-Expression; "ok=$?"`,
-        pwshEnvDump(file('piped.env')),
-      ]),
-      runPwsh([`. ([scriptblock]::Create([System.IO.File]::ReadAllText('${file('created.ps1')}'))); "ok=$?"`, pwshEnvDump(file('created.env'))], {
-        standIns: false,
-      }),
+    // One pwsh for both ways (it takes a second to start); they set variables of different names.
+    const [pipedRun, wordsRun, pipedDump, createdRun, createdDump] = await runPwsh([
+      `cat '${file('piped.ps1')}' | Out-String | Invoke-Expression; "ok=$?"`,
+      `cat '${file('words.ps1')}' | Out-String | Invoke-Expression; "ok=$?"`,
+      pwshEnvDump(file('piped.env')),
+      `. ([scriptblock]::Create([System.IO.File]::ReadAllText('${file('created.ps1')}'))); "ok=$?"`,
+      pwshEnvDump(file('created.env')),
     ]);
     const mismatches: Mismatch[] = [];
     for (const [how, run] of [
@@ -250,7 +249,7 @@ async function pwshBatch(values: readonly string[]): Promise<Mismatch[]> {
     }
     for (const [how, changes, dumpFile, engineEnv] of [
       ['Out-String | Invoke-Expression', piped, 'piped.env', pipedDump?.env],
-      ['[scriptblock]::Create, bare engine', created, 'created.env', createdDump?.env],
+      ['[scriptblock]::Create', created, 'created.env', createdDump?.env],
     ] as const) {
       const dump = parseEnvDump(await readFile(file(dumpFile)).catch(() => Buffer.alloc(0)));
       changes.forEach(({ name, value }) => {

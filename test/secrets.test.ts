@@ -100,7 +100,6 @@ mfa_serial = ${user.mfaSerial}
       AWS_ACCESS_KEY_ID: exported(first.stdout, 'AWS_ACCESS_KEY_ID'),
       AWS_SECRET_ACCESS_KEY: exported(first.stdout, 'AWS_SECRET_ACCESS_KEY'),
       AWS_SESSION_TOKEN: exported(first.stdout, 'AWS_SESSION_TOKEN'),
-      AWSMFA_SAVED_ENV: exported(first.stdout, 'AWSMFA_SAVED_ENV'),
       AWSMFA_EXPIRES_AT: exported(first.stdout, 'AWSMFA_EXPIRES_AT'),
     };
     assert.ok(session.AWS_SESSION_TOKEN.length > 100);
@@ -276,6 +275,48 @@ test('no child process of awsmfa gets a secret on its command line: mfa_process 
     await new Promise((resolve) => child.on('close', resolve));
     assert.ok(lines.some((line) => line.startsWith('sleep 5')), 'the exec child was seen');
     assert.deepEqual(leaks([{ where: 'ps', text: lines.join('\n') }], secretsOf(world, [])), []);
+  } finally {
+    await world.close();
+  }
+});
+
+test('--debug shows nothing computed from a secret: no signature, no hash of the body that holds the MFA code', async () => {
+  const world = await createWorld();
+  try {
+    const code = world.code();
+    const result = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', code, '--debug'], { env: world.env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /awsmfa: debug: STS GetSessionToken → POST/, 'the request was logged');
+    // A SHA-256 of the body is 64 hex digits; trying the million codes against it takes seconds.
+    assert.deepEqual(result.stderr.match(/\b[0-9a-f]{64}\b/gi) ?? [], [], 'no 64-hex-digit hash or signature');
+    assert.match(result.stderr, /x-amz-content-sha256: <redacted>/);
+    assert.ok(!result.stderr.includes(code));
+  } finally {
+    await world.close();
+  }
+});
+
+test('SIGUSR1 does not open Node\'s inspector in awsmfa: nothing listens, awsmfa carries on', async () => {
+  const world = await createWorld();
+  try {
+    const first = await runProgram(process.execPath, [CLI, 'env', 'doug', '--token-code', world.code()], { env: world.env });
+    assert.equal(first.code, 0, first.stderr);
+    const child = spawn(process.execPath, [CLI, 'exec', 'doug', '--', 'sh', '-c', 'echo ready; sleep 2'], { env: world.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
+    const ended = new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+    await waitUntil(() => out.includes('ready'), 15_000, 'the exec child');
+    child.kill('SIGUSR1');
+    // Node answers SIGUSR1 within milliseconds ("Debugger listening on ws://127.0.0.1:9229/…").
+    await sleep(500);
+    const listening = await runProgram('ss', ['-Hltnp'], { env: { PATH: process.env.PATH ?? '' } }).catch(() => undefined);
+    if (listening !== undefined && listening.code === 0) {
+      assert.ok(!listening.stdout.includes(`pid=${child.pid},`), `awsmfa listens on no port:\n${listening.stdout}`);
+    }
+    assert.equal(await ended, 0, err);
+    assert.ok(!/debugger|inspector/i.test(err), err);
   } finally {
     await world.close();
   }

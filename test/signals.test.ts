@@ -85,7 +85,12 @@ for (const [signal, status] of [
   });
 }
 
-test('SIGINT while STS is slow to answer: the eval fails, awsmfa dies of SIGINT, nothing is cached or left locked', async () => {
+for (const [signal, ending] of [
+  ['SIGINT', { code: null, signal: 'SIGINT' }],
+  // SIGQUIT would dump a core of a process that holds the keys: awsmfa exits 128+3 instead.
+  ['SIGQUIT', { code: 131, signal: null }],
+] as const) {
+test(`${signal} while STS is slow to answer: the eval fails, awsmfa ends (${ending.signal ?? `status ${ending.code}`}), nothing is cached or left locked`, async () => {
   await withWorld(async (world) => {
     const slow = await fakeSts(() => undefined);
     try {
@@ -102,16 +107,17 @@ test('SIGINT while STS is slow to answer: the eval fails, awsmfa dies of SIGINT,
       const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
       await waitUntil(() => slow.requests() > 0, 15_000, 'the request to STS');
       assert.equal((await cacheFiles(world)).filter((name) => name.startsWith('lock-')).length, 1, 'the device is locked meanwhile');
-      child.kill('SIGINT');
-      assert.deepEqual(await ended, { code: null, signal: 'SIGINT' });
+      child.kill(signal);
+      assert.deepEqual(await ended, ending);
       assert.equal(stdout, 'false\n');
-      assert.equal(stderr, 'awsmfa: interrupted (SIGINT)\n');
+      assert.equal(stderr, `awsmfa: interrupted (${signal})\n`);
       assert.deepEqual(await cacheFiles(world), []);
     } finally {
       await slow.close();
     }
   });
 });
+}
 
 test('env with stdout closed: no crash, the session is cached whole and the next env exports it', async () => {
   await withWorld(async (world) => {
@@ -156,5 +162,27 @@ test('no terminal and stdin closed: a cached session is still exported; a new on
     const cached = await noTerminal(['env', 'doug', '--shell', 'bash']);
     assert.equal(cached.code, 0, cached.stderr);
     assert.equal(cached.stdout, fresh.stdout);
+  });
+});
+
+test('stdout or stderr that cannot be written (/dev/full): one clean line, the failure statement, status 1', async () => {
+  await withWorld(async (world) => {
+    const sh = (command: string) => runProgram('sh', ['-c', command], { env: world.env });
+    const seeded = await sh(`awsmfa env doug --shell bash --token-code ${world.code()} >/dev/null`);
+    assert.equal(seeded.code, 0, seeded.stderr);
+
+    const noStdout = await sh('awsmfa env doug --shell bash >/dev/full; echo "status $?" >&2');
+    assert.equal(noStdout.stderr, `${noStdout.stderr.split('\n')[0]}\nawsmfa: cannot write to stdout (ENOSPC); none of the shell code should be applied\nstatus 1\n`);
+    assert.match(noStdout.stderr, /^awsmfa: doug: cached session until /);
+
+    // The messages are lost: the exports are held back, and the eval gets only the failure statement.
+    const noStderr = await sh('awsmfa env doug --shell bash 2>/dev/full; echo "status $?"');
+    assert.equal(noStderr.stdout, 'false\nstatus 1\n');
+
+    const unsetNoStderr = await sh('awsmfa unset --shell bash 2>/dev/full; echo "status $?"');
+    assert.equal(unsetNoStderr.stdout, 'false\nstatus 1\n');
+
+    const data = await sh('awsmfa list --json >/dev/full; echo "status $?" >&2');
+    assert.equal(data.stderr, 'awsmfa: cannot write to stdout (ENOSPC)\nstatus 1\n');
   });
 });

@@ -46,13 +46,13 @@ test("status shows this shell's session, every cached one with its time left, an
     assert.equal(result.code, 0, result.stderr);
     const [text = '', json = ''] = result.stdout.split('---\n');
 
-    assert.match(text, new RegExp(`^This shell: doug, 11h 59m left, until ${UNTIL}\n`));
+    assert.match(text, new RegExp(`^This shell: doug, (?:12h|11h 59m) left, until ${UNTIL}\n`));
     assert.match(text, /account 123456789012, MFA session of an IAM user/);
     const rows = text.split('\n').filter((line) => /^ {2}(admin|audit|doug) /.test(line));
     assert.equal(rows.length, 3, text);
-    assert.match(rows[0]!, new RegExp(`^ {2}admin +role +123456789012 +59m(?: \\d+s)? +${UNTIL}$`));
+    assert.match(rows[0]!, new RegExp(`^ {2}admin +role +123456789012 +(?:1h|59m(?: \\d+s)?) +${UNTIL}$`));
     assert.match(rows[1]!, new RegExp(`^ {2}audit +role +123456789012 +expired +${UNTIL}$`));
-    assert.match(rows[2]!, new RegExp(`^ {2}doug +mfa +123456789012 +11h 59m +${UNTIL} +\\(this shell\\)$`));
+    assert.match(rows[2]!, new RegExp(`^ {2}doug +mfa +123456789012 +(?:12h|11h 59m) +${UNTIL} +\\(this shell\\)$`));
     assert.ok(!text.includes(ESC), 'no colour when stdout is not a terminal');
     assert.ok(!/ASIA|EXAMPLE/.test(result.stdout), 'no key of any kind is shown');
 

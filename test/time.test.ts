@@ -134,7 +134,6 @@ test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree
     fc.property(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true }), (instant) => {
       const changes = sessionChanges(
         { profile: 'p', accessKeyId: 'ASIA', secretAccessKey: 's', sessionToken: 't', expiration: instant.toISOString(), region: undefined },
-        {},
       );
       const value = (name: string) => changes.find((change) => change.name === name)?.value;
       const rfc = value('AWS_CREDENTIAL_EXPIRATION')!;

@@ -68,6 +68,9 @@ __awsmfa_refresh_index() {
     fi
 }
 
+# Lists that may be empty are expanded as ${list[@]+"${list[@]}"}: bash before 4.4 calls an empty
+# array unbound, which `set -u` makes an error.
+
 # Adds to COMPREPLY each candidate (after the first argument) that starts with the first argument.
 __awsmfa_offer() {
     \builtin local prefix=$1 candidate
@@ -137,7 +140,7 @@ __awsmfa_complete() {
         if [[ -z $ended && $word == -- ]]; then
             ended=1
         elif [[ -z $ended && $word == -* ]]; then
-            for option in "${__awsmfa_spec_options[@]}"; do
+            for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
                 [[ $option == "$word="* ]] && expect=${option#*=}
             done
         else
@@ -145,6 +148,14 @@ __awsmfa_complete() {
         fi
     done
 
+    # bash 3 hands `--shell=b` over as one word (bash 4 splits it at `=`), and readline still replaces
+    # only what follows the `=` when `=` is in COMP_WORDBREAKS: there the value is completed alone.
+    if [[ -z $expect && -z $ended && -n $command && $cur == --*=* && ${COMP_WORDBREAKS-} == *=* ]]; then
+        for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
+            [[ $option == "${cur%%=*}="* ]] && expect=${option#*=}
+        done
+        [[ -n $expect ]] && cur=${cur#*=}
+    fi
     if [[ -n $expect ]]; then
         [[ $cur == = ]] && cur=
         __awsmfa_offer_values "$expect" "$cur"
@@ -156,7 +167,7 @@ __awsmfa_complete() {
             __awsmfa_offer "$cur" "${__awsmfa_commands[@]}"
         fi
     elif [[ -z $ended && $cur == -* ]]; then
-        for option in "${__awsmfa_spec_options[@]}"; do
+        for option in ${__awsmfa_spec_options[@]+"${__awsmfa_spec_options[@]}"}; do
             __awsmfa_offer "$cur" "${option%%=*}"
         done
     else

@@ -160,6 +160,8 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
         $kind = if ($position -lt $command.Arguments.Count) { $command.Arguments[$position] } else { $command.Rest }
         __awsmfa_offer_values $results (__awsmfa_candidates $kind) '' $word $quoted
     }
+    # PowerShell shows them in the order given; bash, zsh and fish sort theirs, and so does this.
+    $results.Sort([System.Comparison[System.Management.Automation.CompletionResult]] { param($a, $b) [string]::CompareOrdinal($a.ListItemText, $b.ListItemText) })
     $results.ToArray()
 }
 
@@ -174,3 +176,62 @@ function global:__awsmfa_register_completion {
     }
 }
 __awsmfa_register_completion
+
+# The wrapper is an advanced function (so that its failures reach `&&`, `||` and `$?`), and for a word
+# that starts with one dash PowerShell offers an advanced function's own parameters (-Debug,
+# -ErrorAction, …) and never asks the completer registered above. So TabExpansion2, which Tab and
+# MenuComplete call, is wrapped: for such a word on an awsmfa command line the answer comes from
+# __awsmfa_complete; everything else is the answer of the TabExpansion2 that was there. Only once:
+# loading this again must not wrap the wrapper.
+function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
+    if ($bound.ContainsKey('inputScript')) {
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($bound['inputScript'], [ref] $null, [ref] $null)
+        $cursor = if ($bound.ContainsKey('cursorColumn')) { $bound['cursorColumn'] } else { $bound['inputScript'].Length }
+    }
+    else {
+        $ast = $bound['ast']
+        $cursor = $bound['positionOfCursor'].Offset
+    }
+    $call = $ast.Find({
+            param($node)
+            $node -is [System.Management.Automation.Language.CommandAst] -and $node.Extent.StartOffset -le $cursor -and $node.Extent.EndOffset -ge $cursor
+        }, $true)
+    if (-not $call -or $global:__awsmfa_completion_names -cnotcontains $call.GetCommandName()) { return }
+    foreach ($element in $call.CommandElements) {
+        if ($element.Extent.EndOffset -ne $cursor -or $element.Extent.StartOffset -ge $cursor) { continue }
+        $word = $element.Extent.Text
+        if (-not $word.StartsWith('-') -or $word.StartsWith('--') -or $element -eq $call.CommandElements[0]) { return }
+        $found = [System.Collections.ObjectModel.Collection[System.Management.Automation.CompletionResult]]::new()
+        foreach ($match in @(__awsmfa_complete $word $call $cursor)) { $found.Add($match) }
+        $result.CompletionMatches = $found
+        $result.ReplacementIndex = $element.Extent.StartOffset
+        $result.ReplacementLength = $cursor - $element.Extent.StartOffset
+        $result.CurrentMatchIndex = -1
+        return
+    }
+}
+
+if (-not ${function:__awsmfa_user_tabexpansion2}) {
+    ${function:global:__awsmfa_user_tabexpansion2} = ${function:TabExpansion2}
+    function global:TabExpansion2 {
+        [CmdletBinding(DefaultParameterSetName = 'ScriptInputSet')]
+        param(
+            [Parameter(ParameterSetName = 'ScriptInputSet', Mandatory = $true, Position = 0)]
+            [string] $inputScript,
+            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 1)]
+            [int] $cursorColumn = $inputScript.Length,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 0)]
+            [System.Management.Automation.Language.Ast] $ast,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 1)]
+            [System.Management.Automation.Language.Token[]] $tokens,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 2)]
+            [System.Management.Automation.Language.IScriptPosition] $positionOfCursor,
+            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 2)]
+            [Parameter(ParameterSetName = 'AstInputSet', Position = 3)]
+            [Hashtable] $options = $null
+        )
+        $result = __awsmfa_user_tabexpansion2 @PSBoundParameters
+        if ($result) { try { __awsmfa_dash_completion $result $PSBoundParameters } catch { } }
+        $result
+    }
+}

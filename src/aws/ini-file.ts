@@ -13,6 +13,8 @@ import { lstat, mkdir, open, readdir, readFile, realpath, stat, unlink } from 'n
 import { basename, dirname, join } from 'node:path';
 import { AwsmfaError } from '../errors.js';
 import { platform } from '../platform/index.js';
+import { SessionCache } from '../session/cache.js';
+import { lockDevice } from '../session/lock.js';
 import { configSectionRole, decodeIni, parseIni, pyStrip, scanIni, type IniProblem } from './config-files.js';
 
 /** New values by key; null removes the key. */
@@ -169,9 +171,28 @@ function refuseUnparsable(path: string, problem: IniProblem): AwsmfaError {
   });
 }
 
+/**
+ * The text without `section` when every occurrence of it holds only its header and blank lines; with
+ * a key, a sub-section or a comment left in it, the text unchanged. The blank line that separated a
+ * removed last section from the one before it goes too.
+ */
+export function withoutEmptySection(text: string, section: string): string {
+  const id = sectionId(section);
+  const lines = parseLines(text);
+  const ours = lines.map((line) => id !== undefined && line.section === id);
+  if (!ours.some(Boolean) || lines.some((line, index) => ours[index] && line.kind !== 'header' && line.raw.trim() !== '')) return text;
+  const kept = lines.filter((_, index) => !ours[index]);
+  if (ours.at(-1) === true) {
+    while (kept.length > 0 && kept.at(-1)!.raw.trim() === '') kept.pop();
+  }
+  return kept.map((line) => line.raw + line.eol).join('');
+}
+
 export interface IniFileOptions {
   /** Mode of a file that does not exist yet (an existing file keeps its own). Default 0600. */
   readonly newFileMode?: number;
+  /** A section left with nothing but its header (and blank lines) is removed instead of kept empty. */
+  readonly dropEmptySection?: boolean;
   /** Called with the complete temporary file in place, just before it replaces the file (tests simulate crashes here). */
   readonly beforeReplace?: (temporaryPath: string) => Promise<void> | void;
 }
@@ -266,6 +287,24 @@ export async function updateIniFile(
   const target = await realTarget(path);
   const directory = dirname(target);
   await mkdir(directory, { recursive: true, mode: 0o700 });
+  // One awsmfa at a time reads, changes and replaces the file: two writers that each read the old file
+  // and rename their version over it would lose one of the changes (ten parallel logins kept eight).
+  const lock = await lockDevice(SessionCache.forEnvironment(process.env), `file:${target}`, { env: process.env, stderr: process.stderr, what: target, doing: 'changing' });
+  try {
+    return await replaceSection(path, target, directory, section, values, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function replaceSection(
+  path: string,
+  target: string,
+  directory: string,
+  section: string,
+  values: IniValues | ((current: Readonly<Record<string, string>> | undefined) => IniValues),
+  options: IniFileOptions,
+): Promise<IniFileResult> {
   await removeLeftovers(target);
   for (let attempt = 1; ; attempt++) {
     const before = await snapshot(target);
@@ -278,7 +317,8 @@ export async function updateIniFile(
       text = decoded.text;
     }
     const wanted = typeof values === 'function' ? values(readIniSection(text, section)) : values;
-    const next = updateIniText(text, section, wanted);
+    const updated = updateIniText(text, section, wanted);
+    const next = options.dropEmptySection === true ? withoutEmptySection(updated, section) : updated;
     const mode = before.mode ?? options.newFileMode ?? 0o600;
     if (before.bytes !== undefined && next === text) return { path: target, created: false, changed: false, mode };
 
@@ -297,10 +337,14 @@ export async function updateIniFile(
         await handle.close();
       }
       await options.beforeReplace?.(temporary);
-      // Someone else changed the file while we worked on it: start again from their version.
-      if ((await currentStamp(target)) !== before.stamp && attempt < 3) {
+      // Another program (aws configure, an editor) changed the file while we worked on it: start again
+      // from its version; if it keeps changing, give up rather than replace what it wrote.
+      if ((await currentStamp(target)) !== before.stamp) {
         await unlink(temporary);
-        continue;
+        if (attempt < 3) continue;
+        throw new AwsmfaError(`${target} kept changing while awsmfa was updating [${section}] in it; nothing was written`, {
+          hint: 'Another program is writing to it (aws configure, an editor?): let it finish, then run this again.',
+        });
       }
       await platform.replaceFile(temporary, target);
     } catch (error) {

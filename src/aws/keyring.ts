@@ -33,6 +33,11 @@ export function keyringName(): string {
   return platform.keyringName;
 }
 
+/** The command that deletes the entry of an access key by hand, with this system's own keyring tool. */
+export function deleteByHand(accessKeyId: string): string {
+  return platform.keyringDeleteCommand(KEYRING_SERVICE, accessKeyId);
+}
+
 export function marksKeyring(value: string | undefined): boolean {
   return value?.trim().toLowerCase() === 'true';
 }
@@ -42,7 +47,8 @@ export class KeyringError extends AwsmfaError {}
 
 function fallbackHint(profile: string | undefined): string {
   const name = profile ?? 'PROFILE';
-  return `${platform.keyringStartHint}or keep the secret in the credentials file instead: awsmfa setup ${name} --store file`;
+  // Followed as written this works even with the keyring gone: setup asks for the secret it cannot read.
+  return `${platform.keyringStartHint}or keep the secret in the credentials file instead: awsmfa setup ${name} --store file (it asks for the secret when the keyring cannot give it)`;
 }
 
 let binding: KeyringBinding | undefined;
@@ -107,7 +113,7 @@ export function readKeyringSecret(accessKeyId: string, profile: string): string 
   const secret = findKeyringSecret(accessKeyId, profile);
   if (secret === undefined) {
     throw new KeyringError(`the secret of [${profile}] (key ${accessKeyId}) is not in ${keyringName()}, although ${KEYRING_SETTING} = true says it is there`, {
-      hint: `Store it again: awsmfa setup ${profile} (it asks for the secret; or pipe it in with --secret-stdin), or keep it in the credentials file: awsmfa setup ${profile} --store file --secret-stdin.`,
+      hint: `Store it again: awsmfa setup ${profile} (it asks for the secret; or pipe it in with --secret-stdin), or keep it in the credentials file: awsmfa setup ${profile} --store file (it asks for the secret; with no terminal, pipe it in with --secret-stdin).`,
     });
   }
   return secret;

@@ -6,11 +6,12 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { distance } from 'fastest-levenshtein';
 import { AwsmfaError } from '../errors.js';
+import { nearest } from '../nearest.js';
 import { platform } from '../platform/index.js';
 import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type IniValue, type ParsedIni } from './config-files.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
+import { describeLoginSession, loginSessionOf, renewCommand } from './login-session.js';
 
 type Section = Record<string, string | undefined>;
 
@@ -281,17 +282,7 @@ export class ProfileSet {
 
   /** Up to three known names close to `name`, nearest first. */
   suggest(name: string): string[] {
-    const lower = name.toLowerCase();
-    return this.names()
-      .map((candidate) => {
-        const other = candidate.toLowerCase();
-        const prefix = other.startsWith(lower) || lower.startsWith(other);
-        return { candidate, score: prefix ? 0 : distance(lower, other) };
-      })
-      .filter(({ candidate, score }) => score <= Math.max(2, Math.floor(candidate.length / 3)))
-      .sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate))
-      .slice(0, 3)
-      .map(({ candidate }) => candidate);
+    return nearest(name, this.names());
   }
 
   unknownProfile(name: string): AwsmfaError {
@@ -301,7 +292,7 @@ export class ProfileSet {
       hint:
         near.length > 0
           ? `Did you mean ${near.map((n) => JSON.stringify(n)).join(', ')}?`
-          : 'Run `awsmfa list` to see the profiles there, or add one with mfa_serial to ~/.aws/config.',
+          : `Set it up with \`awsmfa setup ${/^[\w.@+:/-]{1,64}$/.test(name) ? name : 'NAME'}\` (it asks for the access key and the MFA device), or run \`awsmfa list\` to see the profiles there.`,
     });
   }
 
@@ -458,6 +449,13 @@ export class ProfileSet {
       const where = id === undefined ? this.files.credentialsPath : file;
       throw new AwsmfaError(`profile [${profile}]${via} has no ${missing}${id === undefined ? '' : ` in ${file}, where its aws_access_key_id is`}`, {
         hint: `Put the IAM user's long-term access key (both aws_access_key_id and aws_secret_access_key) in [${profile}] of ${where}.`,
+      });
+    }
+    const login = loginSessionOf(this, profile);
+    if (login !== undefined) {
+      // Written by `awsmfa login`: a session to use as it is, not keys to fix.
+      throw new AwsmfaError(`profile [${profile}]${via} holds ${describeLoginSession(login)}, not an IAM user's long-term keys`, {
+        hint: `Use it as it is (aws --profile ${profile} …); to renew it: ${renewCommand(login)}.`,
       });
     }
     if (this.value(profile, 'aws_session_token') !== undefined || id.startsWith('ASIA')) {

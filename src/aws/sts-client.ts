@@ -72,7 +72,10 @@ export function createStsClient(target: StsTarget, credentials: StsCredentials) 
   };
 }
 
-/** `--debug` / AWSMFA_DEBUG=1: each request and its answer on stderr, with the code, keys' secrets and tokens redacted. */
+/**
+ * `--debug` / AWSMFA_DEBUG=1: each request and its answer on stderr. Nothing that is a secret or is
+ * computed from one is shown: not the code, not a secret key or token, not the signature, not the body's hash.
+ */
 function logRequests(client: STSClient): void {
   const log = (line: string) => process.stderr.write(`awsmfa: debug: ${line}\n`);
   const redactHeader = (name: string, value: string): string => {
@@ -83,6 +86,8 @@ function logRequests(client: STSClient): void {
         .replace(/Signature=\w+/, 'Signature=<redacted>');
     }
     if (lower === 'x-amz-security-token') return `<redacted, ${value.length} characters>`;
+    // The hash of the whole body, MFA code included: six digits are a million guesses, tried in seconds.
+    if (lower === 'x-amz-content-sha256') return '<redacted>';
     return value;
   };
   client.middlewareStack.add(

@@ -192,7 +192,9 @@ export function explainStsError(error: unknown, context: CallContext): AwsmfaErr
       });
     default: {
       const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-      if (name === 'SyntaxError' || /Deserialization|Unexpected token|XML|parse/i.test(message) || (status !== undefined && status >= 500)) {
+      // STS answers every action it knows at one path, errors with an AWS error code in XML: a 404, or an
+      // error the SDK could only call "Unknown", comes from something that is not STS.
+      if (name === 'SyntaxError' || /Deserialization|Unexpected token|XML|parse/i.test(message) || (status !== undefined && status >= 500) || status === 404 || message === 'Unknown') {
         return new AwsmfaError(
           `STS at ${context.endpoint} gave an answer that is not an STS answer${status !== undefined ? ` (HTTP ${status})` : ''}, for ${describeCall(context)}`,
           {
@@ -211,14 +213,20 @@ export function explainStsError(error: unknown, context: CallContext): AwsmfaErr
   }
 }
 
+/** AWS refused the code itself: a caller that asked for it may ask for another. */
+export class RefusedCodeError extends AwsmfaError {}
+
+/** AWS does not know the device as one of the user's: a caller that asked for its ARN may ask again. */
+export class UnknownDeviceError extends AwsmfaError {}
+
 function explainAccessDenied(message: string, context: CallContext): AwsmfaError {
   if (/invalid MFA one time pass code/i.test(message)) {
-    return new AwsmfaError(`AWS refused the MFA code for ${context.serial ?? 'the device'} of [${context.profile}]: it is wrong, expired or already used (AccessDenied)`, {
+    return new RefusedCodeError(`AWS refused the MFA code for ${context.serial ?? 'the device'} of [${context.profile}]: it is wrong, expired or already used (AccessDenied)`, {
       hint: 'Wait for the next code and try again; if every code fails, check the clock of the device and of this computer (`awsmfa doctor`).',
     });
   }
   if (/unable to validate MFA code|serial number/i.test(message)) {
-    return new AwsmfaError(`AWS does not know the MFA device ${JSON.stringify(context.serial)} of [${context.profile}] as a device of the user whose key is in ${`[${context.keysProfile}] of ${context.keysFile}`} (AccessDenied)`, {
+    return new UnknownDeviceError(`AWS does not know the MFA device ${JSON.stringify(context.serial)} of [${context.profile}] as a device of the user whose key is in ${`[${context.keysProfile}] of ${context.keysFile}`} (AccessDenied)`, {
       hint: `Copy the ARN of that user's device from the IAM console (Security credentials → MFA) into mfa_serial of [${context.profile}].`,
     });
   }

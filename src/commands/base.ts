@@ -2,12 +2,16 @@
  * What every command shares: where its output goes, and how a failure is reported. Human-readable text
  * goes to stderr; `out` (stdout) carries only shell code or data a program reads.
  */
-import { Command, type BaseContext } from 'clipanion';
+import { writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { Command, type BaseContext, type Cli } from 'clipanion';
 import { displayable } from '../display.js';
 import { AwsmfaError } from '../errors.js';
 import { onInterruptWrite } from '../interrupts.js';
 import { reportError } from '../output.js';
+import { colorLevel } from '../report/style.js';
 import { detectShell, dialectFor, parseShellName } from '../shell/index.js';
+import { explainUsageError, nameValues } from './command-line.js';
 import type { ShellName } from '../shell/dialect.js';
 
 export interface AwsmfaContext extends BaseContext {
@@ -96,30 +100,67 @@ export abstract class ShellCodeCommand extends AwsmfaCommand {
 }
 
 /**
+ * Where a write to stdout or stderr failed (a full disk, /dev/full, a reader that went away): one line
+ * on stderr if it can still take one, and the process ends with status 1 rather than a stack trace.
+ */
+function onWriteError(stream: 'stdout' | 'stderr', shellCode: boolean, failed: { stderr: boolean }) {
+  return (error: NodeJS.ErrnoException): void => {
+    if (stream === 'stderr') {
+      // Nothing more can be said; the status says it, and shell code is replaced by the failure statement.
+      failed.stderr = true;
+      return;
+    }
+    // A reader that went away (`awsmfa env doug | head -c0`) is not worth a stack trace; but whoever
+    // meant to apply the shell code should know that it did not all arrive.
+    const note =
+      error.code === 'EPIPE'
+        ? 'stdout was closed before all the shell code was written; none of it should be applied'
+        : `cannot write to stdout (${error.code ?? error.message})${shellCode ? '; none of the shell code should be applied' : ''}`;
+    try {
+      if (!failed.stderr && (shellCode || error.code !== 'EPIPE')) writeSync(2, `awsmfa: ${note}\n`);
+    } catch {
+      // stderr is gone as well.
+    }
+    process.exit(process.exitCode || 1);
+  };
+}
+
+/**
  * Runs the command line. Usage errors (an unknown flag, a value a validator refused) happen before a
  * command runs; for the commands whose output is shell code, stdout still gets the failure statement.
+ *
+ * The shell code is held back until the command has finished and everything it had to say reached
+ * stderr: if anything failed on the way, only the failure statement goes out, so a caller's eval never
+ * applies a session whose messages were lost, nor half of one.
  */
 export async function runCli(
-  cli: { run(argv: string[], context: AwsmfaContext): Promise<number> },
+  cli: Cli<AwsmfaContext>,
   shellCodePaths: ReadonlySet<string>,
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
   const shellCode = argv[0] !== undefined && shellCodePaths.has(argv[0]);
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    // A reader that went away (`awsmfa env doug | head -c0`) is not worth a stack trace; but whoever
-    // meant to apply the shell code should know that it did not all arrive.
-    if (error.code === 'EPIPE') {
-      if (shellCode) process.stderr.write('awsmfa: stdout was closed before all the shell code was written; none of it should be applied\n');
-      process.exit(shellCode ? process.exitCode || 1 : (process.exitCode ?? 1));
-    }
-    throw error;
-  });
+  const failed = { stderr: false };
+  process.stdout.on('error', onWriteError('stdout', shellCode, failed));
+  process.stderr.on('error', onWriteError('stderr', shellCode, failed));
+  const held: string[] = [];
+  // Held back, but still saying whether stdout is a terminal: commands decide what to print by that.
+  const out = shellCode
+    ? Object.assign(
+        new Writable({
+          write(chunk: Buffer | string, _encoding, callback) {
+            held.push(chunk.toString());
+            callback();
+          },
+        }),
+        { isTTY: process.stdout.isTTY === true },
+      )
+    : process.stdout;
   const context: AwsmfaContext = {
     stdin: process.stdin,
     stdout: process.stderr,
     stderr: process.stderr,
     colorDepth: 1,
-    out: process.stdout,
+    out,
     env: process.env,
     state: { failureWritten: false },
   };
@@ -130,10 +171,47 @@ export async function runCli(
     argv = [...options.filter((word) => word !== '--debug'), ...(end === -1 ? [] : argv.slice(end))];
     process.env.AWSMFA_DEBUG = '1';
   }
-  // Ended by a signal before it is done, a command whose stdout is shell code still makes the eval fail.
-  if (shellCode) onInterruptWrite(() => writeFailure(context, shellFromArguments(argv, context.env)));
-  const status = await cli.run(argv, context);
+  const failure = () => dialectFor(shellFromArguments(argv, context.env)).failure();
+  // Ended by a signal before it is done, a command whose stdout is shell code still makes the eval fail:
+  // written directly, as nothing held back is going out any more.
+  if (shellCode) onInterruptWrite(() => writeSync(1, failure()));
+  let status = await runCommandLine(cli, argv, context, shellCode || argv[0] === 'use');
   onInterruptWrite(undefined);
-  if (status !== 0 && shellCode) writeFailure(context, shellFromArguments(argv, context.env));
+  if (shellCode) {
+    // A failed write to stderr is reported a turn of the event loop later.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (failed.stderr && status === 0) status = 1;
+    // A command that wrote its own failure statement (or, its output being a terminal, decided that
+    // there is nothing to make fail) has said what stdout gets.
+    process.stdout.write(status === 0 || (context.state.failureWritten && !failed.stderr) ? held.join('') : failure());
+  }
   process.exitCode = status;
+}
+
+/**
+ * Parses the command line, then runs the command or shows the help asked for. Help goes to stdout, as
+ * in git, so that `awsmfa --help | less` works; but for a command whose stdout is shell code, stdout
+ * that is not a terminal is about to be applied by an eval, so there help goes to stderr and stdout
+ * gets nothing at all: `eval "$(awsmfa env --help)"` shows the help and runs none of it.
+ */
+async function runCommandLine(cli: Cli<AwsmfaContext>, argv: string[], context: AwsmfaContext, stdoutIsCode: boolean): Promise<number> {
+  let command: Command<AwsmfaContext>;
+  try {
+    if (argv.length === 0) {
+      context.stderr.write(nameValues(cli.usage(null)));
+      return 1;
+    }
+    command = cli.process(argv, context);
+  } catch (error) {
+    const explained = explainUsageError(error, argv, cli.definitions());
+    return reportError(explained ?? forTerminal(error), context.stderr, context.env.AWSMFA_DEBUG === '1');
+  }
+  // clipanion's own help commands (`awsmfa --help`) are not ours; ours show help when `help` is set.
+  const helpWanted = !(command instanceof AwsmfaCommand) || command.help;
+  if (!helpWanted) return cli.run(command, context);
+  const toStdout = !stdoutIsCode || (context.out as NodeJS.WriteStream).isTTY === true;
+  const target = toStdout ? context.out : context.stderr;
+  (cli as { enableColors?: boolean }).enableColors = colorLevel(target as NodeJS.WriteStream, context.env) > 0;
+  const rewriting = { write: (text: string | Uint8Array) => target.write(nameValues(String(text))) } as unknown as AwsmfaContext["stderr"];
+  return cli.run(command, { ...context, stdout: rewriting });
 }

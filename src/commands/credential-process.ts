@@ -4,8 +4,8 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { loadProfiles } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
-import { checkCode, obtainCode, type CodeRequest } from '../mfa/code.js';
-import { NoTerminalError, promptOnTerminal } from '../mfa/prompt.js';
+import { askCodeOnTerminal, obtainCode, type CodeRequest } from '../mfa/code.js';
+import { NoTerminalError } from '../mfa/prompt.js';
 import { SessionCache } from '../session/cache.js';
 import { rfc3339 } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
@@ -41,7 +41,7 @@ async function codeOnTerminal(request: CodeRequest): Promise<string> {
     throw noTerminal(request.profile);
   }
   try {
-    return checkCode(await promptOnTerminal(`awsmfa: MFA code for ${request.serial} ([${request.profile}]): `, terminal), 'the terminal');
+    return await askCodeOnTerminal(`awsmfa: MFA code for ${request.serial} ([${request.profile}]): `, terminal);
   } catch (error) {
     if (error instanceof NoTerminalError) throw noTerminal(request.profile);
     throw error;

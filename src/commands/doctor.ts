@@ -2,10 +2,11 @@ import { stat } from 'node:fs/promises';
 import { Command, Option } from 'clipanion';
 import { loadProfiles, profileFiles, type ProfileSet, type ResolvedProfile } from '../aws/profiles.js';
 import { stsTarget } from '../aws/sts.js';
+import { displayable } from '../display.js';
 import { AwsmfaError } from '../errors.js';
 import { checkFileContents, checkFiles } from '../doctor/files.js';
 import { checkEnvironment } from '../doctor/environment.js';
-import { checkAliases, checkIntegration } from '../doctor/integration.js';
+import { checkAliases, checkCompletion, checkIntegration } from '../doctor/integration.js';
 import { checkProfile } from '../doctor/profiles.js';
 import { isProblem, result, type CheckResult, type CheckStatus } from '../doctor/report.js';
 import { debugOption, enableDebug, jsonOption } from '../report/options.js';
@@ -89,9 +90,15 @@ export class DoctorCommand extends AwsmfaCommand {
     const shell = detectShell(env);
     checks.push(...checkEnvironment(env, shell, profiles, now));
     checks.push(await this.cacheCheck(now));
-    checks.push(await checkIntegration(shell, env));
+    const integration = await checkIntegration(shell, env);
+    checks.push(integration);
+    if (integration.status === 'ok') {
+      const completion = await checkCompletion(shell, env);
+      if (completion !== undefined) checks.push(completion);
+    }
     if (profiles !== undefined) checks.push(await checkAliases(shell, profiles, env));
-    return checks;
+    // Checks of one endpoint for different reasons (the clock, the keys) can fail for one cause: say it once.
+    return checks.filter((check, index) => checks.findIndex((other) => other.status === check.status && other.message === check.message) === index);
   }
 
   /** Profiles awsmfa is for: those with mfa_serial somewhere in their chain, and roles. */
@@ -152,7 +159,8 @@ export class DoctorCommand extends AwsmfaCommand {
       warn: style.yellow('WARN'),
       fail: style.red('FAIL'),
     };
-    const lines = checks.map((check) => `${label[check.status]}  ${check.message}${check.fix === null ? '' : style.dim(' — fix: ') + check.fix}`);
+    // Messages quote profile names, paths and values from the files: made safe for a terminal here.
+    const lines = checks.map((check) => `${label[check.status]}  ${displayable(check.message)}${check.fix === null ? '' : style.dim(' — fix: ') + displayable(check.fix)}`);
     const failures = checks.filter((check) => check.status === 'fail').length;
     const warnings = checks.filter((check) => check.status === 'warn').length;
     const summary =

@@ -1,14 +1,15 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { loadProfiles, selectedProfile } from '../aws/profiles.js';
+import { loadProfiles, selectedProfile, type ProfileSet } from '../aws/profiles.js';
+import { AwsmfaError } from '../errors.js';
 import { displayable } from '../display.js';
 import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
-import { sessionChanges } from '../session/environment.js';
+import { sessionCode } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { dialectFor } from '../shell/index.js';
 import { ShellCodeCommand } from './base.js';
-import { durationOption, forceOption, shellOption, tokenCodeOption } from './options.js';
+import { durationOption, forceMfaOption, forceOption, shellOption, tokenCodeOption } from './options.js';
 
 export class EnvCommand extends ShellCodeCommand {
   static override paths = [['env']];
@@ -33,17 +34,57 @@ export class EnvCommand extends ShellCodeCommand {
   tokenCode = tokenCodeOption();
   duration = durationOption();
   force = forceOption();
+  forceMfa = forceMfaOption();
 
   async run(): Promise<void> {
     const env = this.context.env;
-    const name = this.profileName ?? env.AWSMFA_PROFILE ?? selectedProfile(env).name;
+    if ((this.context.out as NodeJS.WriteStream).isTTY === true) throw this.notOnTerminal();
+    const profiles = await loadProfiles(env);
+    const selected = selectedProfile(env);
+    const name = this.profileName ?? env.AWSMFA_PROFILE ?? selected.name;
+    // [default] is the profile the AWS CLI takes when none is named; here only if it can give a session.
+    const usableDefault = profiles.value(name, 'mfa_serial') !== undefined || profiles.value(name, 'role_arn') !== undefined;
+    if (this.profileName === undefined && !env.AWSMFA_PROFILE && selected.from === 'default' && !usableDefault) throw this.profileExpected(profiles);
     const dialect = dialectFor(this.shell);
     const { profile, session, fromCache } = await obtainSession(
-      { profile: name, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force },
-      { profiles: await loadProfiles(env), cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
+      { profile: name, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force, forceMfa: this.forceMfa },
+      { profiles, cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
-    const code = dialect.apply(sessionChanges({ ...session, profile: profile.name, region: profile.region }, env));
+    const code = sessionCode(dialect, { ...session, profile: profile.name, region: profile.region });
     this.context.out.write(code);
     say(`${displayable(profile.name)}: ${fromCache ? 'cached session' : 'session'} ${describeExpiry(session.expiration)}`, this.context.stderr);
+  }
+
+  /** No profile named, none in the environment and no [default]: the profile was what was missing. */
+  private profileExpected(profiles: ProfileSet): AwsmfaError {
+    const command = `awsmfa ${this.path.join(' ') || 'env'}`;
+    const names = profiles.names().filter((candidate) => profiles.value(candidate, 'mfa_serial') !== undefined || profiles.value(candidate, 'role_arn') !== undefined);
+    const shown = names.slice(0, 8).map((candidate) => displayable(candidate)).join(', ');
+    return new AwsmfaError(`\`${command}\` needs a profile: \`${command} PROFILE\``, {
+      hint:
+        names.length > 0
+          ? `Profiles with MFA or a role in ${profiles.files.configPath}: ${shown}${names.length > 8 ? `, and ${names.length - 8} more (awsmfa list)` : ''}.`
+          : `${profiles.files.configPath} has no profile with mfa_serial or role_arn yet; \`awsmfa setup NAME\` makes one.`,
+    });
+  }
+
+  /**
+   * stdout is the terminal: `awsmfa env doug` typed without eval would print the keys into the
+   * scrollback and apply nothing. Nothing is asked or fetched; the error says how to apply it instead.
+   */
+  private notOnTerminal(): AwsmfaError {
+    const dialect = dialectFor(this.shell);
+    const word = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : dialect.quote(value));
+    const command = [
+      'awsmfa env',
+      ...(this.profileName === undefined ? [] : [word(this.profileName)]),
+      ...(this.shellOption === undefined ? [] : [`--shell ${word(this.shellOption)}`]),
+      ...(this.duration === undefined ? [] : [`--duration ${this.duration}`]),
+    ].join(' ');
+    // The failure statement would only be printed on the terminal too.
+    this.context.state.failureWritten = true;
+    return new AwsmfaError('`awsmfa env` prints the session\'s keys as shell code, and its output is this terminal: they would stay in its scrollback and apply nothing', {
+      hint: `Apply them to this shell: ${displayable(dialect.applyLine(command))}  (or \`awsmfa use\` with the shell integration)`,
+    });
   }
 }

@@ -7,22 +7,18 @@ import { loadProfiles } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
-import { sessionChanges, type SessionForShell } from '../session/environment.js';
+import { withSession, type SessionForShell } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { platform } from '../platform/index.js';
 import { AwsmfaCommand } from './base.js';
-import { tokenCodeOption, durationOption, forceOption } from './options.js';
+import { tokenCodeOption, durationOption, forceMfaOption, forceOption } from './options.js';
 
 /** Set in the child's environment to the profile name, so that an exec inside an exec is noticed. */
 export const EXEC_VARIABLE = 'AWSMFA_EXEC';
 
 /** The parent's environment with the session applied exactly as `env` would apply it in a shell. */
 export function childEnvironment(session: SessionForShell, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const child: NodeJS.ProcessEnv = { ...env };
-  for (const { name, value } of sessionChanges(session, env)) {
-    if (value === null) delete child[name];
-    else child[name] = value;
-  }
+  const child = withSession(session, env);
   child[EXEC_VARIABLE] = session.profile;
   return child;
 }
@@ -108,6 +104,7 @@ export class ExecCommand extends AwsmfaCommand {
   tokenCode = tokenCodeOption();
   duration = durationOption();
   force = forceOption('Get a new session even if a cached one is valid, and run even inside another awsmfa exec');
+  forceMfa = forceMfaOption();
   command = Option.Rest({ name: 'command' });
 
   async run(): Promise<number> {
@@ -119,7 +116,7 @@ export class ExecCommand extends AwsmfaCommand {
       });
     }
     const { profile, session } = await obtainSession(
-      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force },
+      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force, forceMfa: this.forceMfa },
       { profiles: await loadProfiles(env), cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
     const childEnv = childEnvironment({ ...session, profile: profile.name, region: profile.region }, env);

@@ -1,5 +1,6 @@
 import { Command } from 'clipanion';
 import { loadProfiles } from '../aws/profiles.js';
+import { displayable } from '../display.js';
 import { formatRemaining } from '../output.js';
 import { debugOption, enableDebug, jsonOption } from '../report/options.js';
 import { describeProfile, profileNames, type ProfileView } from '../report/profiles.js';
@@ -34,7 +35,7 @@ export class ListCommand extends AwsmfaCommand {
     const now = Date.now();
     const profiles = await loadProfiles(env);
     const sessions = (await cachedSessions(SessionCache.forEnvironment(env), env, now)).map((entry) => entry.view);
-    const views = profileNames(profiles).map((name) => describeProfile(profiles, name, sessions));
+    const views = profileNames(profiles).map((name) => describeProfile(profiles, name, sessions, now));
 
     if (this.json) {
       const report = { version: 1, configFile: profiles.files.configPath, credentialsFile: profiles.files.credentialsPath, profiles: views };
@@ -51,26 +52,39 @@ export class ListCommand extends AwsmfaCommand {
       return `No profiles in ${files.configPath} or ${files.credentialsPath}.\n${style.dim('Add one with mfa_serial, e.g. `aws configure --profile doug` then `aws configure set mfa_serial arn:aws:iam::ACCOUNT:mfa/DEVICE --profile doug`.')}\n`;
     }
     const header = ['PROFILE', 'MFA', 'KIND', 'SOURCE', 'REGION', 'SESSION', 'ROLE'].map((title) => style.dim(title));
+    // Names, chains, regions and ARNs come from the config files: made safe for a terminal here (the
+    // JSON output keeps them exact, and JSON escapes control characters itself).
+    const safe = (text: string) => displayable(text);
     const rows = views.map((view) => {
+      const login = view.loginSession;
       const session =
-        view.session === null
-          ? '-'
-          : `${formatRemaining(view.session.secondsLeft)} left${view.session.inThisShell ? ' (this shell)' : ''}`;
+        login !== null
+          ? login.expired || login.expiration === null
+            ? 'expired (login)'
+            : `${formatRemaining(Math.floor((Date.parse(login.expiration) - Date.now()) / 1000))} left (login)`
+          : view.session === null
+            ? '-'
+            : `${formatRemaining(view.session.secondsLeft)} left${view.session.inThisShell ? ' (this shell)' : ''}`;
       return [
-        view.usable ? style.bold(view.name) : view.name,
+        view.usable ? style.bold(safe(view.name)) : safe(view.name),
         view.needsMfa ? 'yes' : 'no',
-        view.kind === 'other' ? '-' : view.kind,
-        view.chain.length > 1 ? view.chain.slice(1).join(' > ') : (view.sourceProfile ?? '-'),
-        view.region ?? '-',
-        view.session === null ? session : style.green(session),
-        view.roleArn ?? '',
+        login !== null ? 'login' : view.kind === 'other' ? '-' : view.kind,
+        safe(view.chain.length > 1 ? view.chain.slice(1).join(' > ') : (view.sourceProfile ?? '-')),
+        safe(view.region ?? '-'),
+        view.session === null && (login === null || login.expired) ? session : style.green(session),
+        safe(view.roleArn ?? ''),
       ];
     });
     const problems = views
-      .filter((view) => view.problem !== null)
-      .map((view) => `  ${style.yellow('!')} ${view.name}: ${view.problem}\n`)
+      .map((view) =>
+        view.problem !== null
+          ? `  ${style.yellow('!')} ${safe(view.name)}: ${safe(view.problem)}\n`
+          : view.loginSession?.expired === true
+            ? `  ${style.yellow('!')} ${safe(view.name)}: the session written by awsmfa login has expired; renew it: ${safe(view.loginSession.renew)}\n`
+            : '',
+      )
       .join('');
-    const legend = style.dim(`From ${files.configPath} and ${files.credentialsPath}. \`awsmfa doctor <profile>\` checks one in depth.\n`);
+    const legend = style.dim(`From ${safe(files.configPath)} and ${safe(files.credentialsPath)}. \`awsmfa doctor <profile>\` checks one in depth.\n`);
     return `${renderTable([header, ...rows])}${problems === '' ? '' : `\n${problems}`}\n${legend}`;
   }
 }

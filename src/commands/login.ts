@@ -1,6 +1,8 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { sectionId, updateIniFile } from '../aws/ini-file.js';
+import { sectionId, updateIniFile, type IniValues } from '../aws/ini-file.js';
+import { EXPIRATION_KEY, SOURCE_KEY } from '../aws/login-session.js';
+import { unsafeForJsSdk } from '../aws/sdk-names.js';
 import { loadProfiles, type ProfileSet } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import { describeExpiry, say, warn } from '../output.js';
@@ -8,15 +10,11 @@ import { SessionCache } from '../session/cache.js';
 import { rfc3339 } from '../session/environment.js';
 import { platform } from '../platform/index.js';
 import { obtainSession } from '../session/sessions.js';
+import { configSectionName } from '../setup/answers.js';
 import { AwsmfaCommand } from './base.js';
-import { tokenCodeOption, durationOption, forceOption } from './options.js';
+import { tokenCodeOption, durationOption, forceMfaOption, forceOption } from './options.js';
 
-/**
- * The key that records when the written session ends. No AWS tool reads an expiration from the
- * credentials file; the `x_` prefix cannot clash with a key AWS adds later, and saml2aws writes the same
- * key, so tools that already look for it find it.
- */
-export const EXPIRATION_KEY = 'x_security_token_expires';
+export { EXPIRATION_KEY };
 
 /** Names that the SDK's loader reads back as the same section of the credentials file. */
 const PROFILE_NAME = /^[\w.@+=,:/-]{1,128}$/;
@@ -37,7 +35,7 @@ export class LoginCommand extends AwsmfaCommand {
   static override usage = Command.Usage({
     description: 'write an MFA session into ~/.aws/credentials as a profile of its own',
     details: `
-      For tools that read only the credentials file: gets the session for the profile (from the cache, or with an MFA code) and writes \`aws_access_key_id\`, \`aws_secret_access_key\`, \`aws_session_token\` and \`${EXPIRATION_KEY}\` (RFC 3339, UTC) into the section named by \`--to-profile\`. Run it again to renew; the section is updated in place.
+      For tools that read only the credentials file: gets the session for the profile (from the cache, or with an MFA code) and writes \`aws_access_key_id\`, \`aws_secret_access_key\`, \`aws_session_token\`, \`${EXPIRATION_KEY}\` (RFC 3339, UTC) and \`${SOURCE_KEY}\` (the profile it was made from) into the section named by \`--to-profile\`, and the profile's region into \`[profile TARGET]\` of ~/.aws/config when that names none, since the AWS CLI needs one. Run it again to write the cached session again, with \`--force\` to get a new one; the section is updated in place.
 
       The file is replaced atomically and every other byte of it (comments, order, spacing, other profiles) stays as it was; its mode is kept (0600 for a new file). A section holding long-term keys is never overwritten, and the profile's own chain of source profiles cannot be the target.
     `,
@@ -52,6 +50,7 @@ export class LoginCommand extends AwsmfaCommand {
   tokenCode = tokenCodeOption();
   duration = durationOption();
   force = forceOption();
+  forceMfa = forceMfaOption();
 
   async run(): Promise<void> {
     const env = this.context.env;
@@ -61,7 +60,7 @@ export class LoginCommand extends AwsmfaCommand {
     this.checkTarget(target, profiles);
 
     const { profile, session } = await obtainSession(
-      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force },
+      { profile: this.profileName, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force, forceMfa: this.forceMfa },
       { profiles, cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
     const result = await updateIniFile(credentialsPath, target, (current) => {
@@ -74,19 +73,41 @@ export class LoginCommand extends AwsmfaCommand {
         // Older tools read the token under its boto 2 name; one left from before must not go stale.
         ...(current?.aws_security_token !== undefined ? { aws_security_token: session.sessionToken } : {}),
         [EXPIRATION_KEY]: rfc3339(session.expiration),
+        [SOURCE_KEY]: profile.name,
       };
     });
     const done = result.changed ? 'session written to' : 'the session is already in';
     say(`${profile.name}: ${done} [${target}] in ${result.path}, ${describeExpiry(session.expiration)}`, this.context.stderr);
-    say(`use it with --profile ${target} or AWS_PROFILE=${target}; run this again to renew it`, this.context.stderr);
+    await this.carryRegion(target, profile.region, profiles);
+    // Without --force the cached session is written again, so only --force renews one that is still good.
+    const renew = `awsmfa login ${this.profileName} --to-profile ${target} --force`;
+    say(`use it with --profile ${target} or AWS_PROFILE=${target}; for a new session before this one ends: ${renew}`, this.context.stderr);
     if (platform.openToOthers(result)) {
       warn(`${result.path} can be read by other users (${platform.describeMode(result)}); run: ${platform.privateCommand(result.path, false)}`, this.context.stderr);
     }
   }
 
+  /**
+   * The AWS CLI needs a region for the new profile as much as keys, and reads it only from the config
+   * file: the profile's region goes to `[profile TARGET]` there, unless that already names one.
+   */
+  private async carryRegion(target: string, region: string | undefined, profiles: ProfileSet): Promise<void> {
+    const configPath = profiles.files.configPath;
+    const section = configSectionName(target);
+    const existing = profiles.configSection(target)?.region;
+    if (existing !== undefined || region === undefined) {
+      if (existing === undefined) {
+        warn(`[${this.profileName}] names no region, so the AWS CLI will ask for one with --profile ${target}: add region = REGION to [${section}] in ${configPath}`, this.context.stderr);
+      }
+      return;
+    }
+    const written = await updateIniFile(configPath, section, (current): IniValues => (current?.region !== undefined ? {} : { region }));
+    if (written.changed) say(`wrote region = ${region} to [${section}] in ${written.path}, as the AWS CLI needs a region for the profile`, this.context.stderr);
+  }
+
   /** Refusals that need no code: a name the loader would read differently, keys that would be lost or shadowed. */
   private checkTarget(target: string, profiles: ProfileSet): void {
-    if (!PROFILE_NAME.test(target) || sectionId(target) !== target) {
+    if (!PROFILE_NAME.test(target) || sectionId(target) !== target || unsafeForJsSdk(target)) {
       throw new AwsmfaError(`${JSON.stringify(target)} cannot be a profile name in the credentials file`, {
         hint: 'Use letters, digits and - _ . @ + = , : / only, e.g. --to-profile doug-mfa.',
       });

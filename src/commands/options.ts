@@ -2,6 +2,26 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 
+/** The word help shows for each option's value (clipanion itself would show `#0`). */
+export const VALUE_NAMES: Readonly<Record<string, string>> = {
+  '--shell': 'SHELL',
+  '--token-code': 'CODE',
+  '--duration': 'SECONDS',
+  '--max-age': 'SECONDS',
+  '--profile': 'PROFILE',
+  '--to-profile': 'PROFILE',
+  '--access-key-id': 'KEY_ID',
+  '--mfa-serial': 'ARN',
+  '--region': 'REGION',
+  '--account': 'ACCOUNT',
+  '--role-account': 'ACCOUNT',
+  '--role-name': 'NAME',
+  '--user': 'NAME',
+  '--cmd': 'NAME',
+  '--alias-prefix': 'PREFIX',
+  '--store': 'STORE',
+};
+
 export const SHELL_CHOICES = ['bash', 'zsh', 'fish', 'pwsh', 'powershell'] as const;
 
 export function shellOption() {
@@ -23,6 +43,10 @@ export function durationOption() {
   });
 }
 
-export function forceOption(description = 'Get a new session even if a cached one is still valid') {
+export function forceOption(description = 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)') {
   return Option.Boolean('--force,-f', false, { description });
+}
+
+export function forceMfaOption() {
+  return Option.Boolean('--force-mfa', false, { description: 'Also get a new MFA session, the one a role is assumed with (asks for a code)' });
 }

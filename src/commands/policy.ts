@@ -68,7 +68,8 @@ export class PolicyCommand extends AwsmfaCommand {
       roleName: this.roleName ?? 'mfa-role',
       maxAgeSeconds: this.maxAge,
     });
-    this.context.stderr.write(`\n${explanation}\n`);
+    // A blank line sets the explanation apart from the line about the profile, when there is one.
+    this.context.stderr.write(`${this.profileOption === undefined ? '' : '\n'}${explanation}\n`);
   }
 
   private async subject(): Promise<PolicySubject> {

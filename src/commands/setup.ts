@@ -1,12 +1,14 @@
+import { rmdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { keyringName } from '../aws/keyring.js';
+import { KeyringError, keyringName } from '../aws/keyring.js';
 import { loadProfiles } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import { say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
 import { configSectionName, parseProfileName } from '../setup/answers.js';
-import { currentProfile } from '../setup/current.js';
+import { currentProfile, type CurrentProfile } from '../setup/current.js';
 import { gatherProfile, storeName } from '../setup/flow.js';
 import { Terminal } from '../setup/terminal.js';
 import { moveSecret, removeKeys, writeProfile } from '../setup/write.js';
@@ -29,13 +31,42 @@ async function readSecretFromStdin(stdin: NodeJS.ReadableStream): Promise<string
   return line;
 }
 
+/** Whether the keyring gives the profile's secret now (if not, the setup that follows says why and asks for it). */
+function keyringAnswers(current: CurrentProfile): boolean {
+  try {
+    current.secret();
+    return true;
+  } catch (error) {
+    if (!(error instanceof KeyringError)) throw error;
+    return false;
+  }
+}
+
+/** The directories on the way to `dir` that do not exist yet, deepest first. */
+async function missingDirectories(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let path = dir; ; path = dirname(path)) {
+    if (await stat(path).then(() => true, () => false)) return missing;
+    missing.push(path);
+    if (dirname(path) === path) return missing;
+  }
+}
+
+/** A setup that wrote nothing leaves nothing: the cache directories made for a session it never got go too. */
+async function removeIfEmpty(directories: readonly string[]): Promise<void> {
+  for (const directory of directories) {
+    // rmdir removes only an empty directory: anything another run put there stays.
+    if (!(await rmdir(directory).then(() => true, () => false))) return;
+  }
+}
+
 export class SetupCommand extends AwsmfaCommand {
   static override paths = [['setup']];
 
   static override usage = Command.Usage({
     description: 'set up a profile from an access key and an MFA device, checked with AWS before anything is written',
     details: `
-      Asks on the terminal for the IAM user's access key ID and secret (not echoed), checks them with GetCallerIdentity, proposes the MFA device ARN of that user (Enter accepts it), asks for the region and the session duration, then for an MFA code, which it proves with a real GetSessionToken. Only when every answer is good does it write \`[profile NAME]\` (mfa_serial, region, duration_seconds) to ~/.aws/config and the key to ~/.aws/credentials, changing nothing else in either file (atomically; the credentials file is made 0600). The session is cached, so \`awsmfa use NAME\` right after needs no second code. Ctrl-C at any question writes nothing.
+      Asks on the terminal for the IAM user's access key ID and secret (not echoed), checks them with GetCallerIdentity right away, asks for the region, proposes the MFA device ARN of that user (Enter accepts it), asks for the session duration, then for an MFA code, which it proves with a real GetSessionToken. On a terminal, an answer AWS refuses (the key, the secret, the device or the code) is asked for again, alone. Only when every answer is good does it write \`[profile NAME]\` (mfa_serial, region, duration_seconds) to ~/.aws/config and the key to ~/.aws/credentials, changing nothing else in either file (atomically; the credentials file is made 0600). The session is cached, so \`awsmfa use NAME\` right after needs no second code. Ctrl-C at any question writes nothing.
 
       Run it again on the same profile to change it: the current values are proposed in brackets, and the section is edited in place. Every answer can also be given as a flag (the secret only on standard input, with \`--secret-stdin\`); with \`--yes\`, or with no terminal, nothing is asked and the current or proposed values are taken (the MFA code is still asked on the terminal unless \`--token-code\` or the profile's \`mfa_process\` gives it).
 
@@ -76,7 +107,9 @@ export class SetupCommand extends AwsmfaCommand {
       process.kill(process.pid, 'SIGINT');
     };
     process.on('SIGINT', onInterrupt);
-    const terminal = this.yes ? undefined : await Terminal.open(stderr);
+    // The terminal is opened also with --yes: the MFA code is still asked there when no flag gives it.
+    const tty = await Terminal.open(stderr);
+    const terminal = this.yes ? undefined : tty;
     try {
       const profiles = await loadProfiles(this.context.env);
       const current = currentProfile(profiles, name);
@@ -93,7 +126,9 @@ export class SetupCommand extends AwsmfaCommand {
         return;
       }
 
-      if (this.store !== undefined && !answerFlags && current.store !== undefined && current.mfaSerial !== undefined) {
+      // Moving a secret the keyring cannot give (it is gone, or locked) is a setup that asks for it instead.
+      const movable = current.store !== 'keyring' || this.store !== 'file' || keyringAnswers(current);
+      if (this.store !== undefined && !answerFlags && current.store !== undefined && current.mfaSerial !== undefined && movable) {
         if (current.store === this.store && !current.plaintextCopy) {
           say(`the secret of [${name}] is already in ${storeName(this.store)}; nothing to move`, stderr);
           return;
@@ -105,12 +140,21 @@ export class SetupCommand extends AwsmfaCommand {
       }
 
       const secret = this.secretStdin ? await readSecretFromStdin(this.context.stdin) : undefined;
-      say(`${current.exists ? 'changing' : 'setting up'} [${configSectionName(name)}] (Enter takes the value in brackets; Ctrl-C stops without writing anything)`, stderr);
-      const { record } = await gatherProfile(
-        { name, accessKeyId: this.accessKeyId, secret, mfaSerial: this.mfaSerial, tokenCode: this.tokenCode, region: this.region, duration: this.duration, store: this.store },
-        current,
-        { env: this.context.env, stderr, terminal, cache: SessionCache.forEnvironment(this.context.env), profiles },
-      );
+      const cache = SessionCache.forEnvironment(this.context.env);
+      const madeDirectories = await missingDirectories(cache.dir);
+      const how = terminal === undefined ? '' : ' (Enter takes the value in brackets; Ctrl-C stops without writing anything)';
+      say(`${current.exists ? 'changing' : 'setting up'} [${configSectionName(name)}]${how}`, stderr);
+      let record;
+      try {
+        ({ record } = await gatherProfile(
+          { name, accessKeyId: this.accessKeyId, secret, mfaSerial: this.mfaSerial, tokenCode: this.tokenCode, region: this.region, duration: this.duration, store: this.store },
+          current,
+          { env: this.context.env, stderr, terminal, canPrompt: tty !== undefined, cache, profiles },
+        ));
+      } catch (error) {
+        await removeIfEmpty(madeDirectories);
+        throw error;
+      }
       committing = true;
       for (const line of await writeProfile(record, current, profiles)) say(line, stderr);
       if (record.store === 'keyring') say(`the credentials file holds no secret for [${name}]: it is in ${keyringName()}`, stderr);
@@ -121,7 +165,7 @@ export class SetupCommand extends AwsmfaCommand {
       return 130;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
-      await terminal?.close();
+      await tty?.close();
     }
   }
 }

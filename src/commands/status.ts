@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { loadProfiles } from '../aws/profiles.js';
 import { explainStsError, stsClient, stsTarget } from '../aws/sts.js';
+import { displayable } from '../display.js';
 import { AwsmfaError } from '../errors.js';
 import { formatRemaining, formatUntil } from '../output.js';
 import { debugOption, enableDebug, jsonOption } from '../report/options.js';
@@ -120,7 +121,9 @@ export class StatusCommand extends AwsmfaCommand {
     if (shell === undefined) {
       lines.push(`This shell: no session ${style.dim('(start one with `awsmfa use <profile>`)')}`);
     } else {
-      const name = shell.profile === null ? 'AWS keys not set by awsmfa' : style.bold(shell.profile);
+      // Profile names come from the config, ARNs from STS: made safe for a terminal here (the JSON
+      // output keeps them exact, and JSON escapes control characters itself).
+      const name = shell.profile === null ? 'AWS keys not set by awsmfa' : style.bold(displayable(shell.profile));
       let when = '';
       if (shell.expiration !== null) {
         const until = formatUntil(new Date(shell.expiration), new Date(now));
@@ -129,12 +132,12 @@ export class StatusCommand extends AwsmfaCommand {
       lines.push(`This shell: ${name}${when}`);
       const details = [
         shell.account === null ? undefined : `account ${shell.account}`,
-        shell.arn ?? (shell.kind === 'mfa' ? 'MFA session of an IAM user' : undefined),
+        shell.arn === null ? (shell.kind === 'mfa' ? 'MFA session of an IAM user' : undefined) : displayable(shell.arn),
         shell.verified ? style.green('confirmed by AWS') : undefined,
       ].filter((part): part is string => part !== undefined);
       if (details.length > 0) lines.push(`  ${details.join(', ')}`);
       if (shell.expired && shell.profile !== null) {
-        lines.push(`  ${style.dim(`renew with \`awsmfa use ${shell.profile}\`, or drop it with \`awsmfa unset\``)}`);
+        lines.push(`  ${style.dim(`renew with \`awsmfa use ${displayable(shell.profile)}\`, or drop it with \`awsmfa unset\``)}`);
       }
       if (shell.profile === null) {
         lines.push(`  ${style.dim('they shadow every profile; `awsmfa doctor` explains what to do')}`);
@@ -149,9 +152,9 @@ export class StatusCommand extends AwsmfaCommand {
     lines.push(`Cached sessions ${style.dim(`(in ${cacheDir})`)}:`);
     const header = ['PROFILE', 'KIND', 'ACCOUNT', 'LEFT', 'UNTIL', ''].map((title) => style.dim(title));
     const rows = sessions.map((session) => [
-      session.inThisShell ? style.bold(session.profile) : session.profile,
+      session.inThisShell ? style.bold(displayable(session.profile)) : displayable(session.profile),
       session.kind,
-      session.account ?? '-',
+      displayable(session.account ?? '-'),
       left(session.secondsLeft, session.expired),
       formatUntil(new Date(session.expiration), new Date(now)),
       session.inThisShell ? '(this shell)' : '',

@@ -1,6 +1,7 @@
 import { Command } from 'clipanion';
 import { say } from '../output.js';
-import { PROFILE_VARIABLE, restoreChanges } from '../session/environment.js';
+import { displayable } from '../display.js';
+import { hasActiveSession, PROFILE_VARIABLE, restoreCode } from '../session/environment.js';
 import { dialectFor } from '../shell/index.js';
 import { ShellCodeCommand } from './base.js';
 import { shellOption } from './options.js';
@@ -24,11 +25,10 @@ export class UnsetCommand extends ShellCodeCommand {
 
   async run(): Promise<void> {
     const env = this.context.env;
-    const { changes, restored } = restoreChanges(env);
-    this.context.out.write(dialectFor(this.shell).apply(changes));
+    this.context.out.write(restoreCode(dialectFor(this.shell), env));
+    // What comes back is recorded in the shell, which awsmfa cannot see: the code puts it back if it is there.
     const profile = env[PROFILE_VARIABLE];
-    if (changes.length === 0) say('no awsmfa session in this shell; nothing to undo', this.context.stderr);
-    else if (restored) say(`${profile ?? 'session'}: removed; the earlier AWS_* variables are back`, this.context.stderr);
-    else say(`${profile ?? 'session'}: removed (there was no intact record of the earlier values to restore)`, this.context.stderr);
+    if (!hasActiveSession(env)) say('no awsmfa session in this shell; nothing to undo', this.context.stderr);
+    else say(`${displayable(profile ?? 'session')}: removed; the earlier AWS_* variables are back`, this.context.stderr);
   }
 }

@@ -4,10 +4,11 @@ import { reportError } from '../output.js';
 import { EnvCommand } from './env.js';
 
 /**
- * `awsmfa use` is the shell integration's: its wrapper function runs `env` and applies the result. The
- * program itself cannot change the shell that started it, so reaching it here means the integration is
- * not loaded. The command exists so that this says how to fix that, and so that `--help` and the
- * completions know `use` and its flags, which are env's.
+ * `awsmfa use` is the shell integration's: its wrapper function runs `awsmfa use --shell NAME …`,
+ * captures the code and applies it, which the program itself cannot do to the shell that started it.
+ * Run that way (a --shell and a stdout that is not a terminal), `use` is `env` under its own name, so
+ * that help and usage errors speak of `use`. Reached any other way, the integration is not loaded,
+ * and this says how to fix that.
  */
 export class UseCommand extends EnvCommand {
   static override paths = [['use']];
@@ -24,6 +25,8 @@ export class UseCommand extends EnvCommand {
   });
 
   override async run(): Promise<void> {
+    const captured = (this.context.out as NodeJS.WriteStream).isTTY !== true;
+    if (this.shellOption !== undefined && captured) return super.run();
     throw new AwsmfaError('`awsmfa use` needs the shell integration, which is not loaded in this shell', {
       hint: 'Load it from your shell\'s start-up file (`awsmfa init --help` shows the line for each shell), or apply `awsmfa env <profile>` yourself.',
       exitCode: 2,

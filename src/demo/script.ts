@@ -17,14 +17,13 @@ step() {
 show_env() {
   printf '\\n${on}$ env | grep AWS   # what this shell has now, secrets masked${off}\\n'
   found=
-  for name in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_SESSION_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWSMFA_PROFILE AWSMFA_EXPIRES_AT AWSMFA_SAVED_ENV; do
+  for name in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_SESSION_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWSMFA_PROFILE AWSMFA_EXPIRES_AT; do
     eval "isset=\\\${$name+x}"
     [ -n "$isset" ] || continue
     found=1
     eval "value=\\\$$name"
     case "$name" in
       AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN) value="$(printf '%.4s' "$value")... (\${#value} characters, masked)" ;;
-      AWSMFA_SAVED_ENV) value="(what awsmfa unset puts back)" ;;
     esac
     printf '%s=%s\\n' "$name" "$value"
   done

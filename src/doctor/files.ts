@@ -4,9 +4,10 @@
  * a config file others can write to is as dangerous as a credentials file others can read.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { configSectionRole } from '../aws/config-files.js';
 import type { ProfileFiles, ProfileSet } from '../aws/profiles.js';
+import { sectionsBreakingJsSdk } from '../aws/sdk-names.js';
 import { platform } from '../platform/index.js';
 import { result, type CheckResult } from './report.js';
 
@@ -54,11 +55,33 @@ async function checkFile(path: string, what: 'config' | 'credentials'): Promise<
       result('config-mode', 'warn', `config file ${path} is writable by other users (mode ${octal(info.mode)}); they could make mfa_process run anything as you`, `chmod go-w ${path}`),
     );
   }
+  problems.push(...(await checkJsSdkSections(path, what)));
   const results =
     problems.length > 0
       ? problems
       : [result(id, 'ok', what === 'credentials' ? `credentials file ${path} is readable and private to you (mode ${octal(info.mode)})` : `config file ${path} is readable`)];
   return { results, exists: true };
+}
+
+/**
+ * A section the AWS SDK for JavaScript refuses makes it drop the whole file: awsmfa reads it with its
+ * own reader and carries on, but every tool built on that SDK sees no profiles at all.
+ */
+async function checkJsSdkSections(path: string, what: 'config' | 'credentials'): Promise<CheckResult[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return sectionsBreakingJsSdk(text).map(({ line, section }) =>
+    result(
+      `${what}-js-sdk`,
+      'warn',
+      `line ${line} of ${path} is the section [${section}], which makes the AWS SDK for JavaScript ignore every profile in the file (tools built on it, such as the CDK and Amplify, see none)`,
+      `Rename or remove that section: edit line ${line} of ${path}.`,
+    ),
+  );
 }
 
 export async function checkFiles(files: ProfileFiles): Promise<CheckResult[]> {

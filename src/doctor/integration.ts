@@ -4,11 +4,12 @@
  * parent shell's functions, so the answer comes from the startup files that would load it.
  */
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ProfileSet } from '../aws/profiles.js';
 import { platform } from '../platform/index.js';
 import { dialectFor, type ShellName } from '../shell/index.js';
-import type { StartupFiles } from '../shell/integration.js';
+import { shellsDirectory, type StartupFiles } from '../shell/integration.js';
 import { aliasProfiles, commandsOnPath } from '../shell/profile-index.js';
 import { result, type CheckResult } from './report.js';
 
@@ -47,12 +48,31 @@ export async function checkIntegration(shell: ShellName, env: NodeJS.ProcessEnv)
       return result('shell-integration', 'ok', `${shell}: ${path} line ${found.line} loads the integration (${found.text.length > 80 ? `${found.text.slice(0, 77)}...` : found.text})`);
     }
   }
+  // Advice, not a problem: `eval "$(awsmfa env doug)"` is a first-class way to use awsmfa without it.
   return result(
     'shell-integration',
-    'warn',
-    `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(platform.home(env), '~')).join(', ') : 'none found'}), so \`awsmfa use\` and the prompt countdown are missing`,
-    `Run ./install.sh from the awsmfa checkout, or ${files.suggestion}`,
+    'info',
+    `${shell}: the integration is not loaded by any startup file (${candidates.length > 0 ? 'looked in ' + files.startup.map((p) => p.replace(platform.home(env), '~')).join(', ') : 'none found'}); without it, ${dialectFor(shell).applyLine('awsmfa env PROFILE')} works; with it come \`awsmfa use\`, the prompt countdown and aliases`,
+    howToInstall(files.suggestion),
   );
+}
+
+/**
+ * The fix for a missing integration as this awsmfa was installed: from a git checkout, its install.sh
+ * (by its path, as doctor may run anywhere); installed by npm, where install.sh would only add a
+ * second launcher, the line for the shell's startup file.
+ */
+function howToInstall(suggestion: string): string {
+  let root: string | undefined;
+  try {
+    root = dirname(shellsDirectory());
+  } catch {
+    root = undefined;
+  }
+  if (root !== undefined && existsSync(join(root, '.git')) && existsSync(join(root, 'install.sh'))) {
+    return `Run ${join(root, 'install.sh')}, or ${suggestion}`;
+  }
+  return suggestion.charAt(0).toUpperCase() + suggestion.slice(1);
 }
 
 export const DEFAULT_ALIAS_PREFIX = 'aws-';
@@ -83,4 +103,21 @@ export async function checkAliases(shell: ShellName, profiles: ProfileSet, env: 
   }
   if (taken.length > 0) parts.push(`no alias that would hide a command: ${taken.join(', ')}`);
   return result('aliases', 'info', `${shell}: ${parts.join('; ')}`);
+}
+
+/**
+ * Whether Tab completes awsmfa in a new interactive shell of this kind, for the shells where it can be
+ * missing although the integration loads (see completionProbe). Undefined where nothing can go wrong.
+ */
+export async function checkCompletion(shell: ShellName, env: NodeJS.ProcessEnv): Promise<CheckResult | undefined> {
+  const probe = dialectFor(shell).integration.completionProbe;
+  if (probe === undefined) return undefined;
+  // Loaded here, not at start-up: every command's start would pay for it.
+  const { execFile } = await import('node:child_process');
+  const outcome = await new Promise<{ stdout: string; error: { code?: string | number | null } | null }>((resolve) => {
+    execFile(probe.program, [...probe.args], { env, cwd: platform.home(env), timeout: 15_000 }, (error, stdout) => resolve({ stdout: String(stdout), error }));
+  });
+  if (outcome.error?.code === 'ENOENT') return result('shell-completion', 'skip', `${shell}: not installed here, so Tab completion was not tried`);
+  if (outcome.stdout.includes('awsmfa completes')) return result('shell-completion', 'ok', `${shell}: Tab completes awsmfa in a new ${shell}`);
+  return result('shell-completion', 'warn', `${shell}: Tab does not complete awsmfa in a new ${shell}: its completion system is not started`, probe.fix);
 }

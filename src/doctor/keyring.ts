@@ -20,6 +20,14 @@ export function checkKeyring(profiles: ProfileSet, profile: ResolvedProfile): Ch
     if (!(error instanceof AwsmfaError)) throw error;
     results.push(result('keyring', 'fail', `[${keys.profile}]: ${error.message}`, error.hint ?? `awsmfa setup ${keys.profile} --store file`));
   }
+  // The AWS CLI sees an access key id without its secret, and says so in words that sound like a fault.
+  results.push(
+    result(
+      'keyring-aws-cli',
+      'info',
+      `[${keys.profile}]: the AWS CLI and SDKs do not read ${keyringName()}, so plain \`aws --profile ${keys.profile}\` reports "Partial credentials found in shared-credentials-file, missing: aws_secret_access_key"; that is expected: use awsmfa use ${profile.name}, awsmfa exec ${profile.name} -- aws …, or credential_process = awsmfa credential-process ${profile.name}`,
+    ),
+  );
   const copy = profiles.setting(keys.profile, 'aws_secret_access_key');
   if (copy !== undefined) {
     results.push(

@@ -75,7 +75,7 @@ export async function checkClock(target: StsTarget, profile: string): Promise<Ch
       return result('clock', 'warn', `${(error as Error).message}, so the clock could not be compared`, 'If you set an STS endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url), check that it is STS.');
     }
     const explained = explainStsError(error, { action: 'GetCallerIdentity', profile, keysProfile: profile, keysFile: '', serial: undefined, endpoint });
-    return result('clock', 'fail', explained.message, explained.hint);
+    return result('clock', 'fail', explained.message, fixFromDoctor(explained.hint, endpoint));
   }
 }
 
@@ -119,8 +119,18 @@ export async function checkKeys(profile: ResolvedProfile, target: StsTarget): Pr
       serial: profile.mfaSerial,
       endpoint: endpointOf(target),
     });
-    return [result('keys-valid', 'fail', explained.message, explained.hint)];
+    return [result('keys-valid', 'fail', explained.message, fixFromDoctor(explained.hint, endpointOf(target), keys))];
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The STS explanations end in "run `awsmfa doctor`" where nothing more specific is known; doctor is
+ * already running, so it says what it can check by hand instead.
+ */
+function fixFromDoctor(hint: string | undefined, endpoint: string, keys?: { profile: string; file: string }): string | undefined {
+  if (hint === undefined || !hint.includes('awsmfa doctor')) return hint;
+  const key = keys === undefined ? '' : `the key of [${keys.profile}] in ${keys.file} (IAM console → Security credentials → Access keys), and `;
+  return `Check ${key}that ${endpoint} is STS; \`--debug\` shows the request and the answer.`;
 }

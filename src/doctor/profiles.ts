@@ -6,6 +6,8 @@ import type { ProfileSet, ResolvedProfile } from '../aws/profiles.js';
 import { checkRoleDuration, checkSessionDuration } from '../aws/sts.js';
 import { AwsmfaError } from '../errors.js';
 import { accountOf } from '../report/sessions.js';
+import { describeLoginSession, loginSessionOf, renewCommand, type LoginSession } from '../aws/login-session.js';
+import { describeExpiry } from '../output.js';
 import { checkKeyring } from './keyring.js';
 import { result, type CheckResult } from './report.js';
 
@@ -24,6 +26,8 @@ export function checkProfile(profiles: ProfileSet, name: string): { results: Che
     const error = profiles.unknownProfile(name);
     return { results: [result('profile', 'fail', error.message, error.hint)], resolved: undefined };
   }
+  const login = loginSessionOf(profiles, name);
+  if (login !== undefined) return { results: [checkLoginSession(login)], resolved: undefined };
   let resolved: ResolvedProfile;
   try {
     resolved = profiles.resolve(name);
@@ -46,6 +50,18 @@ export function checkProfile(profiles: ProfileSet, name: string): { results: Che
   const duration = checkDurations(profiles, resolved);
   if (duration !== undefined) results.push(duration);
   return { results, resolved };
+}
+
+/** A profile `awsmfa login` wrote holds a session: whose it is and when it ends, and how to renew it once it has. */
+function checkLoginSession(session: LoginSession, nowMs: number = Date.now()): CheckResult {
+  const what = `[${session.profile}]: ${describeLoginSession(session)} in ${session.file}`;
+  if (session.expiration === undefined) {
+    return result('login-session', 'warn', `${what}, with an expiration that cannot be read`, `Write it again: ${renewCommand(session)}.`);
+  }
+  if (Date.parse(session.expiration) <= nowMs) {
+    return result('login-session', 'fail', `${what}, ${describeExpiry(session.expiration, nowMs)}`, `Renew it: ${renewCommand(session)}.`);
+  }
+  return result('login-session', 'ok', `${what}, ${describeExpiry(session.expiration, nowMs)}; tools use it with --profile ${session.profile}`);
 }
 
 function checkSerial(profiles: ProfileSet, profile: ResolvedProfile): CheckResult {

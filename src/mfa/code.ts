@@ -16,6 +16,20 @@ export function checkCode(code: string, source: string): string {
   });
 }
 
+/** How many times an empty answer at the prompt is met by the question again, as ssh does. */
+export const PROMPT_ATTEMPTS = 3;
+
+/**
+ * The code typed on the terminal. An Enter on its own (a slip, or a device not yet at hand) asks
+ * again, a few times, rather than ending the command.
+ */
+export async function askCodeOnTerminal(question: string, stderr: NodeJS.WritableStream = process.stderr): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    const typed = (await promptOnTerminal(question, stderr)).trim();
+    if (typed !== '' || attempt === PROMPT_ATTEMPTS) return checkCode(typed, 'the terminal');
+  }
+}
+
 export interface CodeRequest {
   readonly serial: string;
   readonly profile: string;
@@ -30,7 +44,7 @@ export async function obtainCode(request: CodeRequest): Promise<string> {
     return checkCode(await codeFromProcess(request.mfaProcess.command, where), `mfa_process in ${where}`);
   }
   try {
-    return checkCode(await promptOnTerminal(`MFA code for ${request.serial}: `), 'the terminal');
+    return await askCodeOnTerminal(`MFA code for ${request.serial}: `);
   } catch (error) {
     if (!(error instanceof NoTerminalError)) throw error;
     throw new AwsmfaError(`${error.message} for [${request.profile}]`, {

@@ -8,6 +8,8 @@ import { AwsmfaError } from '../errors.js';
 import { undoOnInterrupt } from '../interrupts.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 60;
+/** How long output may still arrive after the program has exited. */
+const OUTPUT_GRACE_MS = 300;
 
 /** How long the program may take (a person may have to touch a key); AWSMFA_MFA_PROCESS_TIMEOUT overrides. */
 function timeoutSeconds(env: NodeJS.ProcessEnv): number {
@@ -52,24 +54,40 @@ export async function codeFromProcess(command: string, where: string, env: NodeJ
   const failed = (reason: string) =>
     new AwsmfaError(`mfa_process in ${where} failed: ${reason}`, { hint: `Run it by hand to see what it needs: ${program}` });
   return new Promise((resolve, reject) => {
-    child.on('error', (error: NodeJS.ErrnoException) => {
+    let settled = false;
+    const settle = (status: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      reject(failed(error.code === 'ENOENT' ? `${program} was not found` : error.message));
-    });
-    child.on('exit', () => {
-      if (!timedOut) return;
-      clearTimeout(timer);
-      // Something it started may still hold its stdout open; its answer no longer matters.
-      child.stdout.destroy();
-      reject(failed(`it did not finish within ${limit} s`));
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      if (timedOut) return;
       if (signal !== null) return reject(failed(`it was killed by ${signal}`));
       if (status !== 0) return reject(failed(`it exited with status ${String(status)}`));
       const lines = output.trim().split(/\r?\n/);
       resolve((lines[lines.length - 1] ?? '').trim());
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      settled = true;
+      clearTimeout(timer);
+      reject(failed(error.code === 'ENOENT' ? `${program} was not found` : error.message));
+    });
+    child.on('exit', (status, signal) => {
+      if (timedOut) {
+        settled = true;
+        clearTimeout(timer);
+        // Something it started may still hold its stdout open; its answer no longer matters.
+        child.stdout.destroy();
+        return reject(failed(`it did not finish within ${limit} s`));
+      }
+      // What it printed is in the pipe already: a moment to read it, and then its answer counts, even
+      // if something it left running in the background (`…; sleep 1000 &`) still holds the pipe open.
+      // Waiting for that would hold the device's lock for as long as the background job lives.
+      setTimeout(() => {
+        child.stdout.destroy();
+        settle(status, signal);
+      }, OUTPUT_GRACE_MS).unref();
+    });
+    child.on('close', (status, signal) => {
+      if (timedOut) return;
+      settle(status, signal);
     });
   });
 }

@@ -28,14 +28,26 @@ async function usedCodes(cache: SessionCache, serial: string, nowSeconds: number
   return { path, used };
 }
 
+const STEP_SECONDS = 30;
+
+/**
+ * How long until the device shows a code other than the one used at `usedAt`. AWS accepted it, so it
+ * belongs to the window it was used in or to one either side; a device whose clock runs ahead shows
+ * the next window's code, which it keeps showing until that window ends. Without the device's secret
+ * the window cannot be told apart, so the wait is counted to the end of the latest one possible.
+ */
+export function secondsUntilNewCode(usedAt: number, nowSeconds: number): number {
+  const latestWindowEnd = (Math.floor(usedAt / STEP_SECONDS) + 2) * STEP_SECONDS;
+  return Math.max(1, Math.ceil(latestWindowEnd - nowSeconds));
+}
+
 export async function refuseReusedCode(cache: SessionCache, serial: string, code: string, nowSeconds = Date.now() / 1000): Promise<void> {
   const { used } = await usedCodes(cache, serial, nowSeconds);
   const hash = hashOf(serial, code);
   const previous = used.find((entry) => entry.hash === hash);
   if (previous !== undefined) {
-    const wait = Math.max(1, Math.ceil(30 - (nowSeconds % 30)));
     throw new AwsmfaError(`this MFA code was already used for ${serial} ${Math.round(nowSeconds - previous.at)} s ago, and AWS accepts each code once`, {
-      hint: `Wait for the next code (about ${wait} s) and try again.`,
+      hint: `Wait for the next code (at most ${secondsUntilNewCode(previous.at, nowSeconds)} s) and try again.`,
     });
   }
 }

@@ -56,4 +56,6 @@ export interface Platform {
   /** The system's keyring, as a person knows it, and how to start it when it cannot be reached. */
   readonly keyringName: string;
   readonly keyringStartHint: string;
+  /** The system's own command that deletes the keyring entry of `account` under `service`. */
+  keyringDeleteCommand(service: string, account: string): string;
 }

@@ -56,4 +56,7 @@ export const posix: Platform = {
   keyringStartHint: linuxLike
     ? 'Start a Secret Service in this session (GNOME Keyring, KWallet or KeePassXC; DBUS_SESSION_BUS_ADDRESS must point at the session bus), '
     : 'Unlock the keyring, ',
+  // On Linux, libsecret-tools; the entry is found by the attributes the keyring binding stores it under.
+  keyringDeleteCommand: (service, account) =>
+    darwin ? `security delete-generic-password -s ${service} -a ${account}` : `secret-tool clear service ${service} username ${account}`,
 };

@@ -140,6 +140,8 @@ export const win32: Platform = {
   clockHint: 'Turn on "Set time automatically" in Settings → Time & language → Date & time (and check the phone with the MFA app too).',
   keyringName: 'the Windows Credential Manager',
   keyringStartHint: 'Unlock the keyring, ',
+  // The binding names a Credential Manager entry ACCOUNT.SERVICE.
+  keyringDeleteCommand: (service, account) => `cmdkey /delete:${account}.${service}`,
 };
 
 export { icacls };

@@ -3,6 +3,7 @@
  * source, does it have a live cached session. Read from the same ProfileSet `env` uses, so the answer
  * cannot disagree with what `env` would do.
  */
+import { loginSessionOf, renewCommand } from '../aws/login-session.js';
 import type { ProfileSet } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import type { SessionView } from './sessions.js';
@@ -44,14 +45,40 @@ export interface ProfileView {
   /** Why not, for profiles that look meant for awsmfa. */
   readonly problem: string | null;
   readonly session: Pick<SessionView, 'kind' | 'expiration' | 'secondsLeft' | 'reusable' | 'inThisShell'> | null;
+  /** The profile holds a session written by `awsmfa login`: made from which profile, until when. */
+  readonly loginSession: { readonly source: string | null; readonly expiration: string | null; readonly expired: boolean; readonly renew: string } | null;
 }
 
 export function profileNames(profiles: ProfileSet): string[] {
   return profiles.names().filter((name) => !NOT_PROFILES.test(name));
 }
 
-export function describeProfile(profiles: ProfileSet, name: string, sessions: readonly SessionView[]): ProfileView {
+export function describeProfile(profiles: ProfileSet, name: string, sessions: readonly SessionView[], nowMs: number = Date.now()): ProfileView {
   const own = (key: string) => profiles.value(name, key);
+  const login = loginSessionOf(profiles, name);
+  if (login !== undefined) {
+    // A session to use as it is: not a user's keys with a problem, not a profile awsmfa itself uses.
+    return {
+      name,
+      kind: 'other',
+      needsMfa: false,
+      mfaSerial: null,
+      roleArn: null,
+      sourceProfile: login.source ?? null,
+      chain: [],
+      region: own('region') ?? null,
+      files: [login.file],
+      usable: false,
+      problem: null,
+      session: null,
+      loginSession: {
+        source: login.source ?? null,
+        expiration: login.expiration ?? null,
+        expired: login.expiration === undefined || Date.parse(login.expiration) <= nowMs,
+        renew: renewCommand(login),
+      },
+    };
+  }
   const roleArn = own('role_arn') ?? null;
   const sourceProfile = own('source_profile') ?? null;
   const hasKeys = own('aws_access_key_id') !== undefined;
@@ -92,5 +119,6 @@ export function describeProfile(profiles: ProfileSet, name: string, sessions: re
       live === undefined
         ? null
         : { kind: live.kind, expiration: live.expiration, secondsLeft: live.secondsLeft, reusable: live.reusable, inThisShell: live.inThisShell },
+    loginSession: null,
   };
 }

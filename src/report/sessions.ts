@@ -3,7 +3,7 @@
  * `env` exported) and the cached ones, described without ever touching their secrets.
  */
 import { EXPIRES_VARIABLE, PROFILE_VARIABLE } from '../session/environment.js';
-import { secondsLeft, type CachedSession, type SessionCache } from '../session/cache.js';
+import { secondsLeft, wholeSecondsLeft, type CachedSession, type SessionCache } from '../session/cache.js';
 import { minRemainingSeconds } from '../session/sessions.js';
 
 /** The account in an ARN (`arn:aws:iam::123456789012:mfa/doug` → `123456789012`). */
@@ -85,7 +85,7 @@ export function shellSession(env: NodeJS.ProcessEnv, sessions: readonly SessionV
   const profile = env[PROFILE_VARIABLE] || undefined;
   if (profile === undefined && !env.AWS_ACCESS_KEY_ID) return undefined;
   const expiration = shellExpiration(env);
-  const left = expiration === undefined ? undefined : Math.floor((expiration.getTime() - nowMs) / 1000);
+  const left = expiration === undefined ? undefined : wholeSecondsLeft(expiration.getTime(), nowMs);
   const cached = sessions.find((session) => session.inThisShell);
   return {
     profile: profile ?? null,

@@ -39,7 +39,16 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Seconds left, from the cached expiration. */
 export function secondsLeft(session: Pick<CachedSession, 'expiration'>, nowMs = Date.now()): number {
-  return Math.floor((Date.parse(session.expiration) - nowMs) / 1000);
+  return wholeSecondsLeft(Date.parse(session.expiration), nowMs);
+}
+
+/**
+ * Time left counted as the prompt counts it: whole epoch seconds of the expiry (AWSMFA_EXPIRES_AT)
+ * minus whole epoch seconds of now ($EPOCHSECONDS), so that a message and the prompt shown right
+ * after it never disagree (`59m 59s left` above `[admin 1h]`).
+ */
+export function wholeSecondsLeft(expiresAtMs: number, nowMs: number): number {
+  return Math.floor(expiresAtMs / 1000) - Math.floor(nowMs / 1000);
 }
 
 /** A temporary file of the cache this old belongs to a write that will never finish. */
@@ -120,7 +129,8 @@ export class SessionCache {
   private async readJson(path: string): Promise<unknown> {
     let handle;
     try {
-      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: opening a FIFO someone put here would otherwise wait for a writer forever.
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
@@ -131,6 +141,8 @@ export class SessionCache {
     }
     try {
       const info = await handle.stat();
+      // A FIFO, socket or device holds no session: a miss, and the next write renames a file over it.
+      if (info.isFIFO() || info.isSocket() || info.isCharacterDevice() || info.isBlockDevice()) return undefined;
       if (!info.isFile()) throw new AwsmfaError(`the cache file ${path} is not a regular file`, { hint: `Remove it: rm -r ${path}` });
       const owner = platform.foreignOwner(info);
       if (owner !== undefined) {

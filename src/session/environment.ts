@@ -2,7 +2,7 @@
  * The environment contract: which variables a session sets, which it removes, and how `unset`
  * puts back exactly what was there before the first `env` (however many profiles came between).
  */
-import type { EnvChange } from '../shell/dialect.js';
+import type { Dialect, EnvChange } from '../shell/dialect.js';
 
 /** Variables whose values before the first `env` are remembered and restored by `unset`. */
 export const MANAGED_VARIABLES = [
@@ -26,8 +26,13 @@ const REMOVED_VARIABLES = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SECURITY_T
 
 export const PROFILE_VARIABLE = 'AWSMFA_PROFILE';
 export const EXPIRES_VARIABLE = 'AWSMFA_EXPIRES_AT';
-/** JSON object of MANAGED_VARIABLES as they were before the first `env` (null: not set). */
-export const SAVED_VARIABLE = 'AWSMFA_SAVED_ENV';
+/**
+ * Where earlier versions kept the values to restore, as JSON in an exported variable: every program
+ * started during the session got the long-term keys it replaced. Now the shell keeps them in variables
+ * of its own (see Dialect.enter); this one is only read to restore a session started by an earlier
+ * version, and removed.
+ */
+export const LEGACY_SAVED_VARIABLE = 'AWSMFA_SAVED_ENV';
 
 export interface SessionForShell {
   readonly profile: string;
@@ -46,13 +51,9 @@ export function rfc3339(instant: string | Date): string {
   return new Date(instant).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function snapshot(env: NodeJS.ProcessEnv): Snapshot {
-  return Object.fromEntries(MANAGED_VARIABLES.map((name) => [name, env[name] ?? null]));
-}
-
-/** What was there before this shell's first session, if a session is active and its record is intact. */
-function savedOriginal(env: NodeJS.ProcessEnv): Snapshot | undefined {
-  const text = env[SAVED_VARIABLE];
+/** What an earlier version recorded in AWSMFA_SAVED_ENV, if it is there and intact. */
+function legacyRecord(env: NodeJS.ProcessEnv): Snapshot | undefined {
+  const text = env[LEGACY_SAVED_VARIABLE];
   if (text === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -71,45 +72,71 @@ function savedOriginal(env: NodeJS.ProcessEnv): Snapshot | undefined {
 }
 
 export function hasActiveSession(env: NodeJS.ProcessEnv): boolean {
-  return env[PROFILE_VARIABLE] !== undefined || env[SAVED_VARIABLE] !== undefined;
-}
-
-/** The changes that make a shell whose environment is `env` use `session`. */
-export function sessionChanges(session: SessionForShell, env: NodeJS.ProcessEnv): EnvChange[] {
-  const original = savedOriginal(env) ?? snapshot(env);
-  const expiration = rfc3339(session.expiration);
-  const values: Record<string, string | null> = {
-    ...original,
-    AWS_ACCESS_KEY_ID: session.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
-    AWS_SESSION_TOKEN: session.sessionToken,
-    AWS_CREDENTIAL_EXPIRATION: expiration,
-    AWS_SESSION_EXPIRATION: expiration,
-  };
-  if (session.region !== undefined) {
-    values.AWS_REGION = session.region;
-    values.AWS_DEFAULT_REGION = session.region;
-  }
-  for (const name of REMOVED_VARIABLES) values[name] = null;
-  return [
-    ...MANAGED_VARIABLES.map((name) => ({ name, value: values[name] ?? null })),
-    { name: PROFILE_VARIABLE, value: session.profile },
-    { name: EXPIRES_VARIABLE, value: String(Math.floor(Date.parse(session.expiration) / 1000)) },
-    { name: SAVED_VARIABLE, value: JSON.stringify(original) },
-  ];
+  return env[PROFILE_VARIABLE] !== undefined || env[LEGACY_SAVED_VARIABLE] !== undefined;
 }
 
 /**
- * The changes that take the session out again. Without an intact record of the original values,
- * the session's own variables are removed and nothing else is touched.
+ * The changes a session makes on top of what was there before it: its keys, expiration and region,
+ * the removed variables, and awsmfa's own two. (The values before it are the shell's business.)
  */
-export function restoreChanges(env: NodeJS.ProcessEnv): { changes: EnvChange[]; restored: boolean } {
-  const ours: EnvChange[] = [PROFILE_VARIABLE, EXPIRES_VARIABLE, SAVED_VARIABLE].map((name) => ({ name, value: null }));
-  const original = savedOriginal(env);
-  if (original !== undefined) {
-    return { changes: [...MANAGED_VARIABLES.map((name) => ({ name, value: original[name] ?? null })), ...ours], restored: true };
+export function sessionChanges(session: SessionForShell): EnvChange[] {
+  const expiration = rfc3339(session.expiration);
+  const changes: EnvChange[] = [
+    { name: 'AWS_ACCESS_KEY_ID', value: session.accessKeyId },
+    { name: 'AWS_SECRET_ACCESS_KEY', value: session.secretAccessKey },
+    { name: 'AWS_SESSION_TOKEN', value: session.sessionToken },
+    { name: 'AWS_CREDENTIAL_EXPIRATION', value: expiration },
+    { name: 'AWS_SESSION_EXPIRATION', value: expiration },
+  ];
+  if (session.region !== undefined) {
+    changes.push({ name: 'AWS_REGION', value: session.region }, { name: 'AWS_DEFAULT_REGION', value: session.region });
   }
-  if (env[PROFILE_VARIABLE] === undefined) return { changes: [], restored: false };
-  const sessionOnly = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'AWS_SESSION_EXPIRATION'];
-  return { changes: [...sessionOnly.map((name) => ({ name, value: null })), ...ours], restored: false };
+  for (const name of REMOVED_VARIABLES) changes.push({ name, value: null });
+  changes.push(
+    { name: PROFILE_VARIABLE, value: session.profile },
+    { name: EXPIRES_VARIABLE, value: String(Math.floor(Date.parse(session.expiration) / 1000)) },
+    { name: LEGACY_SAVED_VARIABLE, value: null },
+  );
+  return changes;
+}
+
+/**
+ * Shell code that makes the shell use `session`. The values before the first session are recorded by
+ * the shell, unexported, and put back before each later one is applied: switching from one profile to
+ * another keeps the original values, not the first profile's.
+ */
+export function sessionCode(dialect: Dialect, session: SessionForShell): string {
+  return dialect.enter(MANAGED_VARIABLES, sessionChanges(session));
+}
+
+/**
+ * Shell code that takes the session out again: what the shell recorded comes back. A shell without a
+ * record (one started from the shell that has it, or a session of an earlier version) gets the record
+ * of the earlier version if intact, else loses the session's own variables and nothing else.
+ */
+export function restoreCode(dialect: Dialect, env: NodeJS.ProcessEnv): string {
+  const ours: EnvChange[] = [PROFILE_VARIABLE, EXPIRES_VARIABLE, LEGACY_SAVED_VARIABLE].map((name) => ({ name, value: null }));
+  const legacy = legacyRecord(env);
+  const otherwise: EnvChange[] =
+    legacy !== undefined
+      ? MANAGED_VARIABLES.map((name) => ({ name, value: legacy[name] ?? null }))
+      : env[PROFILE_VARIABLE] === undefined
+        ? []
+        : SESSION_ONLY.map((name) => ({ name, value: null }));
+  return dialect.leave(MANAGED_VARIABLES, otherwise, ours);
+}
+
+const SESSION_ONLY = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'AWS_SESSION_EXPIRATION'] as const;
+
+/**
+ * The environment of a program run with the session (`exec`): the parent's, with the session's changes
+ * applied and nothing recorded, so the child sees nothing of the credentials the session replaced.
+ */
+export function withSession(session: SessionForShell, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const child: NodeJS.ProcessEnv = { ...env };
+  for (const { name, value } of sessionChanges(session)) {
+    if (value === null) delete child[name];
+    else child[name] = value;
+  }
+  return child;
 }

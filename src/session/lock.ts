@@ -161,6 +161,8 @@ export interface LockOptions {
   readonly stderr: NodeJS.WritableStream;
   /** What the lock is for, in messages: the MFA device's ARN. */
   readonly what: string;
+  /** What the holder is doing with it, in messages (default: getting a session for). */
+  readonly doing?: string;
 }
 
 /** Waits (within the configured limit) until this run alone may get a new session for `device`. */
@@ -171,6 +173,7 @@ export async function lockDevice(cache: SessionCache, device: string, options: L
   const me: Holder = { pid: process.pid, host, since: new Date().toISOString() };
   const content = `${JSON.stringify(me)}\n`;
   const waitMs = lockWaitSeconds(options.env) * 1000;
+  const doing = options.doing ?? 'getting a session for';
   const started = Date.now();
   let told = false;
   for (;;) {
@@ -207,12 +210,12 @@ export async function lockDevice(cache: SessionCache, device: string, options: L
     const holder = observed.holder;
     const who = holder === undefined ? 'another awsmfa' : `another awsmfa (pid ${holder.pid}${holder.host === host ? '' : ` on ${holder.host}`})`;
     if (Date.now() - started >= waitMs) {
-      throw new AwsmfaError(`${who} is getting a session for ${options.what}, and this one stopped waiting after ${Math.round(waitMs / 1000)} s`, {
+      throw new AwsmfaError(`${who} is ${doing} ${options.what}, and this one stopped waiting after ${Math.round(waitMs / 1000)} s`, {
         hint: `Finish or cancel that one (it may be asking for the MFA code in another terminal), then try again; if no awsmfa is running, remove ${path}. AWSMFA_LOCK_TIMEOUT sets the wait in seconds.`,
       });
     }
     if (!told) {
-      say(`waiting for ${who}, which is getting a session for ${options.what}`, options.stderr);
+      say(`waiting for ${who}, which is ${doing} ${options.what}`, options.stderr);
       told = true;
     }
     await sleep(POLL_MS + Math.floor(Math.random() * POLL_MS));

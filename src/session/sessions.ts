@@ -6,6 +6,7 @@
 import type { ProfileSet, ResolvedProfile, RoleHop } from '../aws/profiles.js';
 import {
   ROLE_DURATION,
+  SESSION_DURATION,
   checkRoleDuration,
   checkSessionDuration,
   explainStsError,
@@ -19,7 +20,8 @@ import {
 import { AwsmfaError } from '../errors.js';
 import { obtainCode, type CodeRequest } from '../mfa/code.js';
 import { refuseReusedCode, rememberUsedCode } from '../mfa/reuse.js';
-import { warn } from '../output.js';
+import { displayable } from '../display.js';
+import { formatRemaining, say, warn } from '../output.js';
 import { secondsLeft, type CachedSession, type SessionCache } from './cache.js';
 import { lockDevice } from './lock.js';
 
@@ -33,6 +35,11 @@ export interface SessionRequest {
   readonly tokenCode: string | undefined;
   readonly durationSeconds: number | undefined;
   readonly force: boolean;
+  /**
+   * For a role, also renew the MFA session it is assumed with (which costs a code). `force` alone
+   * renews the role's session and keeps a live MFA session: a role is cheap, a code is not.
+   */
+  readonly forceMfa?: boolean;
 }
 
 export interface ObtainedSession {
@@ -118,7 +125,7 @@ function checkSerial(profile: ResolvedProfile, profiles: ProfileSet): void {
  * before a code is asked for, with a message that names the setting and its file. A secret's value is
  * never quoted.
  */
-function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: NodeJS.ProcessEnv): void {
+function checkKeys(profile: ResolvedProfile, profiles: ProfileSet): void {
   const keys = profile.keys;
   if (!ACCESS_KEY_ID.test(keys.accessKeyId)) {
     throw new AwsmfaError(`aws_access_key_id of [${keys.profile}] in ${keys.file} is not an access key id (it has characters no key id has)`, {
@@ -131,6 +138,10 @@ function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: 
       hint: `Paste the secret key again into [${keys.profile}], exactly as IAM gave it (40 characters, no quotes).`,
     });
   }
+}
+
+/** The settings a session is made and exported with: the same for a cached session as for a new one. */
+function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: NodeJS.ProcessEnv): void {
   const configured = profiles.chainSetting(profile.chain, 'region');
   const region = configured !== undefined
     ? { value: configured.value, from: `[${configured.profile}] in ${configured.file}` }
@@ -178,14 +189,21 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
   const profile = profiles.resolve(request.profile);
   const minRemaining = minRemainingSeconds(env);
   const startedAt = now();
+  // A cached entry is held to what STS is held to: one whose keys could not go into an environment is a miss.
   const usable = (session: CachedSession | undefined): session is CachedSession =>
-    session !== undefined && secondsLeft(session, now()) > minRemaining;
+    session !== undefined && soundCredentials(session) && secondsLeft(session, now()) > minRemaining;
   // --force ignores what was cached before this run; a session another run cached while this one waited
   // for the lock is new, and using it is what keeps two codes from being asked for the same device.
-  const reusable = (session: CachedSession | undefined): session is CachedSession =>
-    usable(session) && (!request.force || Date.parse(session.createdAt) >= startedAt);
-
+  const renewedOrUsable = (session: CachedSession | undefined, forced: boolean): session is CachedSession =>
+    usable(session) && (!forced || Date.parse(session.createdAt) >= startedAt);
   const isRole = profile.roles.length > 0;
+  const forceMfa = request.forceMfa === true || (!isRole && request.force);
+  const forced = request.force || forceMfa;
+  /** The session of the profile asked for (a role's, or the MFA session itself). */
+  const reusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forced);
+  /** The MFA session a role is assumed with. */
+  const mfaReusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forceMfa);
+
   const serial = profile.mfaSerial;
   if (!isRole && serial === undefined) {
     throw new AwsmfaError(`profile [${profile.name}] has no mfa_serial`, {
@@ -194,24 +212,32 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
   }
   checkSerial(profile, profiles);
 
-  const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
-  if (!request.force) {
-    const cached = await cache.read(key);
-    if (usable(cached)) return { profile, session: cached, fromCache: true };
-  }
-
-  // Everything a call needs is checked before waiting for a lock or asking for a code.
+  // Everything a call needs is checked before the cache, a lock or a code: a cached session is exported
+  // with the same region and settings a new one would be, so what refuses a new one refuses it too;
+  // and `--duration 60` is wrong whether or not a cached session will do.
   const sessionDuration = isRole ? undefined : (request.durationSeconds ?? profile.durationSeconds ?? DEFAULT_SESSION_SECONDS);
   if (sessionDuration !== undefined) {
     checkSessionDuration(sessionDuration, request.durationSeconds !== undefined ? '--duration' : `duration_seconds of [${profile.name}]`);
   }
   const roleDurations = isRole ? checkRoles(profile, request, profiles) : [];
+  const fromCache = (session: CachedSession): ObtainedSession => {
+    noteDurationMismatch(profile.name, session, request.durationSeconds, now(), stderr);
+    return { profile, session, fromCache: true };
+  };
   checkCallSettings(profile, profiles, env);
+
+  const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
+  if (!forced) {
+    const cached = await cache.read(key);
+    if (usable(cached)) return fromCache(cached);
+  }
+  // The long-term keys are only needed (and, kept in a keyring, only read) for a call to STS.
+  checkKeys(profile, profiles);
   // From here on this run may ask for a code: one run per device at a time (see lock.ts).
   const lock = await lockDevice(cache, serial ?? key, { env, stderr, what: serial ?? `[${profile.name}]` });
   try {
     const cached = await cache.read(key);
-    if (reusable(cached)) return { profile, session: cached, fromCache: true };
+    if (reusable(cached)) return fromCache(cached);
 
     let warned = false;
     const warnClock = (offset: number) => {
@@ -267,7 +293,8 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
         takeCode,
         codeSpent,
         context,
-        reusable,
+        reusable: mfaReusable,
+        roleForced: request.force && !forceMfa,
         warnClock,
         key: mfaCacheKey(profile, serial),
       });
@@ -316,16 +343,46 @@ function record(
  * Credentials as AWS issues them. What an endpoint answers goes into the user's shell and the cache, so
  * anything else (a line break, a NUL, a megabyte) is refused here, whatever the endpoint.
  */
-function checkIssued<T extends TemporaryCredentials>(credentials: T, context: CallContext): T {
-  const sound =
+function soundCredentials(credentials: TemporaryCredentials): boolean {
+  return (
     ACCESS_KEY_ID.test(credentials.accessKeyId) &&
     /^[\x21-\x7e]{1,1024}$/.test(credentials.secretAccessKey) &&
     /^[\x21-\x7e]{1,65536}$/.test(credentials.sessionToken) &&
-    !Number.isNaN(Date.parse(credentials.expiration));
-  if (sound) return credentials;
+    !Number.isNaN(Date.parse(credentials.expiration))
+  );
+}
+
+function checkIssued<T extends TemporaryCredentials>(credentials: T, context: CallContext): T {
+  if (soundCredentials(credentials)) return credentials;
   throw new AwsmfaError(`STS at ${context.endpoint} answered ${context.action} for [${context.profile}] with credentials that are not credentials AWS issues`, {
     hint: `Nothing was exported or cached. If the endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}], check that it is STS.`,
   });
+}
+
+/** The longest session AWS issues (GetSessionToken's 36 hours), with an hour to spare for clock differences. */
+const LONGEST_LIFETIME_MS = (SESSION_DURATION.max + 3600) * 1000;
+
+/**
+ * Credentials that have already expired, or that claim a lifetime AWS never gives (an Expiration of
+ * year 0000 or 9999), would be exported, cached and handed to `exec` only to fail later, far from the
+ * cause. Measured against AWS's clock (learnt from the answer's Date header), then against ours: when
+ * only ours says they expired, the clock is what to fix.
+ */
+function checkLifetime(credentials: TemporaryCredentials, context: CallContext, clockOffsetSeconds: number): void {
+  const expires = Date.parse(credentials.expiration);
+  const localNow = Date.now();
+  const awsNow = localNow + clockOffsetSeconds * 1000;
+  const at = new Date(expires).toISOString();
+  if (expires <= awsNow || expires - awsNow > LONGEST_LIFETIME_MS) {
+    throw new AwsmfaError(`STS at ${context.endpoint} answered ${context.action} for [${context.profile}] with credentials that ${expires <= awsNow ? 'expired' : 'expire'} at ${at}, a lifetime AWS does not give`, {
+      hint: `Nothing was exported or cached. If the endpoint comes from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url in [${context.profile}], check that it is STS.`,
+    });
+  }
+  if (expires <= localNow) {
+    throw new AwsmfaError(`the credentials STS issued for [${context.profile}] expire at ${at}, which this computer's clock says has passed`, {
+      hint: `Nothing was exported or cached. This computer's clock is ${Math.round(Math.abs(clockOffsetSeconds))} s ahead of AWS's: set it right (e.g. sudo timedatectl set-ntp true).`,
+    });
+  }
 }
 
 /**
@@ -370,7 +427,9 @@ async function callSts<T extends TemporaryCredentials>(
   // Destroying the client below makes an abandoned call fail; that failure has no one left to tell.
   pending.catch(() => undefined);
   try {
-    return checkIssued(await Promise.race([pending, deadline]), context);
+    const issued = checkIssued(await Promise.race([pending, deadline]), context);
+    checkLifetime(issued, context, client.clockOffsetSeconds());
+    return issued;
   } catch (error) {
     throw explainStsError(unrecognisedAnswer(error, context) ?? error, context);
   } finally {
@@ -389,7 +448,10 @@ interface RoleFlow {
   readonly takeCode: () => Promise<string>;
   readonly codeSpent: () => Promise<void>;
   readonly context: (action: CallContext['action'], extra?: Partial<CallContext>) => CallContext;
+  /** Whether the MFA session may be reused. */
   readonly reusable: (session: CachedSession | undefined) => session is CachedSession;
+  /** --force without --force-mfa: a kept MFA session is worth a word. */
+  readonly roleForced: boolean;
   readonly warnClock: (offsetSeconds: number) => void;
   /** Where the user's MFA session is cached. */
   readonly key: string;
@@ -426,6 +488,11 @@ async function assumeRoles(profile: ResolvedProfile, durations: readonly number[
       await flow.codeSpent();
       mfaSession = record({ ...profile, name: profile.keys.profile }, 'mfa', fresh, now(), { mfaSerial: flow.serial });
       await services.cache.write(flow.key, mfaSession);
+    } else if (flow.roleForced) {
+      say(
+        `${displayable(profile.name)}: a new role session from the MFA session of [${displayable(profile.keys.profile)}], which has ${formatRemaining(secondsLeft(mfaSession, now()))} left (no code needed); --force-mfa renews that too`,
+        services.stderr ?? process.stderr,
+      );
     }
     credentials = mfaSession;
   }
@@ -450,4 +517,20 @@ async function assumeRoles(profile: ResolvedProfile, durations: readonly number[
     roleArn: profile.roles[last]?.roleArn,
     ...(assumed.assumedRoleArn === undefined ? {} : { assumedRoleArn: assumed.assumedRoleArn }),
   });
+}
+
+/**
+ * A cached session answers a request for another length (`--duration 3600` while a 12-hour session is
+ * cached): it is used, and the user is told, with the way to get what was asked for.
+ */
+function noteDurationMismatch(profile: string, session: CachedSession, asked: number | undefined, nowMs: number, stderr: NodeJS.WritableStream): void {
+  if (asked === undefined) return;
+  // createdAt is taken when the answer arrives, a moment (seconds, on a slow link) after STS set the
+  // expiry, which STS gives in whole seconds: the length asked for is that, up to the next minute.
+  const issued = Math.ceil((Date.parse(session.expiration) - Date.parse(session.createdAt)) / 60_000) * 60;
+  if (!Number.isFinite(issued) || Math.abs(issued - asked) <= 120) return;
+  say(
+    `${displayable(profile)}: using the cached session of ${formatRemaining(issued)} (${formatRemaining(secondsLeft(session, nowMs))} left), not a new one of ${formatRemaining(asked)} as --duration asked; add --force for that`,
+    stderr,
+  );
 }

@@ -3,6 +3,7 @@
  * returns the value or throws an error that says what is wrong and what it should look like.
  */
 import { sectionId } from '../aws/ini-file.js';
+import { unsafeForJsSdk } from '../aws/sdk-names.js';
 import { SESSION_DURATION, checkSessionDuration } from '../aws/sts.js';
 import { AwsmfaError } from '../errors.js';
 
@@ -10,7 +11,7 @@ import { AwsmfaError } from '../errors.js';
 const PROFILE_NAME = /^[\w.@+:/-]{1,64}$/;
 
 export function parseProfileName(name: string): string {
-  if (!PROFILE_NAME.test(name) || sectionId(name) !== name || sectionId(`profile ${name}`) !== `profile.${name}`) {
+  if (!PROFILE_NAME.test(name) || sectionId(name) !== name || sectionId(`profile ${name}`) !== `profile.${name}` || unsafeForJsSdk(name)) {
     throw new AwsmfaError(`${JSON.stringify(name)} cannot be a profile name`, {
       hint: 'Use up to 64 letters, digits and - _ . @ + : / only, e.g. awsmfa setup work.',
     });

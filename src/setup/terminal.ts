@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { displayable } from '../display.js';
 import { AwsmfaError, InterruptedError } from '../errors.js';
 import { NoTerminalError, promptOnTerminal } from '../mfa/prompt.js';
 import { warn } from '../output.js';
@@ -15,6 +16,12 @@ import { platform } from '../platform/index.js';
 export type Parser<T> = (answer: string) => T;
 
 const ATTEMPTS = 3;
+
+/** An answer that was refused, before its question is asked again: what is wrong, then what it should be, on a line of its own. */
+export function refused(error: AwsmfaError, stderr: NodeJS.WritableStream): void {
+  warn(error.message, stderr);
+  if (error.hint !== undefined) stderr.write(`  ${error.hint}\n`);
+}
 
 export class Terminal {
   private constructor(
@@ -57,7 +64,8 @@ export class Terminal {
    * `shown` is how the proposal is displayed when it should not be printed as it is.
    */
   async ask<T>(question: string, parse: Parser<T>, proposal?: string, shown?: string): Promise<T> {
-    const prompt = proposal === undefined ? `${question}: ` : `${question} [${shown ?? proposal}]: `;
+    // A proposal comes from the files as they are (an mfa_serial, a region): made safe for the terminal.
+    const prompt = proposal === undefined ? `${question}: ` : `${question} [${displayable(shown ?? proposal)}]: `;
     for (let attempt = 1; ; attempt++) {
       this.stderr.write(prompt);
       const typed = (await this.readLine(question)).trim();
@@ -66,7 +74,7 @@ export class Terminal {
         return parse(answer);
       } catch (error) {
         if (!(error instanceof AwsmfaError) || attempt >= ATTEMPTS) throw error;
-        warn(`${error.message}${error.hint === undefined ? '' : ` — ${error.hint}`}`, this.stderr);
+        refused(error, this.stderr);
       }
     }
   }
@@ -86,7 +94,7 @@ export class Terminal {
         return typed === '' && keep !== undefined ? keep() : parse(typed);
       } catch (error) {
         if (!(error instanceof AwsmfaError) || attempt >= ATTEMPTS) throw error;
-        warn(`${error.message}${error.hint === undefined ? '' : ` — ${error.hint}`}`, this.stderr);
+        refused(error, this.stderr);
       }
     }
   }

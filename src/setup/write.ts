@@ -4,7 +4,7 @@
  * across the files (and the keyring), the order is chosen so that a run stopped half-way leaves a profile
  * that still works: whatever adds the secret somewhere is done before whatever takes it away elsewhere.
  */
-import { deleteKeyringSecret, KEYRING_SETTING, KeyringError, keyringName, storeKeyringSecret } from '../aws/keyring.js';
+import { deleteByHand, deleteKeyringSecret, KEYRING_SETTING, KeyringError, keyringName, storeKeyringSecret } from '../aws/keyring.js';
 import { updateIniFile, type IniValues } from '../aws/ini-file.js';
 import type { ProfileSet } from '../aws/profiles.js';
 import { platform } from '../platform/index.js';
@@ -43,7 +43,7 @@ function deleteUnsharedEntry(profiles: ProfileSet, accessKeyId: string, name: st
     if (deleteKeyringSecret(accessKeyId, name)) done.push(`deleted the secret of ${accessKeyId} from ${keyringName()}`);
   } catch (error) {
     if (strict || !(error instanceof KeyringError)) throw error;
-    done.push(`could not delete the old secret of ${accessKeyId} from ${keyringName()} (${error.message}); delete the entry "awsmfa" / ${accessKeyId} there yourself`);
+    done.push(`could not delete the old secret of ${accessKeyId} from ${keyringName()}, which cannot be reached now; once it can, delete it with: ${deleteByHand(accessKeyId)}`);
   }
 }
 
@@ -126,6 +126,11 @@ export async function moveSecret(current: CurrentProfile, to: SecretStore, profi
   return done;
 }
 
+/** The keys of `values` that the section holds, named as they are written. */
+function presentKeys(section: Readonly<Record<string, string>> | undefined, values: IniValues): string[] {
+  return Object.keys(values).filter((key) => section?.[key] !== undefined);
+}
+
 /** Forgets the profile's long-term keys wherever they are; the rest of the profile stays. */
 export async function removeKeys(current: CurrentProfile, profiles: ProfileSet): Promise<string[]> {
   const done: string[] = [];
@@ -134,13 +139,15 @@ export async function removeKeys(current: CurrentProfile, profiles: ProfileSet):
   const gone = { aws_access_key_id: null, aws_secret_access_key: null, ...SESSION_KEYS };
   // The keyring first: if it cannot be reached, the files still say where the secret is.
   if (current.store === 'keyring') deleteUnsharedEntry(profiles, current.accessKeyId!, current.name, done, true);
-  if (profiles.credentialsSection(current.name) !== undefined) {
-    const credentials = await updateIniFile(credentialsPath, current.name, gone);
-    if (credentials.changed) done.push(`removed the keys from [${current.name}] of ${credentials.path}`);
+  const credentialsKeys = presentKeys(profiles.credentialsSection(current.name), gone);
+  if (credentialsKeys.length > 0) {
+    const credentials = await updateIniFile(credentialsPath, current.name, gone, { dropEmptySection: true });
+    if (credentials.changed) done.push(`removed ${credentialsKeys.join(', ')} from [${current.name}] of ${credentials.path}`);
   }
-  if (profiles.configSection(current.name) !== undefined) {
+  const configKeys = presentKeys(profiles.configSection(current.name), { ...gone, [KEYRING_SETTING]: null });
+  if (configKeys.length > 0) {
     const config = await updateIniFile(configPath, section, { ...gone, [KEYRING_SETTING]: null });
-    if (config.changed) done.push(`removed the keys${current.store === 'keyring' ? ` and ${KEYRING_SETTING}` : ''} from [${section}] in ${config.path}`);
+    if (config.changed) done.push(`removed ${configKeys.join(', ')} from [${section}] in ${config.path}`);
   }
   return done;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { CompletionSpec } from './completions.js';
-import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
+import { checkRecordNames, checkShellWord, recordOf, RECORD_MARK, renderChanges, type Dialect, type EnvChange } from './dialect.js';
 
 /**
  * A POSIX single-quoted word. Between single quotes nothing is special but the closing quote, so a
@@ -11,19 +11,69 @@ export function quoteSingle(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * `enter` and `leave` for bash and zsh, which differ only in how a variable is removed. Each is one
+ * `if … fi`: fish cannot parse `${…}` nor `fi`, PowerShell an `if` without parentheses, so there the
+ * whole text is refused before any of it runs. The record is plain shell variables: assigned without
+ * `export`, they stay in this shell (unless the user turned on `set -a`).
+ */
+export function posixSession(unset: string, apply: (changes: readonly EnvChange[]) => string): Pick<Dialect, 'enter' | 'leave'> {
+  const indent = (code: string, depth: number) => code.replace(/^(?=.)/gm, ' '.repeat(4 * depth));
+  // `[`, not `[[`: the code is also eval'd by sh (dash), as the bash dialect has always been.
+  const isSet = (name: string) => `[ -n "\${${name}+x}" ]`;
+  const save = (name: string) => `if ${isSet(name)}; then ${recordOf(name)}=$${name}; else ${unset} ${recordOf(name)}; fi\n`;
+  const put = (name: string) => `if ${isSet(recordOf(name))}; then export ${name}="$${recordOf(name)}"; else ${unset} ${name}; fi\n`;
+  return {
+    enter(saved, changes) {
+      checkRecordNames(saved);
+      const changed = apply(changes);
+      return [
+        'if true; then\n',
+        `    if [ -z "\${${RECORD_MARK}+x}" ]; then\n`,
+        `        ${RECORD_MARK}=1\n`,
+        indent(saved.map(save).join(''), 2),
+        '    fi\n',
+        indent(saved.map(put).join(''), 1),
+        // Not indented: each statement a line of its own, as `apply` writes it (and as people grep for it).
+        changed,
+        'fi\n',
+      ].join('');
+    },
+    leave(saved, otherwise, always) {
+      checkRecordNames(saved);
+      const fallback = apply(otherwise);
+      const after = apply(always);
+      return [
+        'if true; then\n',
+        `    if ${isSet(RECORD_MARK)}; then\n`,
+        indent(saved.map((name) => `${put(name)}${unset} ${recordOf(name)}\n`).join(''), 2),
+        `        ${unset} ${RECORD_MARK}\n`,
+        ...(fallback === '' ? [] : ['    else\n', indent(fallback, 2)]),
+        '    fi\n',
+        indent(after, 1),
+        // Status 0, whatever ran last inside (an `if` whose test failed and that has no `else`, say).
+        '    true\n',
+        'fi\n',
+      ].join('');
+    },
+  };
+}
+
+function applyBash(changes: readonly EnvChange[]): string {
+  // `unset -v`: bash's plain `unset NAME` removes a *function* NAME when no variable of that name exists.
+  return renderChanges(changes, ({ name, value }) => (value === null ? `unset -v ${name}` : `export ${name}=${quoteSingle(value)}`));
+}
+
 export const bash: Dialect = {
   name: 'bash',
   quote: quoteSingle,
-  apply(changes) {
-    // `unset -v`: bash's plain `unset NAME` removes a *function* NAME when no variable of that name exists.
-    return renderChanges(changes, ({ name, value }) =>
-      value === null ? `unset -v ${name}` : `export ${name}=${quoteSingle(value)}`,
-    );
-  },
+  apply: applyBash,
+  ...posixSession('unset -v', applyBash),
   failure() {
     // eval returns the status of its last command; `false` fails without printing or exiting the shell.
     return 'false\n';
   },
+  applyLine: (command) => `eval "$(${command})"`,
   integration: {
     startupFiles: (home) => ({
       startup: [join(home, '.bashrc'), join(home, '.bash_profile'), join(home, '.bash_login'), join(home, '.profile')],

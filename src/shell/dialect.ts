@@ -23,8 +23,26 @@ export interface Dialect {
    * Throws InvalidShellValueError for a name or value that cannot live in an environment.
    */
   apply(changes: readonly EnvChange[]): string;
+  /**
+   * Code that starts (or switches) a session: unless this shell already holds a record of `saved`, it
+   * records their values in variables of the shell itself, never exported (programs started later must
+   * not see the credentials a session replaced); then it puts the recorded values back and applies
+   * `changes`. The shell copies the values itself, so they come back byte for byte, whatever they are.
+   *
+   * `enter` and `leave` are each one compound statement that no other supported shell can parse, so
+   * that code applied by the wrong shell changes nothing and fails.
+   */
+  enter(saved: readonly string[], changes: readonly EnvChange[]): string;
+  /**
+   * Code that ends a session: with a record, it puts the recorded values of `saved` back and drops the
+   * record; without one (say, a shell started from the one that has it), it applies `otherwise`.
+   * Then `always`.
+   */
+  leave(saved: readonly string[], otherwise: readonly EnvChange[], always: readonly EnvChange[]): string;
   /** Code that does nothing but make the caller's eval / source / Invoke-Expression fail. */
   failure(): string;
+  /** The command line a person types to apply the output of `command` (an awsmfa command line) here. */
+  applyLine(command: string): string;
   /** How `awsmfa init` and `awsmfa completions` render for this shell. */
   readonly integration: ShellIntegration;
   /** How this shell's part of the profile index is written (src/shell/profile-index.ts). */
@@ -72,4 +90,13 @@ export function checkShellWord(value: string): void {
 export function renderChanges(changes: readonly EnvChange[], statement: (change: EnvChange) => string): string {
   for (const change of changes) checkEnvChange(change);
   return changes.map((change) => `${statement(change)}\n`).join('');
+}
+
+/** The shell variable that marks a record of the values before the first session, and each value's. */
+export const RECORD_MARK = '__awsmfa_saved';
+export const recordOf = (name: string): string => `__awsmfa_saved_${name}`;
+
+/** Checks names (the values come from the shell itself) before any code is rendered. */
+export function checkRecordNames(names: readonly string[]): void {
+  for (const name of names) checkEnvChange({ name, value: null });
 }

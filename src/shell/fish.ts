@@ -1,12 +1,17 @@
 import { join } from 'node:path';
 import { valuedOptionNames, type CompletionOption, type CompletionSpec, type ValueKind } from './completions.js';
-import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
+import { checkRecordNames, checkShellWord, recordOf, RECORD_MARK, renderChanges, type Dialect } from './dialect.js';
 
 /** Inside fish's single quotes `\\` and `\'` are escapes (any other backslash is literal). */
 export function quoteFish(value: string): string {
   checkShellWord(value);
   return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }
+
+const indent = (code: string, depth = 1) => code.replace(/^(?=.)/gm, ' '.repeat(4 * depth));
+/** The recorded value back into the environment, or the variable removed if it was not set. */
+const putBack = (name: string) =>
+  `if set -q ${recordOf(name)}; set -gx ${name} $${recordOf(name)}; else if set -qg ${name}; set -eg ${name}; end`;
 
 export const fish: Dialect = {
   name: 'fish',
@@ -22,9 +27,39 @@ export const fish: Dialect = {
     // nothing keeps the caller's status too: only an explicit `true` makes the status 0.
     return `${statements}true\n`;
   },
+  // One `if … end` each: bash and zsh read it as an `if` that never gets its `then` and refuse it
+  // whole, PowerShell an `if` without parentheses. `set -g` without -x: the record stays in this shell.
+  enter(saved, changes) {
+    checkRecordNames(saved);
+    return [
+      'if true\n',
+      `    if not set -q ${RECORD_MARK}\n`,
+      `        set -g ${RECORD_MARK} 1\n`,
+      ...saved.map((name) => `        if set -q ${name}; set -g ${recordOf(name)} $${name}; else if set -qg ${recordOf(name)}; set -eg ${recordOf(name)}; end\n`),
+      '    end\n',
+      ...saved.map((name) => `    ${putBack(name)}\n`),
+      fish.apply(changes),
+      'end\n',
+    ].join('');
+  },
+  leave(saved, otherwise, always) {
+    checkRecordNames(saved);
+    return [
+      'if true\n',
+      `    if set -q ${RECORD_MARK}\n`,
+      ...saved.map((name) => `        ${putBack(name)}; if set -qg ${recordOf(name)}; set -eg ${recordOf(name)}; end\n`),
+      `        set -eg ${RECORD_MARK}\n`,
+      '    else\n',
+      indent(fish.apply(otherwise), 2),
+      '    end\n',
+      indent(fish.apply(always)),
+      'end\n',
+    ].join('');
+  },
   failure() {
     return 'false\n';
   },
+  applyLine: (command) => `${command} | source`,
   integration: {
     startupFiles: (_home, configHome) => ({
       startup: [join(configHome, 'fish', 'config.fish')],

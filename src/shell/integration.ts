@@ -23,6 +23,12 @@ export interface ShellIntegration {
   completionData(spec: CompletionSpec): string;
   /** Where an interactive shell of this kind reads its startup code, and the line that loads awsmfa there. */
   startupFiles(home: string, configHome: string, env: NodeJS.ProcessEnv): StartupFiles;
+  /**
+   * For a shell whose Tab completion can be missing although the integration is loaded: a new
+   * interactive shell, run as after its first prompt, that prints `awsmfa completes` when Tab would
+   * complete awsmfa, and the fix when it would not.
+   */
+  readonly completionProbe?: { readonly program: string; readonly args: readonly string[]; readonly fix: string };
 }
 
 export interface StartupFiles {

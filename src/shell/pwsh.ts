@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { platform } from '../platform/index.js';
 import type { CompletionOption, CompletionSpec } from './completions.js';
-import { checkShellWord, renderChanges, type Dialect } from './dialect.js';
+import { checkRecordNames, checkShellWord, RECORD_MARK, renderChanges, type Dialect } from './dialect.js';
 
 /**
  * PowerShell ends a single-quoted string at any of ' ‘ ’ ‚ ‛ (U+0027, U+2018–U+201B), and reads a
@@ -33,6 +33,10 @@ export function quotePwsh(value: string): string {
   return `(${parts.filter((part, i) => i === 0 || part !== "''").join(' + ')})`;
 }
 
+const indent = (code: string, depth = 1) => code.replace(/^(?=.)/gm, ' '.repeat(4 * depth));
+/** The record, or $null before the first session: a plain `$global:…` of a variable never set is an error under StrictMode. */
+const RECORD_LOOKUP = `$ExecutionContext.SessionState.PSVariable.GetValue('global:${RECORD_MARK}')`;
+
 export const pwsh: Dialect = {
   name: 'pwsh',
   quote: quotePwsh,
@@ -45,13 +49,45 @@ export const pwsh: Dialect = {
       value === null ? `$env:${name} = $null` : `$env:${name} = ${quotePwsh(value)}`,
     );
   },
-  failure() {
-    // `throw` is a language statement, so it works in any host, and a terminating error: it stops the
-    // rest of the user's command line (`… | Invoke-Expression; aws s3 ls` does not reach `aws`) and
-    // sets $? to false, but only ends a script, never the interactive session. The message goes to
-    // the error stream, not to stdout. $LASTEXITCODE is set too, for callers that look at that.
-    return "$global:LASTEXITCODE = 1; throw 'awsmfa: no session was exported (see the message above)'\n";
+  // One `if ($true) { … }` each: bash and zsh refuse `(…) {` whole, fish an `if` without its `end`.
+  // The record is a hashtable in a global variable, not in env:, so programs started later never see
+  // it; only assignments, as in `apply`, so that it works in any host.
+  enter(saved, changes) {
+    checkRecordNames(saved);
+    return [
+      'if ($true) {\n',
+      `    if ($null -eq ${RECORD_LOOKUP}) {\n`,
+      `        $global:${RECORD_MARK} = @{}\n`,
+      ...saved.map((name) => `        $global:${RECORD_MARK}[${quotePwsh(name)}] = $env:${name}\n`),
+      '    }\n',
+      ...saved.map((name) => `    $env:${name} = $global:${RECORD_MARK}[${quotePwsh(name)}]\n`),
+      ...(changes.length === 0 ? [] : [pwsh.apply(changes)]),
+      '}\n',
+    ].join('');
   },
+  leave(saved, otherwise, always) {
+    checkRecordNames(saved);
+    return [
+      'if ($true) {\n',
+      `    if ($null -ne ${RECORD_LOOKUP}) {\n`,
+      ...saved.map((name) => `        $env:${name} = $global:${RECORD_MARK}[${quotePwsh(name)}]\n`),
+      `        $global:${RECORD_MARK} = $null\n`,
+      '    } else {\n',
+      ...(otherwise.length === 0 ? [] : [indent(pwsh.apply(otherwise), 2)]),
+      '    }\n',
+      ...(always.length === 0 ? [] : [indent(pwsh.apply(always))]),
+      '}\n',
+    ].join('');
+  },
+  failure() {
+    // A non-terminating error, as a failing cmdlet writes: nothing inside Invoke-Expression can make
+    // its own $? false, but the command that printed this did fail (the program's status, or the
+    // wrapper's error), so `awsmfa env … | Out-String | Invoke-Expression && aws s3 ls` stops and
+    // `|| …` runs; with $ErrorActionPreference = 'Stop' this error ends the script. `throw` would
+    // end the whole line, `||` included. $LASTEXITCODE is set for callers that look at that.
+    return "$global:LASTEXITCODE = 1; Write-Error -Message 'awsmfa: no session was exported (see the message above)' -ErrorId AwsmfaNoSession -Category InvalidResult\n";
+  },
+  applyLine: (command) => `${command} | Out-String | Invoke-Expression`,
   integration: {
     startupFiles: (home, configHome) => ({
       startup: platform.powershellProfileDirs(home, configHome).flatMap((dir) => [join(dir, 'Microsoft.PowerShell_profile.ps1'), join(dir, 'profile.ps1')]),

@@ -1,27 +1,38 @@
 import { join } from 'node:path';
-import { isPosixAliasName, isPosixFunctionName, quoteSingle } from './bash.js';
+import { isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
-import { renderChanges, type Dialect } from './dialect.js';
+import { renderChanges, type Dialect, type EnvChange } from './dialect.js';
+
+// zsh's `export` is `typeset -gx`: global even when the code is evaluated inside a function, such
+// as the integration's wrapper. zsh's `unset` only touches parameters and is quiet about missing ones.
+function applyZsh(changes: readonly EnvChange[]): string {
+  return renderChanges(changes, ({ name, value }) => (value === null ? `unset ${name}` : `export ${name}=${quoteSingle(value)}`));
+}
 
 export const zsh: Dialect = {
   name: 'zsh',
   // The RC_QUOTES option (`''` inside quotes is a quote) never changes how these words read: a run
   // always closes right before a `\'`, so a quoted run never holds two quotes in a row.
   quote: quoteSingle,
-  apply(changes) {
-    // zsh's `export` is `typeset -gx`: global even when the code is evaluated inside a function, such
-    // as the integration's wrapper. zsh's `unset` only touches parameters and is quiet about missing ones.
-    return renderChanges(changes, ({ name, value }) =>
-      value === null ? `unset ${name}` : `export ${name}=${quoteSingle(value)}`,
-    );
-  },
+  apply: applyZsh,
+  // A plain assignment in a function makes a global in zsh too, so the record outlives the wrapper.
+  ...posixSession('unset', applyZsh),
   failure() {
     return 'false\n';
   },
+  applyLine: (command) => `eval "$(${command})"`,
   integration: {
     startupFiles: (home, _configHome, env) => {
       const dotdir = env.ZDOTDIR || home;
       return { startup: [join(dotdir, '.zshrc'), join(dotdir, '.zprofile'), join(dotdir, '.zshenv')], startupDirs: [], suggestion: `add to ${join(dotdir, '.zshrc')}: eval "$(awsmfa init zsh)"` };
+    },
+    // zsh completes only through its completion system, which compinit starts. The integration starts it
+    // at the first prompt when the startup files did not; a .zshrc that drops precmd hooks, or a zsh
+    // without its function library, still leaves Tab completing file names.
+    completionProbe: {
+      program: 'zsh',
+      args: ['-i', '-c', 'for __awsmfa_hook in $precmd_functions; do "$__awsmfa_hook"; done >/dev/null 2>&1; (( ${+_comps[awsmfa]} )) && print -r -- "awsmfa completes"'],
+      fix: 'add `autoload -Uz compinit && compinit` to ~/.zshrc, before the line that loads awsmfa',
     },
     integrationFile: 'awsmfa.zsh',
     completionFile: '_awsmfa',

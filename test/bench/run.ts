@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { randomTotpSecret, type EmulatorUser } from '../../src/emulator/index.js';
 import { ACCOUNT, CLI, ROOT, awsmfa, createWorld, type World } from '../helpers/fixture.js';
 import { integrationBenchmarks } from './integration.js';
+import { PWSH_QUIET, pwshPath } from '../helpers/pwsh.js';
 import { gnuTimeAvailable, medianPeakMemory, timePair, type Command, type Sample } from './measure.js';
 
 const quick = process.argv.includes('--quick');
@@ -168,6 +169,12 @@ async function coldSessions(): Promise<void> {
   }
 }
 
+function additiveRow(name: string, floor: string, value: Sample, floorValue: Sample, targetMs: number): void {
+  const measured = value.medianMs - floorValue.medianMs;
+  rows.push({ case: name, floor, value: fmt(value), floorValue: fmt(floorValue), measured, target: `+ ≤ ${targetMs} ms`, met: measured <= targetMs });
+  console.error(`${name}: +${measured.toFixed(1)} ms`);
+}
+
 async function commandExists(name: string): Promise<boolean> {
   return promisify(execFile)(name, ['--version']).then(
     () => true,
@@ -203,6 +210,51 @@ async function promptCost(): Promise<void> {
       rows.push({ case: 'processes started by 100 prompt renders, bash (strace -f)', floor: 'the same shell rendering none', value: String(extra), floorValue: '0', measured: extra, target: '0 processes', met: extra === 0 });
       console.error(`prompt processes: ${extra}`);
     }
+  } finally {
+    await world.close();
+  }
+}
+
+/**
+ * PowerShell: `pwsh -NoProfile` starting with the integration dot-sourced (as install.sh's $PROFILE
+ * line does) against the same start without it; and one prompt render with a session, timed inside one
+ * pwsh over 1000 calls, against the prompt it wraps.
+ */
+async function pwshCost(): Promise<void> {
+  const pwsh = await pwshPath();
+  if (pwsh === undefined) {
+    rows.push({ case: 'pwsh start, integration loaded', floor: '`pwsh -NoProfile`', value: '—', floorValue: '—', measured: NaN, target: '+ ≤ 150 ms', met: null, note: 'pwsh not installed' });
+    return;
+  }
+  const world = await cachedWorld(10);
+  try {
+    const init = await awsmfa(['init', 'pwsh'], { env: world.env });
+    if (init.code !== 0) throw new Error(init.stderr);
+    const file = join(world.home, 'init.ps1');
+    await writeFile(file, init.stdout);
+    const env = { ...world.env, ...PWSH_QUIET };
+    const start = (script: string): Command => ({ argv: [pwsh, '-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script], env });
+    const [value, base] = await timePair(() => start(`. '${file}'; exit`), () => start('exit'), quick ? 3 : Math.min(RUNS, 20), quick ? 1 : 3);
+    additiveRow('pwsh start, integration loaded', '`pwsh -NoProfile`', value, base, 150);
+
+    // Both loops in one process, alternating, so that the JIT and the machine's load treat them alike.
+    const loop = [
+      "function global:prompt { 'PS> ' }",
+      `. '${file}'`,
+      '$env:AWSMFA_PROFILE = "doug"; $env:AWSMFA_EXPIRES_AT = [string]([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() + 2400)',
+      '$bare = ${function:__awsmfa_user_prompt}; $with = ${function:prompt}',
+      '$n = 1000; $timer = [Diagnostics.Stopwatch]::new(); $a = [Collections.Generic.List[double]]::new(); $b = [Collections.Generic.List[double]]::new()',
+      'for ($round = 0; $round -lt 7; $round++) {',
+      '  $timer.Restart(); for ($i = 0; $i -lt $n; $i++) { $null = & $with }; $a.Add($timer.Elapsed.TotalMilliseconds * 1000 / $n)',
+      '  $timer.Restart(); for ($i = 0; $i -lt $n; $i++) { $null = & $bare }; $b.Add($timer.Elapsed.TotalMilliseconds * 1000 / $n)',
+      '}',
+      '$a.Sort(); $b.Sort(); "$($a[3]) $($b[3])"',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', loop], { env });
+    const [withUs, bareUs] = stdout.trim().split(/\s+/).map(Number) as [number, number];
+    const extra = withUs - bareUs;
+    rows.push({ case: 'one prompt render, pwsh (median round of 1000)', floor: 'the prompt it wraps', value: `${withUs.toFixed(1)} µs`, floorValue: `${bareUs.toFixed(1)} µs`, measured: extra, target: '+ ≤ 500 µs', met: extra <= 500 });
+    console.error(`pwsh prompt: +${extra.toFixed(1)} µs (${withUs.toFixed(1)} vs ${bareUs.toFixed(1)})`);
   } finally {
     await world.close();
   }
@@ -250,7 +302,7 @@ async function write(): Promise<void> {
 const integration = async () => {
   rows.push(...(await integrationBenchmarks({ runs: RUNS, warmup: WARMUP, quick, fmt })));
 };
-const cases = { cachedEnv, manyProfiles, coldSessions, promptCost, manyProfilesListing, integration };
+const cases = { cachedEnv, manyProfiles, coldSessions, promptCost, pwshCost, manyProfilesListing, integration };
 for (const [name, run] of Object.entries(cases)) if (only === undefined || only.includes(name)) await run();
 // The integration's cases alone are written beside the full table, to docs/benchmarks-integration.md.
 if (only === undefined || only.join(',') === 'integration') await write();

@@ -1,30 +1,26 @@
 /**
- * Runs PowerShell scripts with the real PowerShell engine on machines without pwsh: a small .NET
- * host (test/pwsh-host) loads System.Management.Automation and answers one JSON request per
- * process. The host is built once per test run and reused while it is newer than its sources.
+ * Runs PowerShell scripts in the real pwsh (7.6.9 in CI: `dotnet tool install --global PowerShell`),
+ * found on PATH or where that install puts it, ~/.dotnet/tools/pwsh. One pwsh process runs a whole
+ * batch of scripts in order, in its global scope, as lines typed at its prompt would run: pwsh takes
+ * about a second to start, so tests put many cases into one batch. The driver that runs them and
+ * reports what each did is test/helpers/pwsh-driver.ps1.
  *
  * Everything here is asynchronous on purpose: other tests run an HTTP server in the same process,
  * and a synchronous child process would stall it.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The reason every PowerShell test gives when it skips. */
-export const PWSH_UNAVAILABLE = 'dotnet not installed: PowerShell engine unavailable';
+export const PWSH_UNAVAILABLE = 'pwsh not installed (dotnet tool install --global PowerShell --version 7.6.9)';
 
-export const PWSH_HOST_DIR = fileURLToPath(new URL('../pwsh-host/', import.meta.url));
-export const PWSH_HOST_DLL = path.join(PWSH_HOST_DIR, 'bin', 'pwsh-host.dll');
-const PROJECT = path.join(PWSH_HOST_DIR, 'pwsh-host.csproj');
-const SOURCES = [PROJECT, path.join(PWSH_HOST_DIR, 'Program.cs')];
-const LOCK = path.join(PWSH_HOST_DIR, 'bin', '.build.lock');
+const DRIVER = fileURLToPath(new URL('./pwsh-driver.ps1', import.meta.url));
 
-const BUILD_TIMEOUT_MS = 10 * 60_000;
-/** A lock older than this is taken to be left behind by a build that died. */
-const STALE_LOCK_MS = BUILD_TIMEOUT_MS + 60_000;
-
-/** What the host answers for one script (see test/pwsh-host/Program.cs for the full contract). */
+/** What pwsh did with one script. */
 export interface PwshResult {
   /** The success stream, each object converted to a string as PowerShell converts it ($null → ''). */
   output: string[];
@@ -36,263 +32,126 @@ export interface PwshResult {
   hadErrors: boolean;
   /** Lines native commands wrote to stderr (a terminal would show them; they are not errors). */
   nativeStderr: string[];
-  warnings: string[];
-  /** What Write-Host and the rest of the information stream would have shown. */
+  /** What the terminal would have shown: Write-Host, warnings, [Console]::Write. */
   host: string;
-  /** What the script wrote through [Console]::Write / [Console]::Out. */
-  console: string;
   /** The whole process environment after the script. */
   env: Record<string, string>;
-  /** The global $LASTEXITCODE, or null when nothing set it. */
+  /** The global $LASTEXITCODE, or null when nothing set it (`exit N` sets it, and pwsh goes on). */
   lastExitCode: number | null;
-  /** The status of an `exit` at the script's top level (an interactive pwsh would have closed). */
-  exitCode: number | null;
-  /** The cmdlets that the host supplies itself because their real module is not available here. */
-  standIns: string[];
 }
 
 export interface PwshOptions {
-  /** Set (string) or removed (null) in the engine's process before it starts; sent on stdin. */
+  /** Set (string) or removed (null) in pwsh's environment. */
   env?: Record<string, string | null | undefined>;
-  /** The environment the host process starts from (default: this process's). Keep PATH in it. */
+  /** The environment pwsh starts from (default: this process's). Keep PATH in it. */
   baseEnv?: NodeJS.ProcessEnv;
-  /** false: run the bare engine, without the host's stand-ins for Invoke-Expression, Out-String, … */
-  standIns?: boolean;
-  /** The engine's working directory (default: this process's). */
+  /** pwsh's working directory (default: this process's). */
   cwd?: string;
-  /** Kill the host after this long (default 120 s). */
+  /** Kill pwsh after this long (default 120 s). */
   timeoutMs?: number;
 }
 
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: Buffer;
-  timedOut: boolean;
-  spawnError?: Error;
-}
-
-function quietDotnetEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return {
-    ...base,
-    DOTNET_CLI_TELEMETRY_OPTOUT: '1',
-    DOTNET_NOLOGO: '1',
-    DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1',
-    POWERSHELL_TELEMETRY_OPTOUT: '1',
-    MSBUILDDISABLENODEREUSE: '1',
-  };
-}
-
-function execute(
-  command: string,
-  args: readonly string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number },
-): Promise<Finished> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let timedOut = false;
-    let spawnError: Error | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    // A host that exits before reading all of stdin must not crash the test process with EPIPE.
-    child.stdin.on('error', () => {});
-    child.on('error', (error) => {
-      spawnError = error;
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        signal,
-        stdout: Buffer.concat(stdout),
-        stderr: Buffer.concat(stderr),
-        timedOut,
-        ...(spawnError ? { spawnError } : {}),
-      });
-    });
-    child.stdin.end(options.input ?? '', 'utf8');
-  });
-}
-
-let dotnetCheck: Promise<boolean> | undefined;
-
-/** Whether the `dotnet` command is on PATH and runs. */
-export function dotnetAvailable(): Promise<boolean> {
-  dotnetCheck ??= execute('dotnet', ['--version'], { env: quietDotnetEnv(), timeoutMs: 60_000 }).then(
-    (done) => done.spawnError === undefined && done.code === 0,
-  );
-  return dotnetCheck;
-}
-
-async function mtimeMs(file: string): Promise<number | undefined> {
+async function executable(file: string): Promise<boolean> {
   try {
-    return (await stat(file)).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
-
-async function hostIsFresh(): Promise<boolean> {
-  const built = await mtimeMs(PWSH_HOST_DLL);
-  if (built === undefined) return false;
-  for (const source of SOURCES) {
-    const changed = await mtimeMs(source);
-    if (changed === undefined || changed >= built) return false;
-  }
-  return true;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
+    await access(file, constants.X_OK);
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function lockIsStale(): Promise<boolean> {
-  let text: string;
-  let age: number;
-  try {
-    text = await readFile(LOCK, 'utf8');
-    age = Date.now() - (await stat(LOCK)).mtimeMs;
-  } catch {
-    return false; // gone already: the next attempt will take it
-  }
-  if (age > STALE_LOCK_MS) return true;
-  const pid = Number.parseInt(text, 10);
-  // An empty file is a lock whose owner has not written its pid yet, unless it has been for long.
-  if (!Number.isInteger(pid) || pid <= 0) return age > 30_000;
-  return !processIsAlive(pid);
-}
-
-/** Takes the build lock (test files run in parallel processes); resolves to its release. */
-async function takeBuildLock(): Promise<() => Promise<void>> {
-  await mkdir(path.dirname(LOCK), { recursive: true });
-  const deadline = Date.now() + STALE_LOCK_MS;
-  for (;;) {
-    try {
-      const handle = await open(LOCK, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(LOCK, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    if (await lockIsStale()) {
-      await rm(LOCK, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the pwsh-host build lock ${LOCK}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-async function compileHost(): Promise<string | undefined> {
-  if (!(await dotnetAvailable())) return undefined;
-  if (await hostIsFresh()) return PWSH_HOST_DLL;
-  const release = await takeBuildLock();
-  try {
-    // Another test process may have built it while this one waited for the lock.
-    if (await hostIsFresh()) return PWSH_HOST_DLL;
-    // The first build restores System.Management.Automation from NuGet; later ones find it in the
-    // local package cache and need no network. Build servers are off so that no long-lived
-    // process holds the pipes (or the machine) after the build.
-    const done = await execute(
-      'dotnet',
-      ['build', PROJECT, '-c', 'Release', '--nologo', '--disable-build-servers', '-v', 'quiet'],
-      { env: quietDotnetEnv(), cwd: PWSH_HOST_DIR, timeoutMs: BUILD_TIMEOUT_MS },
-    );
-    if (done.spawnError !== undefined || done.code !== 0 || done.timedOut) {
-      const log = (done.stdout.toString('utf8') + done.stderr.toString('utf8')).trim();
-      const why = done.timedOut ? 'timed out' : done.spawnError ? done.spawnError.message : `exited with ${done.code}`;
-      throw new Error(`building ${PROJECT} failed (${why}):\n${log.slice(-8000)}`);
-    }
-    // MSBuild leaves an unchanged dll untouched; mark it as built now so the next run skips the build.
-    const now = new Date();
-    await utimes(PWSH_HOST_DLL, now, now);
-    return PWSH_HOST_DLL;
-  } finally {
-    await release();
-  }
-}
-
-let hostBuild: Promise<string | undefined> | undefined;
-
-/**
- * Builds the host (`dotnet build -c Release` into test/pwsh-host/bin) unless the built dll is newer
- * than Program.cs and the csproj; once per process, under a lock shared by all test processes.
- * Resolves to the dll's path, or undefined when dotnet is not installed; rejects, with the build
- * log, when dotnet is there but the build fails.
- */
-export function buildPwshHost(): Promise<string | undefined> {
-  hostBuild ??= compileHost();
-  return hostBuild;
-}
-
-/** Whether PowerShell scripts can run here: dotnet is installed and the host builds. */
-export async function pwshAvailable(): Promise<boolean> {
-  try {
-    return (await buildPwshHost()) !== undefined;
   } catch {
     return false;
   }
 }
 
+async function locate(): Promise<string | undefined> {
+  const names = process.platform === 'win32' ? ['pwsh.exe'] : ['pwsh'];
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), path.join(homedir(), '.dotnet', 'tools')];
+  for (const dir of dirs) for (const name of names) if (await executable(path.join(dir, name))) return path.join(dir, name);
+  return undefined;
+}
+
+let found: Promise<string | undefined> | undefined;
+
+/** The pwsh program: on PATH, else ~/.dotnet/tools/pwsh; undefined when neither is there. */
+export function pwshPath(): Promise<string | undefined> {
+  found ??= locate();
+  return found;
+}
+
+/** Whether PowerShell scripts can run here. */
+export async function pwshAvailable(): Promise<boolean> {
+  return (await pwshPath()) !== undefined;
+}
+
+/** pwsh without its telemetry, update check and banner, which would reach the terminal and the network. */
+export const PWSH_QUIET: Readonly<Record<string, string>> = {
+  DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+  DOTNET_NOLOGO: '1',
+  POWERSHELL_TELEMETRY_OPTOUT: '1',
+  POWERSHELL_UPDATECHECK: 'Off',
+};
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  timedOut: boolean;
+}
+
+function execute(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string | undefined, timeoutMs: number): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output: Buffer.concat(output).toString('utf8'), timedOut });
+    });
+  });
+}
+
 /**
- * Runs one script in a fresh engine, or several in order in the same runspace (so a function one
- * defines can be called by the next). Rejects when the engine is unavailable or the host fails;
- * errors of the script itself are reported in the result, never thrown.
+ * Runs one script in a fresh pwsh, or several in order in the same one (so a function one defines
+ * can be called by the next). Rejects when pwsh is not there or did not report; errors of the
+ * scripts themselves are reported in the result, never thrown.
  */
 export function runPwsh(script: string, options?: PwshOptions): Promise<PwshResult>;
 export function runPwsh(scripts: readonly string[], options?: PwshOptions): Promise<PwshResult[]>;
-export async function runPwsh(
-  scripts: string | readonly string[],
-  options: PwshOptions = {},
-): Promise<PwshResult | PwshResult[]> {
-  const dll = await buildPwshHost();
-  if (dll === undefined) throw new Error(PWSH_UNAVAILABLE);
-
-  const env: Record<string, string | null> = {};
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value !== undefined) env[name] = value;
-  }
-  const request = {
-    ...(typeof scripts === 'string' ? { script: scripts } : { scripts: [...scripts] }),
-    env,
-    ...(options.standIns === undefined ? {} : { standIns: options.standIns }),
-  };
-  const done = await execute('dotnet', [dll], {
-    input: JSON.stringify(request),
-    env: quietDotnetEnv(options.baseEnv),
-    cwd: options.cwd,
-    timeoutMs: options.timeoutMs ?? 120_000,
-  });
-  const stdout = done.stdout.toString('utf8');
-  const stderr = done.stderr.toString('utf8');
-  if (done.spawnError !== undefined) throw new Error(`could not start pwsh-host: ${done.spawnError.message}`);
-  if (done.timedOut) throw new Error(`pwsh-host timed out after ${options.timeoutMs ?? 120_000} ms\n${stderr}`);
-  let answer: unknown;
+export async function runPwsh(scripts: string | readonly string[], options: PwshOptions = {}): Promise<PwshResult | PwshResult[]> {
+  const pwsh = await pwshPath();
+  if (pwsh === undefined) throw new Error(PWSH_UNAVAILABLE);
+  const list = typeof scripts === 'string' ? [scripts] : [...scripts];
+  // Scripts go through files, never the command line: they may hold secrets.
+  const dir = await mkdtemp(path.join(tmpdir(), 'awsmfa-pwsh-'));
   try {
-    answer = JSON.parse(stdout);
-  } catch {
-    throw new Error(`pwsh-host exited with ${done.code ?? done.signal} and no JSON answer:\n${stdout}\n${stderr}`);
+    for (const [i, text] of list.entries()) await writeFile(path.join(dir, `script-${i}.ps1`), text, { mode: 0o600 });
+    const env: NodeJS.ProcessEnv = { ...(options.baseEnv ?? process.env), ...PWSH_QUIET };
+    for (const [name, value] of Object.entries(options.env ?? {})) {
+      if (value === null) delete env[name];
+      else if (value !== undefined) env[name] = value;
+    }
+    env.AWSMFA_TEST_PWSH_DIR = dir;
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const driver = await readFile(DRIVER, 'utf8');
+    const done = await execute(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', driver], env, options.cwd, timeoutMs);
+    if (done.timedOut) throw new Error(`pwsh timed out after ${timeoutMs} ms\n${done.output}`);
+    const results: PwshResult[] = [];
+    for (let i = 0; i < list.length; i++) {
+      try {
+        results.push(JSON.parse(await readFile(path.join(dir, `answer-${i}.json`), 'utf8')) as PwshResult);
+      } catch {
+        throw new Error(`pwsh did not report on script ${i} (it exited with ${done.code ?? done.signal})\n${done.output}`);
+      }
+    }
+    return typeof scripts === 'string' ? results[0]! : results;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  if (done.code !== 0) {
-    const fatal = (answer as { fatal?: unknown } | null)?.fatal;
-    throw new Error(`pwsh-host refused the request (${done.code}): ${String(fatal ?? stdout)}\n${stderr}`);
-  }
-  return answer as PwshResult | PwshResult[];
 }

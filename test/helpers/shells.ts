@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ShellName } from '../../src/shell/dialect.js';
+import { PWSH_QUIET, pwshAvailable, pwshPath } from './pwsh.js';
 
 interface ShellProgram {
   readonly command: string;
@@ -30,7 +31,7 @@ const PROGRAMS: Readonly<Record<ShellName, ShellProgram>> = {
   // --no-config skips config.fish, conf.d and universal variables (fish 3.6+). fish still creates
   // ~/.config/fish and ~/.local/share/fish, which is one reason HOME is a temporary directory.
   fish: { command: 'fish', args: (file) => ['--no-config', file], extension: '.fish' },
-  // Not exercised on the machine these helpers were written on (no PowerShell there).
+  // Found on PATH or in ~/.dotnet/tools (see ./pwsh.ts).
   pwsh: {
     command: 'pwsh',
     args: (file) => ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', file],
@@ -40,14 +41,19 @@ const PROGRAMS: Readonly<Record<ShellName, ShellProgram>> = {
 
 const availability = new Map<ShellName, Promise<boolean>>();
 
-/** Whether the shell's program is on PATH (looked up, not started). */
+/** Whether the shell's program is there (looked up, not started). */
 export function shellAvailable(name: ShellName): Promise<boolean> {
   let found = availability.get(name);
   if (!found) {
-    found = onPath(PROGRAMS[name].command);
+    found = name === 'pwsh' ? pwshAvailable() : onPath(PROGRAMS[name].command);
     availability.set(name, found);
   }
   return found;
+}
+
+/** The program to start for the shell: pwsh may live outside PATH, where `dotnet tool` puts it. */
+async function programPath(name: ShellName): Promise<string> {
+  return (name === 'pwsh' ? await pwshPath() : undefined) ?? PROGRAMS[name].command;
 }
 
 async function onPath(command: string): Promise<boolean> {
@@ -99,8 +105,8 @@ export async function runShell(name: ShellName, script: string, options: RunOpti
     await mkdir(home);
     const scriptFile = join(dir, `script${program.extension}`);
     await writeFile(scriptFile, script);
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...options.env };
-    return spawnCollect(program.command, program.args(scriptFile), {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...(name === 'pwsh' ? PWSH_QUIET : {}), ...options.env };
+    return spawnCollect(await programPath(name), program.args(scriptFile), {
       env,
       cwd: options.cwd ?? home,
       stdin: options.stdin,

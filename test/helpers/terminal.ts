@@ -52,20 +52,29 @@ export async function converse(env: Record<string, string>, args: readonly strin
     let exited = false;
     const closed = new Promise<void>((resolve) => child.on('close', () => ((exited = true), resolve())));
     const seen = new Map<string, number>();
-    for (const answer of answers) {
-      const wanted = (seen.get(answer.question) ?? 0) + 1;
-      seen.set(answer.question, wanted);
+    const answer = async ({ question, keys }: Answer): Promise<void> => {
+      const wanted = (seen.get(question) ?? 0) + 1;
+      seen.set(question, wanted);
       const deadline = Date.now() + 20_000;
       let err = '';
       while (Date.now() < deadline && !exited) {
         err = await readFile(join(dir, 'err'), 'utf8').catch(() => '');
-        if (count(err, answer.question) >= wanted) break;
+        if (count(err, question) >= wanted) break;
         await sleep(40);
       }
-      assert.ok(count(err, answer.question) >= wanted, `the question ${JSON.stringify(answer.question)} appeared; stderr so far:\n${err}`);
+      assert.ok(count(err, question) >= wanted, `the question ${JSON.stringify(question)} appeared; stderr so far:\n${err}`);
       // The prompt is written before the terminal is read: a moment for the read (or raw mode) to start.
       await sleep(120);
-      child.stdin.write(answer.keys);
+      child.stdin.write(keys);
+    };
+    try {
+      for (const step of answers) await answer(step);
+    } catch (error) {
+      // A question that never came fails the test; the program still waiting at the terminal must not keep it running.
+      child.kill('SIGKILL');
+      await closed;
+      child.stdin.destroy();
+      throw error;
     }
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await closed;
