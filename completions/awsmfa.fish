@@ -2,74 +2,88 @@
 # completions/awsmfa.fish is this template with the data line below filled in from the command
 # definitions (`awsmfa completions fish` prints it); `awsmfa init fish` includes it.
 #
-# Tab must stay instant, so nothing here starts a process: profile names are read from the config
-# files by fish itself, with builtins.
+# Tab must stay instant whatever the size of the config, so profile names come from the index awsmfa
+# keeps (below); a Tab starts a process only when a config file changed since the index was made.
 
 # Loading this twice (the completions directory and `awsmfa init`) must not add everything twice.
 complete -c awsmfa -e
 # Nothing of awsmfa's takes a file, except where an entry below says so.
 complete -c awsmfa -f
 
-# Profile names from the files the AWS CLI reads, by the AWS SDK's rules: [profile NAME] and [default]
-# in the config file, [NAME] in the credentials file, comments from a ; or # that starts a line or
-# follows a blank, and a section with no setting is no profile. With --mfa, only the profiles with
-# mfa_serial or role_arn.
-function __awsmfa_read_profiles
-    set -l all
-    set -l mfa
-    for from in config credentials
-        set -l file $AWS_CONFIG_FILE
-        test $from = credentials; and set file $AWS_SHARED_CREDENTIALS_FILE
-        if test -z "$file"
-            set file $HOME/.aws/$from
-        else if string match -q '~/*' -- $file
-            set file $HOME/(string sub -s 3 -- $file)
-        end
-        test -f "$file" -a -r "$file"; or continue
-        set -l section ''
-        set -l subsection ''
-        while read -l raw
-            set -l line (string replace -r '(^|\s)[;#].*$' '' -- $raw | string trim)
-            if string match -qr '^\[.*\]$' -- $line
-                set -l name (string sub -s 2 -e -1 -- $line)
-                set section ''
-                set subsection ''
-                # `prefix name` (one blank, the name maybe quoted) is a typed section: only `profile`
-                # names a profile, and only in the config file; anything else is a plain section name.
-                set -l typed '^([\w-]+)\s(["\']?)([\w@+.%:/-]+)\2$'
-                if string match -qr -- $typed $name
-                    if test $from = config; and test (string replace -r -- $typed '$1' $name) = profile
-                        set section (string replace -r -- $typed '$3' $name)
-                    end
-                else if test $from = credentials
-                    set section $name
-                else if test "$name" = default
-                    set section default
-                end
-            else if test -n "$section"; and string match -qr '^[^=]+=' -- $line
-                set -l key (string replace -r '=.*' '' -- $line | string trim)
-                set -l value (string replace -r '^[^=]*=' '' -- $line | string trim)
-                if test -z "$value"
-                    set subsection $key
-                    continue
-                end
-                # Like the SDK, a section counts as a profile once it has a setting.
-                contains -- $section $all; or set -a all $section
-                # An indented line stays in the sub-section (`s3 =` and what follows); others end it.
-                if test -n "$subsection"; and not string match -qr '^\s' -- $raw
-                    set subsection ''
-                end
-                if test -z "$subsection"; and contains -- "$key" mfa_serial role_arn; and not contains -- $section $mfa
-                    set -a mfa $section
-                end
+# The profile index: what awsmfa read from the AWS config files (profile names, the directory of the
+# alias functions), kept in a file of plain lines under its cache directory. Reading it costs one
+# `read`, whatever the size of the config; noticing that the config changed costs a few `path mtime`.
+# Sets __awsmfa_index_profiles and __awsmfa_index_functions. $argv[1] is the alias prefix; with
+# `strict` the index must also have been made for this PATH and prefix (the aliases depend on them;
+# the profile names do not), and only its header is read: a shell start needs no profile names.
+function __awsmfa_load_index
+    set -l base $HOME/.cache
+    string match -q '/*' -- "$XDG_CACHE_HOME"; and set base $XDG_CACHE_HOME
+    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
+    set -l file $base/awsmfa/shell/index-(string replace -ra -- '[^A-Za-z0-9_-]' _ "$argv[1]").fish
+    __awsmfa_read_index $file $argv[1] "$argv[2]" check; and return 0
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
+    __awsmfa_refresh_index $argv[1]
+    __awsmfa_read_index $file $argv[1] "$argv[2]" ''; and return 0
+    set -g __awsmfa_index_profiles
+    set -g __awsmfa_index_functions ''
+    return 1
+end
+
+# Reads the index in $argv[1] when it was made for this environment and, with $argv[4], when no watched
+# file or directory is newer than it (a file replaced by a rename changes its directory's time). fish
+# compares whole seconds; awsmfa dates the index a second early, so a change within one is not missed.
+function __awsmfa_read_index
+    set -l file $argv[1]
+    test -f $file -a -r $file; or return 1
+    set -l lines
+    if test -n "$argv[3]"
+        # For the aliases only the header matters: twelve `read`s, not the thousands of names after it.
+        begin
+            for i in 1 2 3 4 5 6 7 8 9 10 11 12
+                read -l line; or break
+                set -a lines "$line"
             end
         end <$file
-    end
-    if contains -- --mfa $argv
-        printf '%s\n' $mfa
     else
-        printf '%s\n' $all
+        read -z -l text <$file; or test -n "$text"; or return 1
+        set lines (string split \n -- $text)
     end
+    test (count $lines) -ge 12; or return 1
+    test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
+    if test -n "$argv[3]"
+        test "$lines[5]" = (string join : -- $PATH) -a "$lines[6]" = "$argv[2]"; or return 1
+    end
+    if test -n "$argv[4]"
+        set -l made (path mtime -- $file); or return 1
+        for watched in $lines[7..10]
+            set -l changed (path mtime -- $watched); or continue
+            test $changed -gt $made; and return 1
+        end
+    end
+    string match -qr '^[0-9]+$' -- $lines[12]; or return 1
+    set -g __awsmfa_index_functions $lines[11]
+    set -g __awsmfa_index_profiles
+    test $lines[12] -gt 0 -a (count $lines) -gt 12; and set -g __awsmfa_index_profiles $lines[13..(math 12 + $lines[12])]
+    return 0
+end
+
+# Asks awsmfa to make the index again; quiet, as nobody asked for it.
+function __awsmfa_refresh_index
+    if functions -q __awsmfa_run
+        __awsmfa_run shell-index --shell fish --alias-prefix $argv[1] >/dev/null 2>&1
+    else
+        command awsmfa shell-index --shell fish --alias-prefix $argv[1] >/dev/null 2>&1
+    end
+end
+
+# Every profile name, for `complete -a`.
+function __awsmfa_profile_names
+    set -l prefix aws-
+    set -q __awsmfa_alias_prefix; and set prefix $__awsmfa_alias_prefix
+    __awsmfa_load_index $prefix
+    printf '%s\n' $__awsmfa_index_profiles
 end
 
 # The command word: the first argument that is not an option.
@@ -196,7 +210,7 @@ complete -c awsmfa -n '__awsmfa_using env' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using env' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using env' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using env' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument env 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_argument env 1' -a '(__awsmfa_profile_names)'
 complete -c awsmfa -n '__awsmfa_using unset' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
 complete -c awsmfa -n '__awsmfa_using unset' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using exec' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
@@ -204,18 +218,18 @@ complete -c awsmfa -n '__awsmfa_using exec' -l duration -s d -x -d 'Session leng
 complete -c awsmfa -n '__awsmfa_using exec' -l force -s f -d 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec'
 complete -c awsmfa -n '__awsmfa_using exec' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using exec' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument exec 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_argument exec 1' -a '(__awsmfa_profile_names)'
 complete -c awsmfa -n '__awsmfa_argument exec rest' -F
 complete -c awsmfa -n '__awsmfa_using credential-process' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using credential-process' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument credential-process 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using login' -l to-profile -s t -x -a '(__awsmfa_read_profiles)' -d 'The profile (section of the credentials file) to write the session to'
+complete -c awsmfa -n '__awsmfa_argument credential-process 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_using login' -l to-profile -s t -x -a '(__awsmfa_profile_names)' -d 'The profile (section of the credentials file) to write the session to'
 complete -c awsmfa -n '__awsmfa_using login' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
 complete -c awsmfa -n '__awsmfa_using login' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using login' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using login' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using login' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument login 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_argument login 1' -a '(__awsmfa_profile_names)'
 complete -c awsmfa -n '__awsmfa_using status' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using status' -l verify -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
 complete -c awsmfa -n '__awsmfa_using status' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
@@ -226,7 +240,7 @@ complete -c awsmfa -n '__awsmfa_using list' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using clear' -l all -s a -d 'Also forget the records of used MFA codes and leftover temporary files'
 complete -c awsmfa -n '__awsmfa_using clear' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using clear' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument clear 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_argument clear 1' -a '(__awsmfa_profile_names)'
 complete -c awsmfa -n '__awsmfa_using setup' -l access-key-id -x -d 'The IAM user\'s access key ID (AKIA…)'
 complete -c awsmfa -n '__awsmfa_using setup' -l secret-stdin -d 'Read the secret access key from the first line of standard input'
 complete -c awsmfa -n '__awsmfa_using setup' -l mfa-serial -x -d 'The MFA device ARN (default: the one named after the user, arn:aws:iam::ACCOUNT:mfa/USER)'
@@ -237,8 +251,8 @@ complete -c awsmfa -n '__awsmfa_using setup' -l store -x -d 'Where the secret is
 complete -c awsmfa -n '__awsmfa_using setup' -l remove-keys -d 'Delete the profile\'s long-term keys from the keyring and the files; keep the rest'
 complete -c awsmfa -n '__awsmfa_using setup' -l yes -s y -d 'Ask nothing: take the current or proposed value of every answer not given as a flag'
 complete -c awsmfa -n '__awsmfa_using setup' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument setup 1' -a '(__awsmfa_read_profiles)'
-complete -c awsmfa -n '__awsmfa_using policy' -l profile -s p -x -a '(__awsmfa_read_profiles)' -d 'Fill in the account and user of this profile\'s keys (asks GetCallerIdentity)'
+complete -c awsmfa -n '__awsmfa_argument setup 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_using policy' -l profile -s p -x -a '(__awsmfa_profile_names)' -d 'Fill in the account and user of this profile\'s keys (asks GetCallerIdentity)'
 complete -c awsmfa -n '__awsmfa_using policy' -l account -x -d 'The IAM user\'s account ID (12 digits)'
 complete -c awsmfa -n '__awsmfa_using policy' -l user -x -d 'The IAM user name (with its path, if any: team/doug)'
 complete -c awsmfa -n '__awsmfa_using policy' -l role-account -x -d 'mfa-role-trust: the account the role is in, when not the user\'s'
@@ -250,7 +264,7 @@ complete -c awsmfa -n '__awsmfa_using doctor' -l offline -d 'Skip the checks tha
 complete -c awsmfa -n '__awsmfa_using doctor' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using doctor' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using doctor' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument doctor 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_argument doctor 1' -a '(__awsmfa_profile_names)'
 complete -c awsmfa -n '__awsmfa_using demo' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)'
 complete -c awsmfa -n '__awsmfa_using demo' -l script -d 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)'
 complete -c awsmfa -n '__awsmfa_using demo' -l help -s h -d 'show the help'
@@ -260,7 +274,7 @@ complete -c awsmfa -n '__awsmfa_using use' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using use' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using use' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using use' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument use 1' -a '(__awsmfa_read_profiles)'
+complete -c awsmfa -n '__awsmfa_argument use 1' -a '(__awsmfa_profile_names)'
 complete -c awsmfa -n '__awsmfa_using init' -l cmd -x -a '(__fish_complete_command)' -d 'Name of the wrapper function (default: awsmfa)'
 complete -c awsmfa -n '__awsmfa_using init' -l no-prompt -d 'Leave the prompt alone'
 complete -c awsmfa -n '__awsmfa_using init' -l no-aliases -d 'Define no per-profile aliases'

@@ -2,8 +2,8 @@
 # config. completions/awsmfa.ps1 is this template with the data line below filled in from the command
 # definitions (`awsmfa completions pwsh` prints it); `awsmfa init pwsh` includes it.
 #
-# Tab must stay instant, so nothing here starts a process: profile names are read from the config
-# files by PowerShell itself. Only language statements and .NET calls are used, so it works in any
+# Tab must stay instant whatever the size of the config, so profile names come from the index awsmfa
+# keeps (below); a Tab starts a process only when a config file changed since the index was made. Only language statements and .NET calls are used, so it works in any
 # host whatever modules it has.
 
 # The commands, their options (Value: the kind of value one takes) and the kinds of their arguments.
@@ -206,59 +206,82 @@ function global:__awsmfa_completion_data {
     }
 }
 
-# Profile names from the files the AWS CLI reads, by the AWS SDK's rules: [profile NAME] and [default]
-# in the config file, [NAME] in the credentials file, comments from a ; or # that starts a line or
-# follows a blank, and a section with no setting is no profile. With -Mfa, only the profiles with
-# mfa_serial or role_arn.
-function global:__awsmfa_read_profiles {
-    param([switch] $Mfa)
-    $all = [System.Collections.Generic.List[string]]::new()
-    $withMfa = [System.Collections.Generic.List[string]]::new()
-    $typed = '^([\w-]+)\s(["'']?)([\w@+.%:/-]+)\2$'
-    foreach ($from in 'config', 'credentials') {
-        $file = if ($from -eq 'config') { $env:AWS_CONFIG_FILE } else { $env:AWS_SHARED_CREDENTIALS_FILE }
-        if (-not $file) { $file = [IO.Path]::Combine($HOME, '.aws', $from) }
-        elseif ($file.StartsWith('~/')) { $file = [IO.Path]::Combine($HOME, $file.Substring(2)) }
-        if (-not [IO.File]::Exists($file)) { continue }
-        try { $lines = [IO.File]::ReadAllLines($file) } catch { continue }
-        $section = ''
-        $subsection = ''
-        foreach ($raw in $lines) {
-            $line = ([regex]::Split($raw, '(?:^|\s)[;#]')[0]).Trim()
-            if ($line.Length -ge 2 -and $line.StartsWith('[') -and $line.EndsWith(']')) {
-                $name = $line.Substring(1, $line.Length - 2)
-                $section = ''
-                $subsection = ''
-                # `prefix name` (one blank, the name maybe quoted) is a typed section: only `profile`
-                # names a profile, and only in the config file; anything else is a plain section name.
-                $match = [regex]::Match($name, $typed, [Text.RegularExpressions.RegexOptions]::ECMAScript)
-                if ($match.Success) {
-                    if ($from -eq 'config' -and $match.Groups[1].Value -ceq 'profile') { $section = $match.Groups[3].Value }
-                }
-                elseif ($from -eq 'credentials') { $section = $name }
-                elseif ($name -ceq 'default') { $section = 'default' }
-            }
-            elseif ($section -and $line.IndexOf('=') -gt 0) {
-                $at = $line.IndexOf('=')
-                $key = $line.Substring(0, $at).Trim()
-                $value = $line.Substring($at + 1).Trim()
-                if (-not $value) { $subsection = $key; continue }
-                # Like the SDK, a section counts as a profile once it has a setting.
-                if (-not $all.Contains($section)) { $all.Add($section) }
-                # An indented line stays in the sub-section (`s3 =` and what follows); others end it.
-                if ($subsection -and $raw.TrimStart() -ceq $raw) { $subsection = '' }
-                if (-not $subsection -and ($key -ceq 'mfa_serial' -or $key -ceq 'role_arn') -and -not $withMfa.Contains($section)) {
-                    $withMfa.Add($section)
-                }
-            }
-        }
+# The profile index: what awsmfa read from the AWS config files (profile names, the aliases), kept in
+# a file of plain lines under its cache directory. Reading it costs one ReadAllLines, whatever the size
+# of the config; noticing that the config changed costs a few GetLastWriteTimeUtc. Returns the lines
+# (format, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, HOME, PATH, prefix, four watched paths, an
+# unused line, the number of profiles, the profiles, then alias name and profile in turn), or $null.
+# With -Strict the index must also have been made for this alias prefix.
+function global:__awsmfa_load_index([string] $Prefix, [switch] $Strict) {
+    # awsmfa's cache directory, as src/platform places it: %LOCALAPPDATA% on Windows, XDG elsewhere.
+    $base = if ([IO.Path]::DirectorySeparatorChar -eq '\') {
+        if ($env:LOCALAPPDATA) { $env:LOCALAPPDATA } else { [IO.Path]::Combine([Environment]::GetFolderPath('UserProfile'), 'AppData', 'Local') }
     }
-    if ($Mfa) { $withMfa.ToArray() } else { $all.ToArray() }
+    elseif ("$env:XDG_CACHE_HOME".StartsWith('/')) { $env:XDG_CACHE_HOME }
+    elseif ($env:HOME) { [IO.Path]::Combine($env:HOME, '.cache') }
+    else { [IO.Path]::Combine([Environment]::GetFolderPath('UserProfile'), '.cache') }
+    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
+    $file = [IO.Path]::Combine($base, 'awsmfa', 'shell', 'index-' + ($Prefix -replace '[^A-Za-z0-9_-]', '_') + '.pwsh')
+    $lines = __awsmfa_read_index $file $Prefix $Strict $true
+    if ($null -ne $lines) { return , $lines }
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
+    try {
+        if (${function:__awsmfa_run_quietly}) { __awsmfa_run_quietly shell-index --shell pwsh --alias-prefix $Prefix }
+        else { $null = & awsmfa shell-index --shell pwsh --alias-prefix $Prefix 2>$null }
+    }
+    catch { }
+    return , (__awsmfa_read_index $file $Prefix $Strict $false)
+}
+
+# The index's lines when it was made for this environment and, with $check, when no watched file or
+# directory is newer than it (a file replaced by a rename changes its directory's time).
+function global:__awsmfa_read_index([string] $file, [string] $prefix, [bool] $strict, [bool] $check) {
+    try { $lines = [IO.File]::ReadAllLines($file) } catch { return $null }
+    if ($lines.Count -lt 12 -or $lines[0] -cne 'awsmfa-index 1') { return $null }
+    if ($lines[1] -cne "$env:AWS_CONFIG_FILE" -or $lines[2] -cne "$env:AWS_SHARED_CREDENTIALS_FILE" -or $lines[3] -cne "$env:HOME") { return $null }
+    if ($strict -and $lines[5] -cne $prefix) { return $null }
+    if ($check) {
+        $made = [IO.File]::GetLastWriteTimeUtc($file)
+        # A path that does not exist reads as 1601, never newer.
+        if ([IO.File]::GetLastWriteTimeUtc($lines[6]) -gt $made -or [IO.File]::GetLastWriteTimeUtc($lines[7]) -gt $made -or
+            [IO.Directory]::GetLastWriteTimeUtc($lines[8]) -gt $made -or [IO.Directory]::GetLastWriteTimeUtc($lines[9]) -gt $made) { return $null }
+    }
+    $count = 0
+    if (-not [int]::TryParse($lines[11], [ref] $count) -or $count -lt 0 -or 12 + $count -gt $lines.Count) { return $null }
+    return , $lines
+}
+
+# Every profile name in the index.
+function global:__awsmfa_profile_names {
+    # Without `awsmfa init` (this file on its own) there is no prefix; StrictMode forbids reading it by name then.
+    $prefix = $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_alias_prefix')
+    if ($null -eq $prefix) { $prefix = 'aws-' }
+    $lines = __awsmfa_load_index $prefix
+    if ($null -eq $lines) { return }
+    $count = [int] $lines[11]
+    if ($count -gt 0) { $lines[12..(11 + $count)] }
+}
+
+# Adds each value (after $prefix) that starts with $word to $results, as $offer in __awsmfa_complete
+# does, in one loop: calling a script block once per value made Tab take seconds with thousands of
+# profile names.
+function global:__awsmfa_offer_values($results, [string[]] $values, [string] $prefix, [string] $word, [bool] $quoted) {
+    foreach ($value in $values) {
+        $text = $prefix + $value
+        if (-not $text.StartsWith($word, [StringComparison]::Ordinal)) { continue }
+        # A value that would not read back as itself as a bare word (`@x` is a splat) goes in quotes.
+        $completion = $text
+        if ($quoted -or $text -cnotmatch '^[\w.:/%+-][\w.:/%+@=-]*$') {
+            $completion = "'" + [regex]::Replace($text, '[''\u2018\u2019\u201A\u201B]', '$0$0') + "'"
+        }
+        $results.Add([System.Management.Automation.CompletionResult]::new($completion, $text, 'ParameterValue', $text))
+    }
 }
 
 function global:__awsmfa_candidates([string] $kind) {
     switch ($kind) {
-        'profile' { __awsmfa_read_profiles }
+        'profile' { __awsmfa_profile_names }
         'shell' { (__awsmfa_completion_data).Shells }
     }
 }
@@ -309,7 +332,7 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
         }
     }
     if ($expect) {
-        foreach ($value in __awsmfa_candidates $expect) { & $offer $value '' 'ParameterValue' }
+        __awsmfa_offer_values $results (__awsmfa_candidates $expect) '' $word $quoted
     }
     elseif (-not $command) {
         if ($word.StartsWith('-')) {
@@ -324,7 +347,7 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
         $name = $word.Substring(0, $word.IndexOf('='))
         foreach ($option in $command.Options) {
             if ($option.Names -ccontains $name -and $option.Value) {
-                foreach ($value in __awsmfa_candidates $option.Value) { & $offer "$name=$value" '' 'ParameterValue' }
+                __awsmfa_offer_values $results (__awsmfa_candidates $option.Value) "$name=" $word $quoted
             }
         }
     }
@@ -333,7 +356,7 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     }
     else {
         $kind = if ($position -lt $command.Arguments.Count) { $command.Arguments[$position] } else { $command.Rest }
-        foreach ($value in __awsmfa_candidates $kind) { & $offer $value '' 'ParameterValue' }
+        __awsmfa_offer_values $results (__awsmfa_candidates $kind) '' $word $quoted
     }
     # PowerShell shows them in the order given; bash, zsh and fish sort theirs, and so does this.
     $results.Sort([System.Comparison[System.Management.Automation.CompletionResult]] { param($a, $b) [string]::CompareOrdinal($a.ListItemText, $b.ListItemText) })

@@ -167,20 +167,32 @@ __awsmfa_install_prompt() {
 }
 
 # --- Aliases -----------------------------------------------------------------------------------------
-# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, read from the config
-# now, so each new shell has the profiles the config has then. Names bash cannot take are skipped.
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, from the profile index
+# (in the completion code above), so each new shell has the profiles the config has then, at the cost
+# of one `alias` call however many there are. awsmfa left out names bash cannot take and names of
+# builtins and of commands on PATH; a function of the same name defined before this keeps its name too.
 __awsmfa_define_aliases() {
-    \builtin local profile name quoted
-    __awsmfa_read_profiles
-    # shellcheck disable=SC2154 # __awsmfa_read_profiles (in the completion code) sets it
-    # bash before 4.4 calls an empty array unbound, which `set -u` makes an error.
-    for profile in ${__awsmfa_mfa_profiles[@]+"${__awsmfa_mfa_profiles[@]}"}; do
-        name=$__awsmfa_alias_prefix$profile
-        [[ -n $name && $name != -* && $name != *[!A-Za-z0-9_.@+:-]* ]] || continue
-        \builtin printf -v quoted '%q' "$profile"
-        # shellcheck disable=SC2139 # expanded now on purpose: the alias holds the quoted profile name
-        \builtin alias -- "$name=__awsmfa_main use $quoted"
-    done
+    \builtin local probe name
+    __awsmfa_load_index "$__awsmfa_alias_prefix" strict || \builtin return 0
+    # shellcheck disable=SC2154 # __awsmfa_load_index (in the completion code) sets it
+    ((${#__awsmfa_index_aliases[@]} > 0)) || \builtin return 0
+    \builtin alias -- "${__awsmfa_index_aliases[@]}"
+    # The shell's functions are known only here. Listing them costs a write to a file of the index's
+    # directory (capturing compgen's output would start a subshell); only those few are looked at.
+    if [[ ${XDG_CACHE_HOME-} == /* ]]; then probe=$XDG_CACHE_HOME; else probe=$HOME/.cache; fi
+    probe=$probe/awsmfa/shell/functions.bash
+    if \builtin compgen -A function -- "$__awsmfa_alias_prefix" >|"$probe" 2>/dev/null; then
+        while IFS= \builtin read -r name; do
+            # Only an alias made here goes (bash 3.2 has no BASH_ALIASES, so there its name decides).
+            if ((BASH_VERSINFO[0] >= 4)); then
+                [[ ${BASH_ALIASES[$name]-} == '__awsmfa_main use '* ]] || continue
+            else
+                [[ " ${__awsmfa_index_aliases[*]}" == *" $name=__awsmfa_main use "* ]] || continue
+            fi
+            \builtin unalias -- "$name" 2>/dev/null
+        done <"$probe"
+    fi
+    \builtin return 0
 }
 
 if [[ -n $__awsmfa_want_prompt ]]; then __awsmfa_install_prompt; fi

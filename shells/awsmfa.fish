@@ -49,9 +49,22 @@ end
 
 # --- Prompt ------------------------------------------------------------------------------------------
 # `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
-# left, red once expired; nothing without a session. fish has no clock of its own, so a prompt with
-# a session runs one process (`date`); one without runs none. The profile name is printed, never
-# evaluated.
+# left, red once expired; nothing without a session. It starts no process (fish 3.5 and later, see
+# __awsmfa_now). The profile name is printed, never evaluated.
+
+# The time in epoch seconds. fish has no clock builtin, but `path mtime` gives a file's modification
+# time and `path mtime --relative` its age, both in whole seconds and both builtins: their sum is now.
+# fish before 3.5 has no `path`, and asks `date`.
+function __awsmfa_now
+    if builtin -q path
+        set -l times (path mtime -- /) (path mtime --relative -- /)
+        if test (count $times) -eq 2
+            math $times[1] + $times[2]
+            return 0
+        end
+    end
+    command date +%s
+end
 
 function __awsmfa_prompt_segment --description 'The awsmfa session indicator for a prompt'
     set -q AWSMFA_PROFILE; and test -n "$AWSMFA_PROFILE"; or return 0
@@ -60,7 +73,7 @@ function __awsmfa_prompt_segment --description 'The awsmfa session indicator for
     set -l text ''
     set -l color ''
     if string match -qr '^[0-9]+$' -- "$AWSMFA_EXPIRES_AT"
-        set -l left (math $AWSMFA_EXPIRES_AT - (command date +%s))
+        set -l left (math $AWSMFA_EXPIRES_AT - (__awsmfa_now))
         if test $left -le 0
             set text ' expired'
             set color red
@@ -115,16 +128,17 @@ if test -n "$__awsmfa_want_prompt"; and not functions -q __awsmfa_user_fish_prom
 end
 
 # --- Aliases -----------------------------------------------------------------------------------------
-# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, read from the config
-# now, so each new shell has the profiles the config has then. Names fish cannot take are skipped.
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn: awsmfa keeps one
+# function file per alias in a directory of the profile index (in the completion code above), which
+# goes last on fish_function_path. fish loads a function from there the first time its name is used,
+# so a shell start defines none of them however many there are, and a function of the same name the
+# user has (earlier on the path, or already defined) wins. awsmfa left out names fish cannot take and
+# names of builtins and of commands on PATH.
 if test -n "$__awsmfa_want_aliases"
-    for __awsmfa_profile in (__awsmfa_read_profiles --mfa)
-        set -l name $__awsmfa_alias_prefix$__awsmfa_profile
-        string match -qr '^[A-Za-z0-9_.@+:][A-Za-z0-9_.@+:-]*$' -- $name; or continue
-        contains -- $name and or not begin end if else while for in switch case function return break continue builtin command exec set test; and continue
-        function $name --inherit-variable __awsmfa_profile --description "awsmfa use $__awsmfa_profile"
-            __awsmfa_main use $__awsmfa_profile $argv
+    if __awsmfa_load_index $__awsmfa_alias_prefix strict; and test -n "$__awsmfa_index_functions"
+        # `if`, not `or`: `set` passes the previous status through, and loading this must end with 0.
+        if not contains -- $__awsmfa_index_functions $fish_function_path
+            set -ga fish_function_path $__awsmfa_index_functions
         end
     end
-    set -e __awsmfa_profile
 end

@@ -167,23 +167,48 @@ if ($global:__awsmfa_want_prompt -and -not ${function:__awsmfa_user_prompt}) {
 }
 
 # --- Aliases -----------------------------------------------------------------------------------------
-# `aws-doug` = `awsmfa use doug` (a function: PowerShell's aliases take no arguments), for every
-# profile with mfa_serial or role_arn, read from the config now, so each new session has the profiles
-# the config has then. Names that are not one plain word are skipped.
-if ($global:__awsmfa_want_aliases) {
-    foreach ($__awsmfa_profile in __awsmfa_read_profiles -Mfa) {
-        $__awsmfa_name = $global:__awsmfa_alias_prefix + $__awsmfa_profile
-        if ($__awsmfa_name -cnotmatch '^[A-Za-z0-9_.@+][A-Za-z0-9_.@+-]*$') { continue }
-        # Advanced, as the wrapper is, so that a failure reaches `&&`, `||` and `$?`.
-        $__awsmfa_body = {
-            [CmdletBinding(PositionalBinding = $false)]
-            param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
-            [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
-            [object[]] $words = __awsmfa_command_line $MyInvocation $bound
-            __awsmfa_main use $__awsmfa_profile @words
-            __awsmfa_report $PSCmdlet
-        }.GetNewClosure()
-        $null = $ExecutionContext.InvokeProvider.Item.Set("function:global:$__awsmfa_name", $__awsmfa_body)
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn. PowerShell asks its
+# CommandNotFoundAction only once it found no command, function, alias or program of a name, so an
+# alias resolved there never hides anything; and nothing is defined at start, however many profiles
+# there are. The alias is looked up in the profile index (in the completion code above) when the name
+# is used, so it is the config as it is then. A handler that was set before keeps its turn.
+function global:__awsmfa_run_quietly {
+    $null = & $global:__awsmfa_node $global:__awsmfa_script @args 2>$null
+}
+
+function global:__awsmfa_alias_profile([string] $name) {
+    $prefix = $global:__awsmfa_alias_prefix
+    if (-not $name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) { return $null }
+    $lines = __awsmfa_load_index $prefix -Strict
+    if ($null -eq $lines) { return $null }
+    for ($i = 12 + [int] $lines[11]; $i + 1 -lt $lines.Count; $i += 2) {
+        if ($lines[$i] -ieq $name) { return $lines[$i + 1] }
     }
-    foreach ($__awsmfa_name in '__awsmfa_profile', '__awsmfa_body', '__awsmfa_name') { $ExecutionContext.SessionState.PSVariable.Remove($__awsmfa_name) }
+    return $null
+}
+
+# Read through PSVariable: under StrictMode a variable that was never set cannot be read by name.
+if ($global:__awsmfa_want_aliases -and -not $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_not_found_installed')) {
+    $global:__awsmfa_not_found_installed = $true
+    $global:__awsmfa_previous_not_found = $ExecutionContext.InvokeCommand.CommandNotFoundAction
+    $ExecutionContext.InvokeCommand.CommandNotFoundAction = {
+        param([string] $name, [System.Management.Automation.CommandLookupEventArgs] $lookup)
+        # PowerShell also asks for `get-<name>` before giving up on <name>; only the name itself matters.
+        $profileName = __awsmfa_alias_profile $name
+        if ($null -ne $profileName) {
+            # Advanced, as the wrapper is, so that a failure reaches `&&`, `||` and `$?`.
+            $lookup.CommandScriptBlock = {
+                [CmdletBinding(PositionalBinding = $false)]
+                param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
+                [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
+                [object[]] $words = __awsmfa_command_line $MyInvocation $bound
+                __awsmfa_main use $profileName @words
+                __awsmfa_report $PSCmdlet
+            }.GetNewClosure()
+            $lookup.StopSearch = $true
+        }
+        elseif ($global:__awsmfa_previous_not_found) {
+            & $global:__awsmfa_previous_not_found $name $lookup
+        }
+    }
 }

@@ -133,17 +133,23 @@ if [[ -n $__awsmfa_want_prompt ]]; then
 fi
 
 # --- Aliases -----------------------------------------------------------------------------------------
-# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, read from the config
-# now, so each new shell has the profiles the config has then. Names zsh cannot take are skipped.
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, from the profile index
+# (in the completion code above), so each new shell has the profiles the config has then, at the cost
+# of one `alias` call however many there are. awsmfa left out names zsh cannot
+# take and names of builtins and of commands on PATH; a function defined before this keeps its name.
 __awsmfa_define_aliases() {
     \builtin emulate -L zsh
-    \builtin local profile name
-    __awsmfa_read_profiles
-    for profile in $__awsmfa_mfa_profiles; do
-        name=$__awsmfa_alias_prefix$profile
-        [[ -n $name && $name != -* && $name != *[^A-Za-z0-9_.@+:-]* ]] || continue
-        \builtin alias -- "$name=__awsmfa_main use ${(q)profile}"
+    \builtin local name
+    __awsmfa_load_index "$__awsmfa_alias_prefix" strict || \builtin return 0
+    (( ${#__awsmfa_index_aliases} > 0 )) || \builtin return 0
+    # $aliases and $functions, read below, are zsh/parameter's (a module, loaded in this process).
+    \builtin zmodload zsh/parameter 2>/dev/null || \builtin return 0
+    \builtin alias -- "${(@)__awsmfa_index_aliases}"
+    # Functions are found by a pattern on the names of zsh's function table: no loop over the aliases.
+    for name in ${(k)functions[(I)${(b)__awsmfa_alias_prefix}*]}; do
+        [[ ${aliases[$name]-} == '__awsmfa_main use '* ]] && \builtin unalias -- $name
     done
+    \builtin return 0
 }
 
 if [[ -n $__awsmfa_want_aliases ]]; then __awsmfa_define_aliases; fi

@@ -15,6 +15,7 @@ import { UnsetCommand } from './commands/unset.js';
 import { UseCommand } from './commands/use.js';
 import { PolicyCommand } from './commands/policy.js';
 import { SetupCommand } from './commands/setup.js';
+import { ShellIndexCommand } from './commands/shell-index.js';
 import { VERSION, VersionCommand } from './commands/version.js';
 import { colorLevel } from './report/style.js';
 
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandClass<AwsmfaContext>[] = [
   UseCommand,
   InitCommand,
   CompletionsCommand,
+  ShellIndexCommand,
 ];
 
 /** First words of the commands whose stdout is code for the shell. */

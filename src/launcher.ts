@@ -4,6 +4,10 @@
  * build made for it (awsmfa-main.cache), so that a start does not spend a third of its time compiling
  * the bundle: Node 20 has no module.enableCompileCache (that came in 22.1). A cache that V8 does not
  * accept, say after a Node upgrade, is ignored and the bundle compiled as usual.
+ *
+ * The bundles a command loads later (the STS client, ~550 KB, for a new session) are compiled through a
+ * cache of their own too: without one, loading the SDK cost every new session about as much as the
+ * whole start of a cached `env`.
  */
 
 // Node opens its inspector on 127.0.0.1:9229 when it receives SIGUSR1, and any local user who can
@@ -17,26 +21,56 @@ import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-const bundle = join(__dirname, 'awsmfa-main.js');
-const cacheFile = join(__dirname, 'awsmfa-main.cache');
+const building = process.env.AWSMFA_BUILD_CODE_CACHE === '1';
+/** Bundles the main bundle requires when it needs them; each has `<name>.cache` beside it. */
+const LAZY = ['sts-client.js'].map((name) => join(__dirname, name));
+const compiled = new Map<string, Script>();
 
-let cachedData: Buffer | undefined;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
+function cacheFileOf(file: string): string {
+  return file.replace(/\.js$/, '.cache');
 }
-const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData === undefined ? {} : { cachedData }) });
 
-// Only the build asks for a cache to be written, after a run has compiled what a start compiles.
-if (process.env.AWSMFA_BUILD_CODE_CACHE === '1') {
+/** The file as a CommonJS module function, compiled with its code cache when there is one. */
+function compile(file: string): Script {
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFileOf(file));
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  compiled.set(file, script);
+  return script;
+}
+
+function run(script: Script, module: Module, file: string): void {
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+}
+
+// Node's loader hands a .js file to this function; the lazy bundles go through their cache instead.
+type Loader = (module: Module, filename: string) => void;
+const extensions = (Module as unknown as { _extensions: Record<string, Loader> })._extensions;
+const loadJs = extensions['.js']!;
+extensions['.js'] = (module, filename) => {
+  if (LAZY.includes(filename)) run(compile(filename), module, filename);
+  else loadJs(module, filename);
+};
+
+// Only the build asks for caches to be written, after a run has compiled what a start compiles. The
+// lazy bundles are loaded then if the run did not need them, so that their top level is compiled too.
+if (building) {
   process.on('exit', () => {
-    const temporary = `${cacheFile}.${process.pid}`;
-    writeFileSync(temporary, script.createCachedData());
-    renameSync(temporary, cacheFile);
+    const require = createRequire(__filename);
+    for (const file of LAZY) if (!compiled.has(file)) require(file);
+    for (const [file, script] of compiled) {
+      const temporary = `${cacheFileOf(file)}.${process.pid}`;
+      writeFileSync(temporary, script.createCachedData());
+      renameSync(temporary, cacheFileOf(file));
+    }
   });
 }
 
+const bundle = join(__dirname, 'awsmfa-main.js');
 const module = new Module(bundle);
 module.filename = bundle;
-(script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+run(compile(bundle), module, bundle);

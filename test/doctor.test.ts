@@ -302,4 +302,16 @@ describe('doctor', { concurrency: 4 }, () => {
       assert.match(report.find('aliases', 'info').message, /no aws-<profile> alias for "team\/admin"/);
     });
   });
+
+  test('a profile whose alias would hide a command on PATH is named, with the command', async () => {
+    await withWorld({ config: (user) => `${DEFAULT_CONFIG(user)}\n[profile vault]\nsource_profile = doug\nmfa_serial = ${DOUG_SERIAL}\n` }, async (world) => {
+      const bin = join(world.home, 'bin');
+      await mkdir(bin, { recursive: true });
+      await writeFile(join(bin, 'aws-vault'), '#!/bin/sh\n', { mode: 0o755 });
+      const report = await doctor(world, ['doug', '--offline'], { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, SHELL: '/bin/bash' });
+      assert.equal(report.code, 0);
+      const message = report.find('aliases', 'info').message;
+      assert.match(message, /no alias that would hide a command: aws-vault \(.*\/bin\/aws-vault has that name; use `awsmfa use vault`\)/);
+    });
+  });
 });

@@ -2,7 +2,7 @@
  * The PowerShell integration in the real pwsh: it parses, the wrapper applies a session from the STS
  * emulator only on success and fails as a PowerShell command fails (`&&`, `||`, `$?`,
  * `$LASTEXITCODE`, $ErrorActionPreference), the prompt chains the previous one and keeps
- * $LASTEXITCODE and $?, profile names print literally, aliases follow the config, and TabExpansion2
+ * $LASTEXITCODE and $?, profile names print literally, aliases follow the config (through the profile index), and TabExpansion2
  * completes, sorted.
  */
 import assert from 'node:assert/strict';
@@ -11,10 +11,13 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { COMPLETIONS_DIR } from '../scripts/gen-completions.js';
 import { createWorld } from './helpers/fixture.js';
-import { TRICKY_CONFIG, TRICKY_CREDENTIALS, initCode, sdkProfiles } from './helpers/integration.js';
+import { TRICKY_CONFIG, TRICKY_CREDENTIALS, initCode } from './helpers/integration.js';
+import { loadProfiles } from '../src/aws/profiles.js';
+import { profileNames } from '../src/report/profiles.js';
+import { aliasProfiles } from '../src/shell/profile-index.js';
 import { PWSH_UNAVAILABLE, pwshAvailable, runPwsh } from './helpers/pwsh.js';
 import { ROOT } from './helpers/fixture.js';
-import { quotePwsh } from '../src/shell/pwsh.js';
+import { pwsh, quotePwsh } from '../src/shell/pwsh.js';
 
 async function requirePwsh(t: TestContext): Promise<boolean> {
   if (await pwshAvailable()) return true;
@@ -74,8 +77,8 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
     `$env:AWSMFA_EXPIRES_AT = [string]([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() - 5); $env:AWSMFA_PROFILE = ${literal(hostile)}; prompt`,
     // 5
     `awsmfa unset; "status=$LASTEXITCODE"; "profile=$env:AWS_PROFILE key=$env:AWS_ACCESS_KEY_ID session=$env:AWSMFA_PROFILE"; prompt`,
-    // 6: aliases are functions; the cached session needs no code.
-    `[bool]\${function:aws-doug}; [bool]\${function:aws-admin}; [bool]\${function:aws-nomfa}; aws-doug; "status=$LASTEXITCODE session=$env:AWSMFA_PROFILE"`,
+    // 6: aliases resolve from the profile index when used; the cached session needs no code.
+    `$null -ne (__awsmfa_alias_profile aws-doug); $null -ne (__awsmfa_alias_profile aws-admin); $null -ne (__awsmfa_alias_profile aws-nomfa); aws-doug; "status=$LASTEXITCODE session=$env:AWSMFA_PROFILE"`,
     // 7-11: Tab.
     complete('awsmfa e'),
     complete('awsmfa use '),
@@ -83,7 +86,7 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
     complete('awsmfa env --tok'),
     complete('awsmfa env doug '),
     // 12: another wrapper name, and its completion.
-    `. ${literal(custom)}; mfa --version | Out-Null; "status=$LASTEXITCODE"; [bool]\${function:x-doug}`,
+    `. ${literal(custom)}; mfa --version | Out-Null; "status=$LASTEXITCODE"; $null -ne (__awsmfa_alias_profile x-doug)`,
     complete('mfa use d'),
     // 14: PowerShell drops a bare `--` from a function's arguments; the wrapper puts it back for the program.
     `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -- aws s3 ls --recursive`,
@@ -178,7 +181,7 @@ test('pwsh: a failed use, unset, alias or Invoke-Expression stops &&, runs ||, a
   assert.deepEqual(argvRun!.output, ['["exec","doug","-d","900","-v","-p","x","-o","-e","-i","-w","--","aws","s3","ls","-v"]', '["policy","-p","doug"]']);
 });
 
-test('pwsh: profile names read by PowerShell agree with the AWS SDK', async (t) => {
+test('pwsh: profile names and aliases PowerShell loads from the index are the profiles awsmfa reads', async (t) => {
   if (!(await requirePwsh(t))) return;
   const world = await createWorld();
   t.after(() => world.close());
@@ -186,12 +189,16 @@ test('pwsh: profile names read by PowerShell agree with the AWS SDK', async (t) 
   const credentials = join(world.home, 'tricky-credentials');
   await writeFile(config, TRICKY_CONFIG);
   await writeFile(credentials, TRICKY_CREDENTIALS);
+  const env = { ...world.env, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
+  const init = join(world.home, 'init-tricky.ps1');
+  await writeFile(init, await initCode('pwsh', env, ['--no-prompt']));
+  const read = await loadProfiles(env);
+  const aliases = aliasProfiles(read).map((name) => `aws-${name}`);
   const result = await runPwsh(
-    `. ${literal(join(COMPLETIONS_DIR, 'awsmfa.ps1'))}; (__awsmfa_read_profiles) -join '|'; (__awsmfa_read_profiles -Mfa) -join '|'`,
-    { env: { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials } },
+    `. ${literal(init)}; (__awsmfa_profile_names) -join '|'; (${aliases.map(literal).join(', ')} | Where-Object { $null -ne (__awsmfa_alias_profile $_) }) -join '|'`,
+    { env },
   );
   assert.deepEqual(result.errors, []);
-  const expected = await sdkProfiles(config, credentials);
-  assert.deepEqual(result.output[0]!.split('|').sort(), expected.all);
-  assert.deepEqual(result.output[1]!.split('|').sort(), expected.mfa);
+  assert.deepEqual(result.output[0]!.split('|').sort(), profileNames(read).sort());
+  assert.deepEqual(result.output[1]!.split('|').sort(), aliases.filter((name) => pwsh.index.isAliasName(name)).sort());
 });

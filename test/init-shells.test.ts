@@ -1,7 +1,7 @@
 /**
  * The rendered `awsmfa init` run in clean, non-interactive bash, zsh and fish: the wrapper applies a
  * session only when the program succeeded, aliases follow the config, the prompt hook chains what was
- * there and keeps $?, and the shells read profile names exactly as the AWS SDK does.
+ * there and keeps $?, and the profile index the shells load names the profiles the AWS SDK reads.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,8 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ShellName } from '../src/shell/dialect.js';
+import { loadProfiles } from '../src/aws/profiles.js';
+import { profileNames } from '../src/report/profiles.js';
+import { dialectFor } from '../src/shell/index.js';
+import { aliasProfiles } from '../src/shell/profile-index.js';
 import { createWorld, DEFAULT_CONFIG } from './helpers/fixture.js';
-import { TRICKY_CONFIG, TRICKY_CREDENTIALS, initFile, sdkProfiles } from './helpers/integration.js';
+import { TRICKY_CONFIG, TRICKY_CREDENTIALS, initFile } from './helpers/integration.js';
 import { requireShell, runShell } from './helpers/shells.js';
 
 const POSIX = ['bash', 'zsh'] as const;
@@ -105,7 +109,7 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
     assert.equal(lines(named.stdout).get('mfa'), '0', named.stderr);
   });
 
-  test(`${shell}: profile names and MFA profiles read in the shell agree with the AWS SDK`, async (t) => {
+  test(`${shell}: profile names and alias profiles the shell loads from the index are the profiles awsmfa reads`, async (t) => {
     if (!(await requireShell(t, shell))) return;
     const dir = await mkdtemp(join(tmpdir(), 'awsmfa-profiles-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
@@ -115,17 +119,23 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
     await writeFile(credentials, TRICKY_CREDENTIALS);
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
     const init = await initFile(shell, env, dir, ['--no-prompt', '--no-aliases']);
+    const posix = `__awsmfa_load_index aws- strict; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
+for a in "\${__awsmfa_index_aliases[@]}"; do a=\${a%%=__awsmfa_main use *}; printf 'mfa:%s\\n' "\${a#aws-}"; done`;
     const list = {
-      bash: `__awsmfa_read_profiles; printf 'all:%s\\n' "\${__awsmfa_profiles[@]}"; printf 'mfa:%s\\n' "\${__awsmfa_mfa_profiles[@]}"`,
-      zsh: `__awsmfa_read_profiles; printf 'all:%s\\n' "\${__awsmfa_profiles[@]}"; printf 'mfa:%s\\n' "\${__awsmfa_mfa_profiles[@]}"`,
-      fish: `printf 'all:%s\\n' (__awsmfa_read_profiles); printf 'mfa:%s\\n' (__awsmfa_read_profiles --mfa)`,
+      bash: posix,
+      zsh: posix,
+      fish: `__awsmfa_load_index aws-; printf 'all:%s\\n' $__awsmfa_index_profiles
+__awsmfa_load_index aws- strict
+for f in $__awsmfa_index_functions/*.fish; printf 'mfa:%s\\n' (string replace -r '^aws-(.*)\\.fish$' '$1' (path basename $f)); end`,
     }[shell];
     const run = await runShell(shell, `source '${init}'\n${list}\n`, { env });
     const read = (kind: string) => run.stdout.split('\n').filter((l) => l.startsWith(`${kind}:`)).map((l) => l.slice(kind.length + 1)).sort();
-    const expected = await sdkProfiles(config, credentials);
+    // The index holds what awsmfa itself reads (src/aws/profiles.ts, compared with the AWS CLI's reader
+    // elsewhere), so that the shell and the program can never disagree about a name.
+    const read_ = await loadProfiles(env);
     assert.equal(run.stderr, '');
-    assert.deepEqual(read('all'), expected.all);
-    assert.deepEqual(read('mfa'), expected.mfa);
+    assert.deepEqual(read('all'), profileNames(read_).sort());
+    assert.deepEqual(read('mfa'), aliasProfiles(read_).filter((name) => dialectFor(shell).index.isAliasName(`aws-${name}`)).sort());
   });
 }
 

@@ -58,7 +58,11 @@ test('install.sh twice, then --uninstall: the launcher and integration work, the
   await mkdir(join(home, '.config', 'fish'), { recursive: true });
   const before = await snapshot(home);
 
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, SHELL: '/bin/bash', LANG: 'C.UTF-8' };
+  // awsmfa's cache (sessions, the profile index `init` makes) is the program's, not what install.sh puts
+  // in place or takes away: it is kept outside HOME here, so that it does not blur the comparisons.
+  const cache = await mkdtemp(join(tmpdir(), 'awsmfa-install-cache-'));
+  t.after(() => rm(cache, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, SHELL: '/bin/bash', LANG: 'C.UTF-8', XDG_CACHE_HOME: cache };
   const install = (...args: string[]) => runProgram(INSTALL, [...args], { env, cwd: home });
 
   const first = await install('--shell', use.join(','));

@@ -43,3 +43,36 @@ test('a cached env loads neither the SDK nor HTTP; a new session loads the SDK b
     await world.close();
   }
 });
+
+/** Preloaded: records every vm.Script the launcher compiles, and whether V8 took its code cache. */
+const SCRIPTS = `
+const vm = require('node:vm');
+const { writeFileSync } = require('node:fs');
+const seen = [];
+vm.Script = class extends vm.Script {
+  constructor(code, options) {
+    super(code, options);
+    seen.push({ file: options && options.filename, cached: !!(options && options.cachedData), rejected: this.cachedDataRejected === true });
+  }
+};
+process.on('exit', () => writeFileSync(process.env.SCRIPTS_REPORT, JSON.stringify(seen)));
+`;
+
+test('a new session compiles the SDK bundle through the code cache made at build time, and V8 takes it', async () => {
+  const world = await createWorld();
+  try {
+    const preload = join(world.home, 'scripts.cjs');
+    const report = join(world.home, 'scripts.json');
+    await writeFile(preload, SCRIPTS);
+    const result = await runProgram(process.execPath, ['-r', preload, CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: { ...world.env, SCRIPTS_REPORT: report } });
+    assert.equal(result.code, 0, result.stderr);
+    const seen = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(report, 'utf8'))) as { file: string; cached: boolean; rejected: boolean }[];
+    const sdk = seen.find((script) => script.file.endsWith('/dist/sts-client.js'));
+    assert.ok(sdk, JSON.stringify(seen));
+    assert.deepEqual({ cached: sdk.cached, rejected: sdk.rejected }, { cached: true, rejected: false });
+    const main = seen.find((script) => script.file.endsWith('/dist/awsmfa-main.js'));
+    assert.deepEqual(main && { cached: main.cached, rejected: main.rejected }, { cached: true, rejected: false });
+  } finally {
+    await world.close();
+  }
+});

@@ -3,102 +3,68 @@
 # completions/awsmfa.bash is this template with the data line below filled in from the command
 # definitions (`awsmfa completions bash` prints it); `awsmfa init bash` includes it.
 #
-# Tab must stay instant, so nothing here starts a process: profile names are read from the config
-# files by the shell itself.
+# Tab must stay instant whatever the size of the config, so profile names come from the index awsmfa
+# keeps (below); a Tab starts a process only when a config file changed since the index was made.
 
 __AWSMFA_COMPLETION_DATA__
 
-# Sets __awsmfa_profiles (every profile) and __awsmfa_mfa_profiles (those with mfa_serial or role_arn)
-# from the files the AWS CLI reads, by the AWS SDK's rules: [profile NAME] and [default] in the config
-# file, [NAME] in the credentials file, comments from a ; or # that starts a line or follows a blank,
-# and a section with no setting is no profile.
-__awsmfa_read_profiles() {
-    __awsmfa_profiles=()
-    __awsmfa_mfa_profiles=()
-    \builtin local from file raw line name prefix key value section subsection
-    # Names already remembered, for __awsmfa_remember_profile (bash 3 has no associative arrays).
-    if ((BASH_VERSINFO[0] >= 4)); then \builtin local -A __awsmfa_seen; fi
-    for from in config credentials; do
-        if [[ $from == config ]]; then
-            file=${AWS_CONFIG_FILE:-$HOME/.aws/config}
-        else
-            file=${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}
-        fi
-        # shellcheck disable=SC2088 # the SDK's own `~/` prefix, expanded here as the SDK does
-        [[ $file == '~/'* ]] && file=$HOME/${file#'~/'}
-        [[ -f $file && -r $file ]] || continue
-        section=
-        subsection=
-        while IFS= \builtin read -r raw || [[ -n $raw ]]; do
-            line=$raw
-            [[ $line == [\;#]* ]] && line=
-            line=${line%%[[:space:]][;#]*}
-            line=${line#"${line%%[![:space:]]*}"}
-            line=${line%"${line##*[![:space:]]}"}
-            if [[ $line == '['*']' ]]; then
-                name=${line:1:${#line}-2}
-                section=
-                subsection=
-                # `prefix name` (one blank, the name maybe quoted) is a typed section: only `profile`
-                # names a profile, and only in the config file; anything else is a plain section name.
-                prefix=
-                if [[ $name == [A-Za-z0-9_-]*[[:space:]]* ]]; then
-                    prefix=${name%%[[:space:]]*}
-                    key=${name#*[[:space:]]}
-                    if [[ $key == \"*\" || $key == \'*\' ]] && [[ ${#key} -ge 3 ]]; then
-                        key=${key:1:${#key}-2}
-                    fi
-                    if [[ $prefix == *[!A-Za-z0-9_-]* || -z $key || $key == *[!A-Za-z0-9_@+.%:/-]* ]]; then
-                        prefix=
-                    fi
-                fi
-                if [[ $from == config ]]; then
-                    if [[ $prefix == profile ]]; then
-                        section=$key
-                    elif [[ -z $prefix && $name == default ]]; then
-                        section=default
-                    fi
-                elif [[ -z $prefix ]]; then
-                    section=$name
-                fi
-            elif [[ -n $section && $line == ?*=* ]]; then
-                key=${line%%=*}
-                key=${key%"${key##*[![:space:]]}"}
-                value=${line#*=}
-                value=${value#"${value%%[![:space:]]*}"}
-                if [[ -z $value ]]; then
-                    subsection=$key
-                    continue
-                fi
-                # Like the SDK, a section counts as a profile once it has a setting.
-                __awsmfa_remember_profile "$section" all
-                # An indented line stays in the sub-section (`s3 =` and what follows); others end it.
-                [[ -n $subsection && $raw != [[:space:]]* ]] && subsection=
-                if [[ -z $subsection && ($key == mfa_serial || $key == role_arn) ]]; then
-                    __awsmfa_remember_profile "$section" mfa
-                fi
-            fi
-        done <"$file"
-    done
-    \builtin return 0
+# The profile index: what awsmfa read from the AWS config files (profile names, the aliases), kept in
+# a file of plain lines under its cache directory. Reading it costs one builtin, whatever the size of
+# the config; noticing that the config changed costs a few `-nt` tests. Sets __awsmfa_index_profiles
+# and __awsmfa_index_aliases. $1 is the alias prefix; with $2 = strict the index must also have been
+# made for this PATH and prefix (the aliases depend on them; the profile names do not).
+__awsmfa_load_index() {
+    \builtin local file
+    if [[ ${XDG_CACHE_HOME-} == /* ]]; then file=$XDG_CACHE_HOME; else file=$HOME/.cache; fi
+    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
+    file=$file/awsmfa/shell/index-${1//[!A-Za-z0-9_-]/_}.bash
+    __awsmfa_read_index "$file" "$1" "${2-}" check && \builtin return 0
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
+    __awsmfa_refresh_index "$1" || :
+    __awsmfa_read_index "$file" "$1" "${2-}" && \builtin return 0
+    __awsmfa_index_profiles=()
+    __awsmfa_index_aliases=()
+    \builtin return 1
 }
 
-__awsmfa_remember_profile() {
-    \builtin local known key="$2:$1"
-    # With bash 4's associative array (made by __awsmfa_read_profiles), a name seen before is found at
-    # once: scanning the list for each setting made thousands of profiles take minutes.
-    if ((BASH_VERSINFO[0] >= 4)); then
-        [[ -z ${__awsmfa_seen[$key]-} ]] || \builtin return 0
-        __awsmfa_seen[$key]=1
-    elif [[ $2 == all ]]; then
-        for known in ${__awsmfa_profiles[@]+"${__awsmfa_profiles[@]}"}; do [[ $known == "$1" ]] && \builtin return 0; done
+# Reads the index in $1 when it was made for this environment and, with $4, when no watched file or
+# directory is newer than it (a file replaced by a rename changes its directory's time).
+__awsmfa_read_index() {
+    \builtin local format config credentials home path prefix w1 w2 w3 w4 count
+    [[ -f $1 && -r $1 ]] || \builtin return 1
+    {
+        IFS= \builtin read -r format && IFS= \builtin read -r config && IFS= \builtin read -r credentials &&
+            IFS= \builtin read -r home && IFS= \builtin read -r path && IFS= \builtin read -r prefix &&
+            IFS= \builtin read -r w1 && IFS= \builtin read -r w2 && IFS= \builtin read -r w3 && IFS= \builtin read -r w4 &&
+            IFS= \builtin read -r _ && IFS= \builtin read -r count || \builtin return 1
+        [[ $format == 'awsmfa-index 1' && $config == "${AWS_CONFIG_FILE-}" && $credentials == "${AWS_SHARED_CREDENTIALS_FILE-}" && $home == "${HOME-}" ]] || \builtin return 1
+        [[ -z ${3-} || ($path == "${PATH-}" && $prefix == "$2") ]] || \builtin return 1
+        [[ -z ${4-} || ! ($w1 -nt $1 || $w2 -nt $1 || $w3 -nt $1 || $w4 -nt $1) ]] || \builtin return 1
+        [[ -n $count && $count != *[!0-9]* ]] || \builtin return 1
+        __awsmfa_index_profiles=()
+        __awsmfa_index_aliases=()
+        # Straight into the arrays: copying an array of thousands in bash costs more than reading it.
+        if ((BASH_VERSINFO[0] >= 4)); then
+            # (`mapfile -n 0` would read everything.)
+            ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
+            \builtin mapfile -t __awsmfa_index_aliases
+        else
+            # bash 3.2 has no mapfile: a line at a time, which is slower with thousands of profiles.
+            while ((${#__awsmfa_index_profiles[@]} < 10#$count)) && IFS= \builtin read -r path; do
+                __awsmfa_index_profiles[${#__awsmfa_index_profiles[@]}]=$path
+            done
+            while IFS= \builtin read -r path; do __awsmfa_index_aliases[${#__awsmfa_index_aliases[@]}]=$path; done
+        fi
+    } <"$1"
+}
+
+# Asks awsmfa to make the index again; quiet, as nobody asked for it.
+__awsmfa_refresh_index() {
+    if \builtin declare -F __awsmfa_run >/dev/null; then
+        __awsmfa_run shell-index --shell bash --alias-prefix "$1" >/dev/null 2>&1
     else
-        for known in ${__awsmfa_mfa_profiles[@]+"${__awsmfa_mfa_profiles[@]}"}; do [[ $known == "$1" ]] && \builtin return 0; done
-    fi
-    if [[ $2 == all ]]; then
-        __awsmfa_profiles+=("$1")
-    else
-        __awsmfa_mfa_profiles+=("$1")
+        \command awsmfa shell-index --shell bash --alias-prefix "$1" >/dev/null 2>&1
     fi
 }
 
@@ -118,8 +84,13 @@ __awsmfa_offer() {
 __awsmfa_offer_values() {
     case $1 in
         profile)
-            __awsmfa_read_profiles
-            __awsmfa_offer "$2" ${__awsmfa_profiles[@]+"${__awsmfa_profiles[@]}"}
+            __awsmfa_load_index "${__awsmfa_alias_prefix-aws-}"
+            if [[ -z $2 ]]; then
+                # Every name: no loop over thousands of them (bash spends microseconds on each step).
+                COMPREPLY+=(${__awsmfa_index_profiles[@]+"${__awsmfa_index_profiles[@]}"})
+            else
+                __awsmfa_offer "$2" ${__awsmfa_index_profiles[@]+"${__awsmfa_index_profiles[@]}"}
+            fi
             ;;
         shell) __awsmfa_offer "$2" "${__awsmfa_shell_names[@]}" ;;
     esac

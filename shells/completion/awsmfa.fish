@@ -2,74 +2,88 @@
 # completions/awsmfa.fish is this template with the data line below filled in from the command
 # definitions (`awsmfa completions fish` prints it); `awsmfa init fish` includes it.
 #
-# Tab must stay instant, so nothing here starts a process: profile names are read from the config
-# files by fish itself, with builtins.
+# Tab must stay instant whatever the size of the config, so profile names come from the index awsmfa
+# keeps (below); a Tab starts a process only when a config file changed since the index was made.
 
 # Loading this twice (the completions directory and `awsmfa init`) must not add everything twice.
 complete -c awsmfa -e
 # Nothing of awsmfa's takes a file, except where an entry below says so.
 complete -c awsmfa -f
 
-# Profile names from the files the AWS CLI reads, by the AWS SDK's rules: [profile NAME] and [default]
-# in the config file, [NAME] in the credentials file, comments from a ; or # that starts a line or
-# follows a blank, and a section with no setting is no profile. With --mfa, only the profiles with
-# mfa_serial or role_arn.
-function __awsmfa_read_profiles
-    set -l all
-    set -l mfa
-    for from in config credentials
-        set -l file $AWS_CONFIG_FILE
-        test $from = credentials; and set file $AWS_SHARED_CREDENTIALS_FILE
-        if test -z "$file"
-            set file $HOME/.aws/$from
-        else if string match -q '~/*' -- $file
-            set file $HOME/(string sub -s 3 -- $file)
-        end
-        test -f "$file" -a -r "$file"; or continue
-        set -l section ''
-        set -l subsection ''
-        while read -l raw
-            set -l line (string replace -r '(^|\s)[;#].*$' '' -- $raw | string trim)
-            if string match -qr '^\[.*\]$' -- $line
-                set -l name (string sub -s 2 -e -1 -- $line)
-                set section ''
-                set subsection ''
-                # `prefix name` (one blank, the name maybe quoted) is a typed section: only `profile`
-                # names a profile, and only in the config file; anything else is a plain section name.
-                set -l typed '^([\w-]+)\s(["\']?)([\w@+.%:/-]+)\2$'
-                if string match -qr -- $typed $name
-                    if test $from = config; and test (string replace -r -- $typed '$1' $name) = profile
-                        set section (string replace -r -- $typed '$3' $name)
-                    end
-                else if test $from = credentials
-                    set section $name
-                else if test "$name" = default
-                    set section default
-                end
-            else if test -n "$section"; and string match -qr '^[^=]+=' -- $line
-                set -l key (string replace -r '=.*' '' -- $line | string trim)
-                set -l value (string replace -r '^[^=]*=' '' -- $line | string trim)
-                if test -z "$value"
-                    set subsection $key
-                    continue
-                end
-                # Like the SDK, a section counts as a profile once it has a setting.
-                contains -- $section $all; or set -a all $section
-                # An indented line stays in the sub-section (`s3 =` and what follows); others end it.
-                if test -n "$subsection"; and not string match -qr '^\s' -- $raw
-                    set subsection ''
-                end
-                if test -z "$subsection"; and contains -- "$key" mfa_serial role_arn; and not contains -- $section $mfa
-                    set -a mfa $section
-                end
+# The profile index: what awsmfa read from the AWS config files (profile names, the directory of the
+# alias functions), kept in a file of plain lines under its cache directory. Reading it costs one
+# `read`, whatever the size of the config; noticing that the config changed costs a few `path mtime`.
+# Sets __awsmfa_index_profiles and __awsmfa_index_functions. $argv[1] is the alias prefix; with
+# `strict` the index must also have been made for this PATH and prefix (the aliases depend on them;
+# the profile names do not), and only its header is read: a shell start needs no profile names.
+function __awsmfa_load_index
+    set -l base $HOME/.cache
+    string match -q '/*' -- "$XDG_CACHE_HOME"; and set base $XDG_CACHE_HOME
+    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
+    set -l file $base/awsmfa/shell/index-(string replace -ra -- '[^A-Za-z0-9_-]' _ "$argv[1]").fish
+    __awsmfa_read_index $file $argv[1] "$argv[2]" check; and return 0
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
+    __awsmfa_refresh_index $argv[1]
+    __awsmfa_read_index $file $argv[1] "$argv[2]" ''; and return 0
+    set -g __awsmfa_index_profiles
+    set -g __awsmfa_index_functions ''
+    return 1
+end
+
+# Reads the index in $argv[1] when it was made for this environment and, with $argv[4], when no watched
+# file or directory is newer than it (a file replaced by a rename changes its directory's time). fish
+# compares whole seconds; awsmfa dates the index a second early, so a change within one is not missed.
+function __awsmfa_read_index
+    set -l file $argv[1]
+    test -f $file -a -r $file; or return 1
+    set -l lines
+    if test -n "$argv[3]"
+        # For the aliases only the header matters: twelve `read`s, not the thousands of names after it.
+        begin
+            for i in 1 2 3 4 5 6 7 8 9 10 11 12
+                read -l line; or break
+                set -a lines "$line"
             end
         end <$file
-    end
-    if contains -- --mfa $argv
-        printf '%s\n' $mfa
     else
-        printf '%s\n' $all
+        read -z -l text <$file; or test -n "$text"; or return 1
+        set lines (string split \n -- $text)
     end
+    test (count $lines) -ge 12; or return 1
+    test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
+    if test -n "$argv[3]"
+        test "$lines[5]" = (string join : -- $PATH) -a "$lines[6]" = "$argv[2]"; or return 1
+    end
+    if test -n "$argv[4]"
+        set -l made (path mtime -- $file); or return 1
+        for watched in $lines[7..10]
+            set -l changed (path mtime -- $watched); or continue
+            test $changed -gt $made; and return 1
+        end
+    end
+    string match -qr '^[0-9]+$' -- $lines[12]; or return 1
+    set -g __awsmfa_index_functions $lines[11]
+    set -g __awsmfa_index_profiles
+    test $lines[12] -gt 0 -a (count $lines) -gt 12; and set -g __awsmfa_index_profiles $lines[13..(math 12 + $lines[12])]
+    return 0
+end
+
+# Asks awsmfa to make the index again; quiet, as nobody asked for it.
+function __awsmfa_refresh_index
+    if functions -q __awsmfa_run
+        __awsmfa_run shell-index --shell fish --alias-prefix $argv[1] >/dev/null 2>&1
+    else
+        command awsmfa shell-index --shell fish --alias-prefix $argv[1] >/dev/null 2>&1
+    end
+end
+
+# Every profile name, for `complete -a`.
+function __awsmfa_profile_names
+    set -l prefix aws-
+    set -q __awsmfa_alias_prefix; and set prefix $__awsmfa_alias_prefix
+    __awsmfa_load_index $prefix
+    printf '%s\n' $__awsmfa_index_profiles
 end
 
 # The command word: the first argument that is not an option.

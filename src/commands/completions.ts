@@ -13,7 +13,7 @@ export class CompletionsCommand extends ShellCodeCommand {
   static override usage = Command.Usage({
     description: 'print the completion script for a shell',
     details: `
-      Completes commands, flags, shell names and the profile names of your AWS config (read by the shell itself, so Tab starts no program). \`awsmfa init\` already includes this; use it on its own when you want completions without the rest of the integration. The files in awsmfa's \`completions/\` directory are this output.
+      Completes commands, flags, shell names and the profile names of your AWS config, from the index awsmfa keeps of it (a Tab starts no program unless the config changed since; then it runs \`awsmfa\` from PATH once). \`awsmfa init\` already includes this; use it on its own when you want completions without the rest of the integration. The files in awsmfa's \`completions/\` directory are this output.
     `,
     examples: [
       ['bash, without the integration', 'source <(awsmfa completions bash)'],

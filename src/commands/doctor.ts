@@ -96,7 +96,7 @@ export class DoctorCommand extends AwsmfaCommand {
       const completion = await checkCompletion(shell, env);
       if (completion !== undefined) checks.push(completion);
     }
-    if (profiles !== undefined) checks.push(checkAliases(shell, profiles));
+    if (profiles !== undefined) checks.push(await checkAliases(shell, profiles, env));
     // Checks of one endpoint for different reasons (the clock, the keys) can fail for one cause: say it once.
     return checks.filter((check, index) => checks.findIndex((other) => other.status === check.status && other.message === check.message) === index);
   }

@@ -4,6 +4,7 @@ import * as t from 'typanion';
 import { completionSpec } from '../shell/completions.js';
 import { SHELL_NAMES, dialectFor } from '../shell/index.js';
 import { renderInit } from '../shell/integration.js';
+import { indexIsFresh, refreshIndex } from '../shell/profile-index.js';
 import { ShellCodeCommand } from './base.js';
 import { SHELL_CHOICES } from './options.js';
 import { allDefinitions } from './definitions.js';
@@ -26,7 +27,7 @@ export class InitCommand extends ShellCodeCommand {
     details: `
       Prints code for the shell to load at start-up. It defines an \`awsmfa\` function, so that \`awsmfa use <profile>\` and \`awsmfa unset\` change the shell itself (anything else runs the program); puts \`[doug 41m]\` in front of the prompt while a session is active (yellow under 15 minutes, red once expired; set \`AWSMFA_PROMPT_WARN_SECONDS\` to change when it turns yellow); completes commands, flags and profile names; and defines \`aws-<profile>\` for every profile with \`mfa_serial\` or \`role_arn\`.
 
-      The prompt, completions and aliases are computed by the shell itself: loading the code starts no program, and neither does a prompt or a Tab. Load it after anything that sets your prompt. \`install.sh\` writes this output to a file and sources that from your shell's rc file.
+      The profile names and aliases come from an index awsmfa keeps in its cache directory and makes again only when a config or credentials file changed; loading the code starts no program when nothing changed, and neither does a prompt or a Tab. Load it after anything that sets your prompt. \`install.sh\` writes this output to a file and sources that from your shell's rc file.
     `,
     examples: [
       ['bash (~/.bashrc)', 'eval "$(awsmfa init bash)"'],
@@ -53,6 +54,13 @@ export class InitCommand extends ShellCodeCommand {
       aliases: !this.noAliases,
       aliasPrefix: this.aliasPrefix,
     });
+    // `eval "$(awsmfa init …)"` runs awsmfa anyway: the index is made here if the config changed, so
+    // the shell loading this code finds it ready instead of running awsmfa a second time.
+    try {
+      if (!(await indexIsFresh(dialect, this.context.env, this.aliasPrefix))) await refreshIndex(dialect, this.context.env, this.aliasPrefix);
+    } catch {
+      // The shell will ask again when it loads; `init`'s own output does not depend on the index.
+    }
     this.context.out.write(code);
   }
 }

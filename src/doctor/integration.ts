@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ProfileSet } from '../aws/profiles.js';
 import { platform } from '../platform/index.js';
-import { profileNames } from '../report/profiles.js';
 import { dialectFor, type ShellName } from '../shell/index.js';
 import { shellsDirectory, type StartupFiles } from '../shell/integration.js';
+import { aliasProfiles, commandsOnPath } from '../shell/profile-index.js';
 import { result, type CheckResult } from './report.js';
 
 /** The startup files of `shell`, from that shell's own module. */
@@ -75,32 +75,34 @@ function howToInstall(suggestion: string): string {
   return suggestion.charAt(0).toUpperCase() + suggestion.slice(1);
 }
 
-/**
- * What the integration accepts as an alias name (prefix + profile): the rule the shell files apply
- * before defining one (a plain word of letters, digits and `_.@+:-`, not starting with `-`), unless
- * the dialect states its own.
- */
-function aliasAccepted(shell: ShellName): (name: string) => boolean {
-  const stated = (dialectFor(shell) as { integration?: { isAliasName?: (name: string) => boolean } }).integration?.isAliasName;
-  return stated ?? ((name) => /^[A-Za-z0-9_.@+:][A-Za-z0-9_.@+:-]*$/.test(name));
-}
-
 export const DEFAULT_ALIAS_PREFIX = 'aws-';
 
-/** Profiles that get no alias (`aws-<profile>`) in this shell because the name cannot be one. */
-export function checkAliases(shell: ShellName, profiles: ProfileSet): CheckResult {
-  const accepted = aliasAccepted(shell);
-  const candidates = profileNames(profiles).filter((name) => profiles.value(name, 'mfa_serial') !== undefined || profiles.value(name, 'role_arn') !== undefined);
-  const skipped = candidates.filter((name) => !accepted(`${DEFAULT_ALIAS_PREFIX}${name}`));
-  if (skipped.length === 0) {
+/**
+ * Profiles that get no alias (`aws-<profile>`) in this shell: the name cannot be one, or it already
+ * names a builtin of the shell or a command on PATH, which an alias would hide (aws-vault for a
+ * profile named `vault`). The same rules the profile index applies (src/shell/profile-index.ts).
+ */
+export async function checkAliases(shell: ShellName, profiles: ProfileSet, env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const dialect = dialectFor(shell);
+  const candidates = aliasProfiles(profiles);
+  const invalid = candidates.filter((name) => !dialect.index.isAliasName(`${DEFAULT_ALIAS_PREFIX}${name}`));
+  const usable = candidates.filter((name) => dialect.index.isAliasName(`${DEFAULT_ALIAS_PREFIX}${name}`));
+  const onPath = dialect.index.aliasesShadowCommands ? await commandsOnPath(env.PATH, new Set(usable.map((name) => `${DEFAULT_ALIAS_PREFIX}${name}`))) : new Map<string, string>();
+  const taken = usable.flatMap((name) => {
+    const alias = `${DEFAULT_ALIAS_PREFIX}${name}`;
+    const by = dialect.index.builtins.has(alias) ? `a ${shell} builtin` : onPath.get(alias);
+    return by === undefined ? [] : [`${alias} (${by} has that name; use \`awsmfa use ${name}\`)`];
+  });
+  if (invalid.length === 0 && taken.length === 0) {
     return result('aliases', 'ok', candidates.length === 0 ? `${shell}: no profile to make an alias for` : `${shell}: every MFA or role profile gets an alias (${DEFAULT_ALIAS_PREFIX}${candidates[0]}${candidates.length > 1 ? ', …' : ''})`);
   }
-  const names = skipped.map((name) => JSON.stringify(name)).join(', ');
-  return result(
-    'aliases',
-    'info',
-    `${shell}: no ${DEFAULT_ALIAS_PREFIX}<profile> alias for ${names}: ${skipped.length === 1 ? 'that name is' : 'those names are'} not usable as a ${shell} alias; use \`awsmfa use ${JSON.stringify(skipped[0])}\` instead`,
-  );
+  const parts: string[] = [];
+  if (invalid.length > 0) {
+    const names = invalid.map((name) => JSON.stringify(name)).join(', ');
+    parts.push(`no ${DEFAULT_ALIAS_PREFIX}<profile> alias for ${names}: ${invalid.length === 1 ? 'that name is' : 'those names are'} not usable as a ${shell} alias; use \`awsmfa use ${JSON.stringify(invalid[0])}\` instead`);
+  }
+  if (taken.length > 0) parts.push(`no alias that would hide a command: ${taken.join(', ')}`);
+  return result('aliases', 'info', `${shell}: ${parts.join('; ')}`);
 }
 
 /**

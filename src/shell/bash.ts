@@ -85,7 +85,21 @@ export const bash: Dialect = {
     isFunctionName: (name) => isPosixFunctionName(name, BASH_RESERVED),
     completionData: bashCompletionData,
   },
+  index: {
+    // Read by mapfile and given to one `alias` call as they are: nothing in them is parsed again.
+    aliasLines: (aliases) => aliases.map(({ name, profile }) => `${name}=__awsmfa_main use ${quoteSingle(profile)}`),
+    isAliasName: isPosixAliasName,
+    builtins: new Set(
+      '. : [ alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait if then else elif fi case esac for select while until do done in function time { } ! [[ ]] coproc'.split(' '),
+    ),
+    aliasesShadowCommands: true,
+  },
 };
+
+/** A word bash and zsh take as an alias name: no blank, quote, `=`, `/` or `$`, not an option. */
+export function isPosixAliasName(name: string): boolean {
+  return /^[A-Za-z0-9_.@+:][A-Za-z0-9_.@+:-]*$/.test(name);
+}
 
 /**
  * Words a wrapper function must not be named: the shell's keywords, and the builtins the integration

@@ -1,4 +1,5 @@
 import type { ShellIntegration } from './integration.js';
+import type { IndexDialect } from './profile-index.js';
 
 /**
  * One dialect per shell behind one interface. Everything that differs between shells lives in
@@ -44,6 +45,8 @@ export interface Dialect {
   applyLine(command: string): string;
   /** How `awsmfa init` and `awsmfa completions` render for this shell. */
   readonly integration: ShellIntegration;
+  /** How this shell's part of the profile index is written (src/shell/profile-index.ts). */
+  readonly index: IndexDialect;
 }
 
 export class InvalidShellValueError extends Error {

@@ -71,6 +71,20 @@ export const fish: Dialect = {
     isFunctionName: (name) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !FISH_RESERVED.has(name),
     completionData: fishCompletionData,
   },
+  index: {
+    // fish loads an alias's function from its file the first time the name is used: a shell start
+    // defines none of them, however many there are. The index lists only profile names.
+    aliasLines: () => [],
+    isAliasName: (name) => /^[A-Za-z0-9_.@+:][A-Za-z0-9_.@+:-]*$/.test(name) && !FISH_RESERVED.has(name),
+    builtins: new Set(
+      '. : [ _ abbr and argparse begin bg bind block break breakpoint builtin case cd command commandline complete contains continue count disown echo else emit end eval exec exit false fg for function functions history if jobs math not or path printf pwd random read realpath return set set_color source status string switch test time true type ulimit wait while'.split(' '),
+    ),
+    aliasesShadowCommands: true,
+    functionFile: ({ name, profile }) => ({
+      file: `${name}.fish`,
+      text: `function ${name} --description ${quoteFish(`awsmfa use ${profile}`)}\n    __awsmfa_main use ${quoteFish(profile)} $argv\nend\n`,
+    }),
+  },
 };
 
 /** fish's keywords and the builtins the integration calls, which a wrapper function must not shadow. */
@@ -96,7 +110,7 @@ function optionFlag(name: string): string {
 function valueCandidates(kind: ValueKind, spec: CompletionSpec): string {
   switch (kind) {
     case 'profile':
-      return "-a '(__awsmfa_read_profiles)'";
+      return "-a '(__awsmfa_profile_names)'";
     case 'shell':
       return `-a ${quoteFish(spec.shells.join(' '))}`;
     case 'command':

@@ -100,6 +100,14 @@ export const pwsh: Dialect = {
     isFunctionName: (name) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !PWSH_RESERVED.has(name.toLowerCase()),
     completionData: pwshCompletionData,
   },
+  index: {
+    // Name and profile on lines of their own. The integration resolves an alias only when PowerShell
+    // found no command of that name (CommandNotFoundAction), so an alias never hides anything.
+    aliasLines: (aliases) => aliases.flatMap(({ name, profile }) => [name, profile]),
+    isAliasName: (name) => /^[A-Za-z0-9_.@+][A-Za-z0-9_.@+-]*$/.test(name),
+    builtins: new Set(),
+    aliasesShadowCommands: false,
+  },
 };
 
 /** PowerShell's keywords (case-insensitive), which cannot name a function one calls by name. */

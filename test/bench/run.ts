@@ -11,10 +11,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomTotpSecret, type EmulatorUser } from '../../src/emulator/index.js';
 import { ACCOUNT, CLI, ROOT, awsmfa, createWorld, type World } from '../helpers/fixture.js';
+import { integrationBenchmarks } from './integration.js';
 import { PWSH_QUIET, pwshPath } from '../helpers/pwsh.js';
 import { gnuTimeAvailable, medianPeakMemory, timePair, type Command, type Sample } from './measure.js';
 
 const quick = process.argv.includes('--quick');
+// `--only=manyProfiles,manyProfilesListing` measures some cases, printed but not written to docs/;
+// `--only=integration` (the shell integration's cases) is written to docs/benchmarks-integration.md.
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const RUNS = quick ? 3 : Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = quick ? 1 : 5;
 const NETWORK_RUNS = quick ? 2 : Number(process.env.BENCH_NETWORK_RUNS ?? 12);
@@ -171,46 +175,11 @@ function additiveRow(name: string, floor: string, value: Sample, floorValue: Sam
   console.error(`${name}: +${measured.toFixed(1)} ms`);
 }
 
-const SHELL_ARGS: Record<'bash' | 'zsh', (rcDir: string) => { argv: string[]; env: Record<string, string> }> = {
-  bash: (rcDir) => ({ argv: ['bash', '--rcfile', join(rcDir, '.bashrc'), '-i', '-c', 'exit'], env: {} }),
-  zsh: (rcDir) => ({ argv: ['zsh', '-i', '-c', 'exit'], env: { ZDOTDIR: rcDir } }),
-};
-
 async function commandExists(name: string): Promise<boolean> {
   return promisify(execFile)(name, ['--version']).then(
     () => true,
     () => false,
   );
-}
-
-/** Interactive start of bash and zsh with the integration sourced from its file (as install.sh sets it up), against a bare start. */
-async function shellStartup(): Promise<void> {
-  const world = await cachedWorld(10);
-  try {
-    for (const shell of ['bash', 'zsh'] as const) {
-      if (!(await commandExists(shell))) continue;
-      const init = await awsmfa(['init', shell], { env: world.env });
-      if (init.code !== 0) throw new Error(init.stderr);
-      const dir = await mkdtemp(join(tmpdir(), 'awsmfa-bench-rc-'));
-      const bare = join(dir, 'bare');
-      const loaded = join(dir, 'loaded');
-      await mkdir(bare);
-      await mkdir(loaded);
-      await writeFile(join(dir, `init.${shell}`), init.stdout);
-      const rc = shell === 'bash' ? '.bashrc' : '.zshrc';
-      await writeFile(join(bare, rc), '');
-      await writeFile(join(loaded, rc), `. '${join(dir, `init.${shell}`)}'\n`);
-      const command = (rcDir: string): Command => {
-        const { argv, env } = SHELL_ARGS[shell](rcDir);
-        return { argv, env: { ...world.env, ...env } };
-      };
-      const [value, base] = await timePair(() => command(loaded), () => command(bare), RUNS, WARMUP);
-      additiveRow(`interactive \`${shell} -i\` start, integration sourced`, 'the same shell without it', value, base, 5);
-      await rm(dir, { recursive: true, force: true });
-    }
-  } finally {
-    await world.close();
-  }
 }
 
 /** The prompt hook with a session, 1000 calls in one shell, and the processes 100 prompts start (strace). */
@@ -291,21 +260,13 @@ async function pwshCost(): Promise<void> {
   }
 }
 
-/** `awsmfa list` and bash's completion of profile names, with 5,000 profiles against 10. */
+/** `awsmfa list` with 5,000 profiles against 10. */
 async function manyProfilesListing(): Promise<void> {
   const small = await cachedWorld(10);
   const large = await cachedWorld(5000);
   try {
     const [value, base] = await timePair(() => cli(['list'], large.env), () => cli(['list'], small.env), RUNS, WARMUP);
     ratioRow('`awsmfa list`, 5,000 profiles in config', 'with 10 profiles', value, base, 2);
-    const completion = join(ROOT, 'completions', 'awsmfa.bash');
-    const complete = (env: Record<string, string>): Command => ({
-      argv: ['bash', '--norc', '-c', `source '${completion}'; COMP_LINE='awsmfa use '; COMP_POINT=\${#COMP_LINE}; COMP_WORDS=(awsmfa use ''); COMP_CWORD=2; __awsmfa_complete; ((\${#COMPREPLY[@]} > 0))`],
-      env,
-    });
-    // A Tab with 5,000 profiles takes seconds in bash: fewer runs of it.
-    const [cValue, cBase] = await timePair(() => complete(large.env), () => complete(small.env), NETWORK_RUNS, quick ? 0 : 2);
-    ratioRow('profile-name completion (bash, Tab after `awsmfa use`), 5,000 profiles', 'with 10 profiles', cValue, cBase, 2);
   } finally {
     await small.close();
     await large.close();
@@ -314,6 +275,8 @@ async function manyProfilesListing(): Promise<void> {
 
 async function write(): Promise<void> {
   const outDir = quick ? await mkdtemp(join(tmpdir(), 'awsmfa-bench-')) : join(ROOT, 'docs');
+  // A partial run (--only) keeps the full table and writes beside it.
+  const base = only === undefined ? 'benchmarks' : `benchmarks-${only.join('-')}`;
   await mkdir(outDir, { recursive: true });
   const machine = `${(await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU'}, Node ${process.version}`;
   const lines = [
@@ -329,16 +292,18 @@ async function write(): Promise<void> {
   ];
   // What the figures do not say themselves (the misses and what was tried) is kept beside this script.
   const notes = await readFile(join(ROOT, 'test', 'bench', 'notes.md'), 'utf8').catch(() => '');
-  await writeFile(join(outDir, 'benchmarks.md'), `${lines.join('\n')}${notes ? `\n${notes}` : ''}`);
-  await writeFile(join(outDir, 'benchmarks.json'), `${JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, rows }, null, 2)}\n`);
+  await writeFile(join(outDir, `${base}.md`), `${lines.join('\n')}${only === undefined && notes ? `\n${notes}` : ''}`);
+  await writeFile(join(outDir, `${base}.json`), `${JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, rows }, null, 2)}\n`);
   console.log(lines.join('\n'));
   console.error(`written to ${outDir}`);
   if (quick) await rm(outDir, { recursive: true, force: true });
 }
 
-// `--only=manyProfiles,manyProfilesListing` measures some cases, printed but not written to docs/.
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
-const cases = { cachedEnv, manyProfiles, coldSessions, shellStartup, promptCost, pwshCost, manyProfilesListing };
+const integration = async () => {
+  rows.push(...(await integrationBenchmarks({ runs: RUNS, warmup: WARMUP, quick, fmt })));
+};
+const cases = { cachedEnv, manyProfiles, coldSessions, promptCost, pwshCost, manyProfilesListing, integration };
 for (const [name, run] of Object.entries(cases)) if (only === undefined || only.includes(name)) await run();
-if (only === undefined) await write();
+// The integration's cases alone are written beside the full table, to docs/benchmarks-integration.md.
+if (only === undefined || only.join(',') === 'integration') await write();
 else console.log(rows.map((r) => `${r.case}: ${r.value} against ${r.floorValue} = ${r.measured.toFixed(2)} (target ${r.target})`).join('\n'));
