@@ -103,7 +103,14 @@ mfa_serial = ${serial}
 region = us-east-1
 `;
 
-export async function createDemoWorld(parentEnv: NodeJS.ProcessEnv): Promise<DemoWorld> {
+export interface DemoWorldOptions {
+  /** Where the emulator appends every secret it issues (for checks that none is ever shown). */
+  readonly secretsLog?: string;
+  /** The command line of the awsmfa the demo's shell runs (default: this very program). */
+  readonly command?: readonly string[];
+}
+
+export async function createDemoWorld(parentEnv: NodeJS.ProcessEnv, options: DemoWorldOptions = {}): Promise<DemoWorld> {
   const base = demoBaseDir(parentEnv);
   await mkdir(base, { recursive: true });
   const dir = await mkdtemp(join(base, demoDirPrefix()));
@@ -117,7 +124,7 @@ export async function createDemoWorld(parentEnv: NodeJS.ProcessEnv): Promise<Dem
     const totpSecret = randomTotpSecret();
     const [user] = demoUsers(totpSecret);
     if (user === undefined) throw new Error('the demo has no user');
-    emulator = await startEmulator({ users: [user], roles: demoRoles() });
+    emulator = await startEmulator({ users: [user], roles: demoRoles(), ...(options.secretsLog === undefined ? {} : { secretsLog: options.secretsLog }) });
 
     const awsDir = join(dir, 'aws');
     const binDir = join(dir, 'bin');
@@ -132,7 +139,7 @@ export async function createDemoWorld(parentEnv: NodeJS.ProcessEnv): Promise<Dem
       `[${DEMO_USER_PROFILE}]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
       { mode: 0o600 },
     );
-    await writeFile(join(binDir, 'awsmfa'), `#!/bin/sh\nexec ${selfCommand().map(quoteSingle).join(' ')} "$@"\n`, { mode: 0o700 });
+    await writeFile(join(binDir, 'awsmfa'), `#!/bin/sh\nexec ${(options.command ?? selfCommand()).map(quoteSingle).join(' ')} "$@"\n`, { mode: 0o700 });
 
     const record: DemoRecord = { version: 1, pid: process.pid, endpoint: emulator.url, mfaSerial: DEMO_MFA_SERIAL, totpSecret, createdAt: new Date().toISOString() };
     await writeFile(join(dir, DEMO_RECORD), `${JSON.stringify(record)}\n`, { mode: 0o600 });

@@ -82,6 +82,13 @@ export class TmuxSession {
     return this.tmux('capture-pane', '-p', '-J', '-t', 'test', ...(options.escapes ? ['-e'] : []), '-S', '-200');
   }
 
+  /** Exactly the visible screen, with its colours, and where the cursor is (0-based). */
+  async visible(): Promise<{ text: string; cursorX: number; cursorY: number }> {
+    const text = await this.tmux('capture-pane', '-p', '-e', '-t', 'test');
+    const [x, y] = (await this.tmux('display-message', '-p', '-t', 'test', '#{cursor_x} #{cursor_y}')).trim().split(' ').map(Number);
+    return { text, cursorX: x ?? 0, cursorY: y ?? 0 };
+  }
+
   /** Polls the screen until it matches, and returns it; rejects with the screen after the timeout. */
   async waitFor(pattern: RegExp | ((screen: string) => boolean), options: { escapes?: boolean; timeoutMs?: number } = {}): Promise<string> {
     const deadline = Date.now() + (options.timeoutMs ?? 15_000);
