@@ -27,7 +27,8 @@ test('every declared dependency is imported or run by an npm script', async () =
   const code = (await Promise.all(['src', 'scripts', 'test'].map(sources))).flat().join('\n');
   const scripts = Object.values(manifest.scripts).join('\n');
   // Used by the compiler itself rather than imported: the type definitions of Node, and tsc.
-  const implicit: Record<string, boolean> = { '@types/node': true, typescript: /\btsc\b/.test(scripts) };
+  // And what svg-term (npm run record) requires at run time without declaring it.
+  const implicit: Record<string, boolean> = { '@types/node': true, typescript: /\btsc\b/.test(scripts), '@emotion/styled': true, '@emotion/core': true };
   const unused = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) => {
     if (implicit[name]) return false;
     const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

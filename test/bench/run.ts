@@ -13,6 +13,7 @@ import { randomTotpSecret, type EmulatorUser } from '../../src/emulator/index.js
 import { ACCOUNT, CLI, ROOT, awsmfa, createWorld, type World } from '../helpers/fixture.js';
 import { integrationBenchmarks } from './integration.js';
 import { PWSH_QUIET, pwshPath } from '../helpers/pwsh.js';
+import { drawFromDocs } from './chart.js';
 import { gnuTimeAvailable, medianPeakMemory, timePair, type Command, type Sample } from './measure.js';
 
 const quick = process.argv.includes('--quick');
@@ -294,6 +295,8 @@ async function write(): Promise<void> {
   const notes = await readFile(join(ROOT, 'test', 'bench', 'notes.md'), 'utf8').catch(() => '');
   await writeFile(join(outDir, `${base}.md`), `${lines.join('\n')}${only === undefined && notes ? `\n${notes}` : ''}`);
   await writeFile(join(outDir, `${base}.json`), `${JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, rows }, null, 2)}\n`);
+  // The chart is drawn from the tables in the folder, this run's and the other one it may sit beside.
+  await drawFromDocs(outDir);
   console.log(lines.join('\n'));
   console.error(`written to ${outDir}`);
   if (quick) await rm(outDir, { recursive: true, force: true });
