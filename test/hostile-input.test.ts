@@ -19,7 +19,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { ShellName } from '../src/shell/dialect.js';
 import { fakeSts, fingerprint, type FakeSts } from './helpers/faults.js';
-import { ADMIN_ROLE, CLI, createWorld, DEFAULT_CREDENTIALS, runProgram, type RunResult, type World } from './helpers/fixture.js';
+import { ADMIN_ROLE, CLI, createWorld, DEFAULT_CREDENTIALS, doug, runProgram, type RunResult, type World } from './helpers/fixture.js';
 import { initFile } from './helpers/integration.js';
 import { runShell, shellAvailable } from './helpers/shells.js';
 
@@ -468,6 +468,25 @@ test('terminal escapes in a section name reach no terminal raw: the prompt of ba
       assert.ok(shown?.includes('evil'), `${shell}: the prompt shows the session: ${JSON.stringify(run.stdout + run.stderr)}`);
       assert.ok(!RAW_ESCAPE.test(run.stdout), `${shell}: ${JSON.stringify(shown)}`);
     }
+  } finally {
+    await world.close();
+  }
+});
+
+test('setup: an identity STS answers with terminal escapes in it is refused, and shown made safe', async () => {
+  // The user's name comes back in the ARN of GetCallerIdentity, which setup checks and names.
+  const user = { ...doug(), userName: 'evil\u001b]0;owned\u0007\u009b31m', accessKeyId: 'AKIAEVILEVIL0EXAMPLE', mfaSerial: 'arn:aws:iam::123456789012:mfa/evil' };
+  const world = await createWorld({ users: [user], config: () => '', credentials: () => '' });
+  try {
+    const result = await runProgram(
+      process.execPath,
+      [CLI, 'setup', 'work', '--access-key-id', user.accessKeyId, '--secret-stdin', '--yes', '--region', 'us-east-1', '--mfa-serial', user.mfaSerial, '--token-code', world.emulator.code(user.mfaSerial)],
+      { env: world.env, stdin: `${user.secretAccessKey}\n` },
+    );
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /the key belongs to arn:aws:iam::\d+:user\/evil.*, which is not an IAM user/);
+    assert.ok(!RAW_ESCAPE.test(result.stdout + result.stderr), JSON.stringify(result.stderr));
+    assert.equal(await readFile(world.credentialsPath, 'utf8'), '', 'nothing was written');
   } finally {
     await world.close();
   }
