@@ -55,7 +55,7 @@ function parseLines(text: string): ParsedLine[] {
     raws.push(parts[index]!);
     eols.push(parts[index + 1] ?? '');
   }
-  if (raws.length === 1 && raws[0] === '') return [];
+  if (text === '') return [];
   const { lines: scanned } = scanIni(raws);
   let section: string | undefined;
   return raws.map((raw, index) => {
