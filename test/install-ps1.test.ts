@@ -6,27 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from './helpers/fixture.js';
+import { pwshPath } from './helpers/pwsh.js';
 
 const INSTALL = join(ROOT, 'install.ps1');
-
-async function findPwsh(): Promise<string | undefined> {
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter), join(homedir(), '.dotnet', 'tools')]) {
-    if (!dir) continue;
-    try {
-      await access(join(dir, 'pwsh'), constants.X_OK);
-      return join(dir, 'pwsh');
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 async function snapshot(dir: string): Promise<Map<string, string>> {
   const entries = new Map<string, string>();
@@ -67,7 +54,7 @@ function run(pwsh: string, args: string[], home: string): Promise<{ code: number
 }
 
 test('install.ps1 twice, then -Uninstall: the profile loads the integration, the second run changes nothing, uninstall restores HOME', async (t) => {
-  const pwsh = await findPwsh();
+  const pwsh = await pwshPath();
   if (pwsh === undefined) return t.skip('pwsh not installed');
   const home = await mkdtemp(join(tmpdir(), 'awsmfa-install-ps1-'));
   try {
@@ -107,7 +94,7 @@ test('install.ps1 twice, then -Uninstall: the profile loads the integration, the
 });
 
 test('install.ps1 keeps a profile in its own encoding: UTF-16 as Windows PowerShell writes it, and bytes that are not UTF-8', async (t) => {
-  const pwsh = await findPwsh();
+  const pwsh = await pwshPath();
   if (pwsh === undefined) return t.skip('pwsh not installed');
   const cases: { name: string; bytes: Buffer; decode: (bytes: Buffer) => string }[] = [
     {

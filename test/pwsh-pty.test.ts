@@ -109,7 +109,7 @@ test('pwsh in a terminal: use with the code typed at the hidden prompt, Ctrl-C t
   await term.type('', 'Escape');
   await clearLine();
   await term.type('awsmfa env -', 'Tab');
-  screen = await term.waitFor(/--duration\s+--force\s+--help\s+--shell\s+--token-code\s+-c\s+-d\s+-f\s+-h/m);
+  screen = await term.waitFor(/--duration\s+--force\s+--force-mfa\s+--help\s+--shell\s+--token-code\s+-c\s+-d\s+-f\s+-h/m);
   assert.ok(!screen.includes('-ErrorAction'), screen);
   await term.type('', 'Escape');
   await clearLine();

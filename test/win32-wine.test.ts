@@ -6,16 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
 import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, hostname, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { SessionCache } from '../src/session/cache.js';
 import { lockPath } from '../src/session/lock.js';
 import { createWorld, ROOT, type World } from './helpers/fixture.js';
 import { tmuxAvailable, TmuxSession } from './helpers/tmux.js';
 import { awsmfaWindows, nodeExe, requireWine, winePrefix, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
+import { pwshPath } from './helpers/pwsh.js';
 
 async function withWorld(t: TestContext, body: (world: World, env: Record<string, string>) => Promise<void>, options: Parameters<typeof createWorld>[0] = {}) {
   if (!(await requireWine(t))) return;
@@ -61,23 +61,9 @@ async function withFakeIcacls(world: World, worldEnv: Record<string, string>) {
 const cacheOf = (world: World) => join(world.home, 'AppData', 'Local', 'awsmfa');
 const sessionFiles = async (world: World) => (await readdir(cacheOf(world)).catch(() => [])).filter((name) => name.startsWith('session-'));
 
-async function findPwsh(): Promise<string | undefined> {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), join(homedir(), '.dotnet', 'tools')];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    try {
-      await access(join(dir, 'pwsh'), constants.X_OK);
-      return join(dir, 'pwsh');
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /** Runs a PowerShell script in the real pwsh with a clean environment; resolves with what it printed. */
 async function runPwsh(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const pwsh = (await findPwsh())!;
+  const pwsh = (await pwshPath())!;
   const dir = await mkdtemp(join(tmpdir(), 'awsmfa-win-pwsh-'));
   try {
     const file = join(dir, 'script.ps1');
@@ -121,7 +107,7 @@ test('win32: env and unset for PowerShell, applied by the real pwsh; a second en
     assert.equal(second.stdout, first.stdout, 'the cached session, exported the same way');
     assert.equal(world.count('GetSessionToken'), 1);
 
-    if (!(await findPwsh())) return t.skip('pwsh not installed: the output was not applied');
+    if (!(await pwshPath())) return t.skip('pwsh not installed: the output was not applied');
     // The shell's environment after env is what the next awsmfa (unset) starts with.
     const applied = await runPwsh(
       `${first.stdout}\n${REPORT}\nGet-ChildItem env: | Where-Object Name -like 'AWS*' | ForEach-Object { [Console]::Error.WriteLine($_.Name + '=' + $_.Value) }\n`,
@@ -137,7 +123,8 @@ test('win32: env and unset for PowerShell, applied by the real pwsh; a second en
 
     const unset = await awsmfaWindows(['unset', '--shell', 'pwsh'], { env: { ...worldEnv, ...shellEnv } });
     assert.equal(unset.code, 0, unset.stderr);
-    const after = await runPwsh(`${unset.stdout}\n${REPORT}\n`, shellEnv);
+    // In the session that applied env: what unset puts back is kept there, unexported.
+    const after = await runPwsh(`${first.stdout}\n${unset.stdout}\n${REPORT}\n`, { AWS_PROFILE: 'before' });
     assert.equal(after.code, 0, after.stderr);
     const restored = parseReport(after.stdout);
     assert.equal(restored.AWS_ACCESS_KEY_ID, '<unset>');
@@ -294,8 +281,11 @@ test('win32: a new session replaces the cached one while another program holds t
 test('win32: Ctrl-C at the console prompt ends the run with nothing exported', async (t) => {
   if (!(await tmuxAvailable())) return t.skip('tmux not installed');
   await withWorld(t, async (world, env) => {
-    const command = windowsCommand(['env', 'doug', '--shell', 'pwsh']).map((word) => `'${word}'`).join(' ');
-    const term = await TmuxSession.start(['bash', '--norc', '-c', `${command}; echo "status=$?"; sleep 60`], { env: wineLauncherEnvironment(env), width: 400 });
+    // stdout is taken as PowerShell's pipeline would take it (on the terminal, env prints no keys at
+    // all); wine is run directly, as node-windows.sh would capture stderr too, and with it the question.
+    const captured = join(world.home, 'env-stdout.txt');
+    const command = ['wine', await nodeExe(), ...windowsCommand(['env', 'doug', '--shell', 'pwsh']).slice(1)].map((word) => `'${word}'`).join(' ');
+    const term = await TmuxSession.start(['bash', '--norc', '-c', `${command} >'${captured}'; echo "status=$?"; sleep 60`], { env: { ...wineLauncherEnvironment(env), WINEPREFIX: winePrefix() }, width: 400 });
     try {
       await term.waitFor(/MFA code/, { timeoutMs: 60_000 });
       await term.type('12', 'C-c');
@@ -303,6 +293,7 @@ test('win32: Ctrl-C at the console prompt ends the run with nothing exported', a
       assert.match(screen, /interrupted/);
       assert.doesNotMatch(screen, /status=0\b/);
       assert.doesNotMatch(screen, /AWS_ACCESS_KEY_ID/);
+      assert.doesNotMatch(await readFile(captured, 'utf8'), /AWS_ACCESS_KEY_ID/);
       assert.equal(world.count('GetSessionToken'), 0);
       assert.deepEqual(await sessionFiles(world), []);
     } finally {

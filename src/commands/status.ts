@@ -115,7 +115,7 @@ export class StatusCommand extends AwsmfaCommand {
   private render(shell: ShellSessionView | undefined, sessions: readonly SessionView[], cacheDir: string, now: number): string {
     const style = styleFor(this.context.out, this.context.env);
     const left = (seconds: number | null, expired: boolean | null) =>
-      expired === true ? style.red('expired') : seconds === null ? '?' : seconds < SOON_SECONDS ? style.yellow(formatRemaining(seconds)) : formatRemaining(seconds);
+      expired === true ? style.red('expired') : seconds === null ? '?' : seconds <= SOON_SECONDS ? style.yellow(formatRemaining(seconds)) : formatRemaining(seconds);
     const lines: string[] = [];
 
     if (shell === undefined) {
