@@ -46,7 +46,7 @@ const configHeader = fc.oneof(
 );
 const credentialsHeader = fc.oneof({ weight: 8, arbitrary: name }, { weight: 1, arbitrary: name.map((n) => `profile ${n}`) }, { weight: 1, arbitrary: fc.constant('DEFAULT') });
 
-const keyId = fc.constantFrom('AKIADOUGDOUG0EXAMPLE', 'AKIAOPSOPSOPS0EXAMPLE', 'AKIAOTHEROTHER0EXAMPLE');
+const keyId = fc.constantFrom('AKIADOUGDOUG0EXAMPLE', 'AKIAOPSOPSOP0EXAMPLE', 'AKIAOTHEROTH0EXAMPLE');
 const plainValue = fc.constantFrom('eu-west-1', 'us-east-1', 'x', 'a = b', 'c: d', 'v # not a comment', 'v ; nor this', '"quoted"', 'ünï', '', 'a\u00a0');
 const keyAndValue: fc.Arbitrary<[string, string]> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constant('aws_access_key_id'), keyId) },

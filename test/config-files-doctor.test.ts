@@ -53,7 +53,7 @@ test('traps: a comment after a value, an indented line under a key, [DEFAULT], [
       world.configPath,
       `${DEFAULT_CONFIG(world.user)}\n[profile spare] \noutput = json # or text\nregion = eu-west-1\n  [profile hidden]\n[plain]\nregion = x\n[DEFAULT]\ncli_pager =\n`,
     );
-    await writeFile(world.credentialsPath, `${DEFAULT_CREDENTIALS(world.user)}\n[profile old]\naws_access_key_id = AKIAOLDOLDOLD0EXAMPLE\naws_secret_access_key = oldEXAMPLE\n`);
+    await writeFile(world.credentialsPath, `${DEFAULT_CREDENTIALS(world.user)}\n[profile old]\naws_access_key_id = AKIAOLDOLDOL0EXAMPLE\naws_secret_access_key = oldEXAMPLE\n`);
     const report = await doctor(world);
     const traps = report.checks.filter((check) => check.check === 'config-trap');
     const messages = traps.map((check) => check.message).join('\n');

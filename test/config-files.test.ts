@@ -174,8 +174,8 @@ test('the profile used when none is named: AWS_DEFAULT_PROFILE, then AWS_PROFILE
 test('credentials file keys win over the config file\'s, as a pair; an empty value there still wins', async (t) => {
   const view = await profilesOf(
     t,
-    `[profile doug]\nregion = eu-west-1\naws_access_key_id = AKIACONFIGCONF0EXAMPLE\naws_secret_access_key = configEXAMPLE\n[profile split]\naws_secret_access_key = configEXAMPLE\n`,
-    '[doug]\naws_access_key_id = AKIADOUGDOUG0EXAMPLE\naws_secret_access_key = secretEXAMPLE\nregion =\n[split]\naws_access_key_id = AKIASPLITSPLIT0EXAMPLE\n',
+    `[profile doug]\nregion = eu-west-1\naws_access_key_id = AKIACONFIGCO0EXAMPLE\naws_secret_access_key = configEXAMPLE\n[profile split]\naws_secret_access_key = configEXAMPLE\n`,
+    '[doug]\naws_access_key_id = AKIADOUGDOUG0EXAMPLE\naws_secret_access_key = secretEXAMPLE\nregion =\n[split]\naws_access_key_id = AKIASPLITSPL0EXAMPLE\n',
   );
   assert.equal(view.resolved.doug!.accessKeyId, 'AKIADOUGDOUG0EXAMPLE');
   assert.equal(view.profiles.doug!.region, '');
@@ -225,12 +225,12 @@ test('the writer finds sections and keys as the reader does, and the AWS CLI rea
   assert.equal(updateIniText('[x]\nregion = a # old\n  continued\n; kept\nother = 1\n', 'x', { region: 'b' }), '[x]\nregion = b\n; kept\nother = 1\n');
   assert.equal(updateIniText('[x]\ns3 =\n  region = inner\n', 'x', { region: 'outer' }), '[x]\ns3 =\n  region = inner\nregion = outer\n');
 
-  const env = await world('[profile "doug"]\nRegion: eu-west-1 # old\n  continued\n', '[doug]\nAWS_ACCESS_KEY_ID = AKIAOLDOLDOLD0EXAMPLE\naws_secret_access_key = oldEXAMPLE\n');
+  const env = await world('[profile "doug"]\nRegion: eu-west-1 # old\n  continued\n', '[doug]\nAWS_ACCESS_KEY_ID = AKIAOLDOLDOL0EXAMPLE\naws_secret_access_key = oldEXAMPLE\n');
   await updateIniFile(join(env.HOME, '.aws', 'config'), 'profile doug', { region: 'eu-west-2', mfa_serial: 'arn:aws:iam::123456789012:mfa/doug' });
-  await updateIniFile(join(env.HOME, '.aws', 'credentials'), 'doug', { aws_access_key_id: 'AKIANEWNEWNEW0EXAMPLE' });
+  await updateIniFile(join(env.HOME, '.aws', 'credentials'), 'doug', { aws_access_key_id: 'AKIANEWNEWNE0EXAMPLE' });
   const view = await same(t, env);
   assert.ok(!('error' in view));
-  assert.deepEqual({ ...view.profiles.doug }, { region: 'eu-west-2', mfa_serial: 'arn:aws:iam::123456789012:mfa/doug', aws_access_key_id: 'AKIANEWNEWNEW0EXAMPLE', aws_secret_access_key: 'oldEXAMPLE' });
+  assert.deepEqual({ ...view.profiles.doug }, { region: 'eu-west-2', mfa_serial: 'arn:aws:iam::123456789012:mfa/doug', aws_access_key_id: 'AKIANEWNEWNE0EXAMPLE', aws_secret_access_key: 'oldEXAMPLE' });
 });
 
 test('the writer leaves a file the AWS CLI refuses as it is, and says why', async () => {

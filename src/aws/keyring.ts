@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { AwsmfaError } from '../errors.js';
+import { arch as osArch, type as osType } from 'node:os';
 import { platform } from '../platform/index.js';
 import type { LongTermKeys } from './profiles.js';
 
@@ -59,7 +60,7 @@ function load(profile: string | undefined): KeyringBinding {
     binding = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringBinding;
     return binding;
   } catch (error) {
-    throw new KeyringError(`the keyring cannot be used on this system (${process.platform} ${process.arch}): its module @napi-rs/keyring did not load (${firstLine(error)})`, {
+    throw new KeyringError(`the keyring cannot be used on this system (${osType()} ${osArch()}): its module @napi-rs/keyring did not load (${firstLine(error)})`, {
       hint: fallbackHint(profile),
       cause: error,
     });
