@@ -5,12 +5,11 @@
  * What only Windows has (the user PATH in the registry) is not exercised here; see README.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from './helpers/fixture.js';
+import { ROOT, runProgram, type RunResult } from './helpers/fixture.js';
 import { pwshPath } from './helpers/pwsh.js';
 
 const INSTALL = join(ROOT, 'install.ps1');
@@ -36,21 +35,9 @@ function diff(before: Map<string, string>, after: Map<string, string>): string[]
   return [...keys].filter((k) => before.get(k) !== after.get(k)).map((k) => `${k}: ${before.has(k) ? (after.has(k) ? 'changed' : 'removed') : 'added'}`);
 }
 
-function run(pwsh: string, args: string[], home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(pwsh, ['-NoLogo', ...args], {
-      env: { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: home, DOTNET_CLI_TELEMETRY_OPTOUT: '1', POWERSHELL_TELEMETRY_OPTOUT: '1' },
-      cwd: home,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(pwsh: string, args: string[], home: string): Promise<RunResult> {
+  const env = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: home, DOTNET_CLI_TELEMETRY_OPTOUT: '1', POWERSHELL_TELEMETRY_OPTOUT: '1' };
+  return runProgram(pwsh, ['-NoLogo', ...args], { env, cwd: home, timeoutMs: 120_000 });
 }
 
 test('install.ps1 twice, then -Uninstall: the profile loads the integration, the second run changes nothing, uninstall restores HOME', async (t) => {

@@ -5,14 +5,13 @@
  * One node.exe run costs about half a second here, so each test does few.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { SessionCache } from '../src/session/cache.js';
 import { lockPath } from '../src/session/lock.js';
-import { createWorld, ROOT, type World } from './helpers/fixture.js';
+import { createWorld, ROOT, runProgram, type RunResult, type World } from './helpers/fixture.js';
 import { tmuxAvailable, TmuxSession } from './helpers/tmux.js';
 import { awsmfaWindows, nodeExe, requireWine, winePrefix, runWindowsScript, windowsCommand, windowsEnvironment, windowsPath, wineLauncherEnvironment } from './helpers/wine.js';
 import { pwshPath } from './helpers/pwsh.js';
@@ -62,24 +61,15 @@ const cacheOf = (world: World) => join(world.home, 'AppData', 'Local', 'awsmfa')
 const sessionFiles = async (world: World) => (await readdir(cacheOf(world)).catch(() => [])).filter((name) => name.startsWith('session-'));
 
 /** Runs a PowerShell script in the real pwsh with a clean environment; resolves with what it printed. */
-async function runPwsh(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runPwsh(script: string, env: Record<string, string>): Promise<RunResult> {
   const pwsh = (await pwshPath())!;
   const dir = await mkdtemp(join(tmpdir(), 'awsmfa-win-pwsh-'));
   try {
     const file = join(dir, 'script.ps1');
     await writeFile(file, script);
-    return await new Promise((resolve, reject) => {
-      const child = spawn(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', file], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOTNET_CLI_TELEMETRY_OPTOUT: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-      child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    return await runProgram(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', file], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOTNET_CLI_TELEMETRY_OPTOUT: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', ...env },
+      timeoutMs: 120_000,
     });
   } finally {
     await rm(dir, { recursive: true, force: true });

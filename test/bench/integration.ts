@@ -13,22 +13,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { awsmfa } from '../helpers/fixture.js';
 import { timePair, type Command, type Sample } from './measure.js';
+import type { Row } from './run.js';
 
 const run = promisify(execFile);
 const PWSH = join(homedir(), '.dotnet', 'tools', 'pwsh');
 
 type Shell = 'bash' | 'zsh' | 'fish' | 'pwsh';
 
-export interface IntegrationRow {
-  readonly case: string;
-  readonly floor: string;
-  readonly value: string;
-  readonly floorValue: string;
-  readonly measured: number;
-  readonly target: string;
-  readonly met: boolean | null;
-  readonly note?: string;
-}
+/** The rows of the integration's cases: the benchmark table's own. */
+export type IntegrationRow = Row;
 
 export interface IntegrationOptions {
   readonly runs: number;
