@@ -78,14 +78,14 @@ __awsmfa_prompt_literal=
 
 # Sets __awsmfa_prompt_text/_color/_reset for the session in AWSMFA_PROFILE and AWSMFA_EXPIRES_AT.
 __awsmfa_prompt_render() {
-    __awsmfa_prompt_text=
-    __awsmfa_prompt_color=
-    __awsmfa_prompt_reset=
+    # It runs before every prompt: few commands, each doing what it must (bash's cost is per command).
+    __awsmfa_prompt_text='' __awsmfa_prompt_color='' __awsmfa_prompt_reset=''
     [[ -n ${AWSMFA_PROFILE-} ]] || \builtin return 0
-    \builtin local expires=${AWSMFA_EXPIRES_AT-} warn=${AWSMFA_PROMPT_WARN_SECONDS-} now left left_text
+    # Quoted: bash 3.2 splits the words of `local` as it does a command's.
+    \builtin local expires="${AWSMFA_EXPIRES_AT-}" warn="${AWSMFA_PROMPT_WARN_SECONDS-}" now left left_text profile="$AWSMFA_PROFILE"
     # Control characters (a section name can hold ESC) would retitle the window or clear the screen at
     # every prompt: each becomes a `?`.
-    \builtin local profile="${AWSMFA_PROFILE//[[:cntrl:]]/?}"
+    [[ $profile == *[[:cntrl:]]* ]] && profile=${profile//[[:cntrl:]]/?}
     # Both are read as numbers only after checking that they are digits: bash evaluates the contents
     # of a variable used in arithmetic as an expression, `a[$(…)]` included.
     [[ -n $warn && $warn != *[!0-9]* ]] || warn=900
@@ -100,17 +100,18 @@ __awsmfa_prompt_render() {
     else
         now=$(\command date +%s) # bash before 4.2 has no clock of its own
     fi
-    left=$((10#$expires - now))
-    if ((left <= 0)); then
+    if (((left = 10#$expires - now) <= 0)); then
         left_text=expired
         __awsmfa_prompt_color=$'\e[31m'
     else
-        if ((left >= 86400)); then
-            left_text=$((left / 86400))d
-            ((left % 86400 / 3600)) && left_text+=$((left % 86400 / 3600))h
-        elif ((left >= 3600)); then
-            left_text=$((left / 3600))h
-            ((left % 3600 / 60)) && left_text+=$((left % 3600 / 60))m
+        if ((left >= 3600)); then
+            if ((left >= 86400)); then
+                left_text=$((left / 86400))d
+                ((left % 86400 / 3600)) && left_text+=$((left % 86400 / 3600))h
+            else
+                left_text=$((left / 3600))h
+                ((left % 3600 / 60)) && left_text+=$((left % 3600 / 60))m
+            fi
         elif ((left >= 60)); then
             left_text=$((left / 60))m
         else
