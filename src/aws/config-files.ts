@@ -78,6 +78,14 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** Where each line splitLines gives starts in the text, as an offset in UTF-16 code units. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  const breaks = /\r\n|\r|\n/g;
+  for (let match = breaks.exec(text); match !== null; match = breaks.exec(text)) starts.push(match.index + match[0].length);
+  return starts;
+}
+
 /** Receives each line's class from visitIni, without an object per line (files may have 15,000 lines). */
 export interface IniVisitor {
   header(index: number, header: string): void;
@@ -187,6 +195,8 @@ export interface ParsedIni {
   readonly lines: () => readonly ScannedLine[];
   /** The text of the sections `keep` keeps, their lines as they are (for the SDK's own reading). */
   readonly excerpt: (keep: (header: string) => boolean) => string;
+  /** Each section header in the order written, with its 0-based line (`[DEFAULT]` included). */
+  readonly headers: readonly { readonly name: string; readonly line: number }[];
 }
 
 function record<T>(): Record<string, T> {
@@ -218,9 +228,11 @@ export function parseIni(text: string): ParsedIni {
   let option: string | undefined;
   let blanks = 0;
   const headerLines: number[] = [];
+  const headers: { name: string; line: number }[] = [];
   const problem = visitIni(lines, {
     header(index, header) {
       headerLines.push(index);
+      headers.push({ name: header, line: index });
       current = raw.get(header);
       if (current === undefined) raw.set(header, (current = record<string>()));
       option = undefined;
@@ -252,7 +264,7 @@ export function parseIni(text: string): ParsedIni {
     });
     return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
   };
-  if (problem !== undefined) return { sections: new Map(), problem, lines: scanned, excerpt };
+  if (problem !== undefined) return { sections: new Map(), problem, lines: scanned, excerpt, headers };
 
   const defaults = raw.get(DEFAULT_SECTION);
   const sections = new Map<string, IniSection>();
@@ -275,8 +287,8 @@ export function parseIni(text: string): ParsedIni {
     }
     sections.set(name, section ?? keys);
   }
-  if (nestedProblem !== undefined) return { sections: new Map(), problem: nestedProblem, lines: scanned, excerpt };
-  return { sections, problem: undefined, lines: scanned, excerpt };
+  if (nestedProblem !== undefined) return { sections: new Map(), problem: nestedProblem, lines: scanned, excerpt, headers };
+  return { sections, problem: undefined, lines: scanned, excerpt, headers };
 }
 
 /**

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { AwsmfaError } from '../errors.js';
 import { nearest } from '../nearest.js';
 import { platform } from '../platform/index.js';
-import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, type IniProblem, type IniSection, type IniValue, type ParsedIni } from './config-files.js';
+import { SessionCache } from '../session/cache.js';
+import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, splitLines, type IniProblem, type IniSection, type IniValue, type ParsedIni, type ProfileSource } from './config-files.js';
+import { buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, writeIndex, type FileIdentity, type IndexPolicy, type SectionIndex } from './config-index.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 import { describeLoginSession, loginSessionOf, renewCommand } from './login-session.js';
 
@@ -94,8 +96,14 @@ export function selectedProfile(env: NodeJS.ProcessEnv = process.env): { name: s
 /** Real AWS files are kilobytes; parsing something of this size would take seconds and hundreds of MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
+/** A file's bytes as read once, with what identifies that version of it. */
+interface FileRead {
+  readonly bytes: Buffer;
+  readonly identity: FileIdentity;
+}
+
 /** The file's bytes, read once; undefined when it does not exist. Anything else unreadable says why. */
-async function readProfileFile(path: string): Promise<Buffer | undefined> {
+async function readProfileFile(path: string): Promise<FileRead | undefined> {
   let handle;
   try {
     // Non-blocking, so that a FIFO nobody writes to is refused below instead of waiting forever.
@@ -111,18 +119,22 @@ async function readProfileFile(path: string): Promise<Buffer | undefined> {
     });
   }
   try {
-    const info = await handle.stat();
+    // The file as opened (a link followed): what is read is what is identified.
+    const info = await handle.stat({ bigint: true });
     if (!info.isFile()) {
       throw new AwsmfaError(`${path} is not a regular file`, {
         hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file, or move the thing that is there.',
       });
     }
     if (info.size > MAX_FILE_BYTES) {
-      throw new AwsmfaError(`${path} is ${Math.round(info.size / (1024 * 1024))} MB, too large to be an AWS config or credentials file`, {
+      throw new AwsmfaError(`${path} is ${Math.round(Number(info.size) / (1024 * 1024))} MB, too large to be an AWS config or credentials file`, {
         hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at the real file (awsmfa reads files of up to 16 MB).',
       });
     }
-    return await handle.readFile();
+    const bytes = await handle.readFile();
+    // The size read, not the size stat'ed: a file growing meanwhile is not the version identified.
+    const identity = { dev: info.dev, ino: info.ino, size: BigInt(bytes.length), mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs };
+    return { bytes, identity };
   } catch (error) {
     if (error instanceof AwsmfaError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -141,8 +153,215 @@ export function unparsableFile(path: string, problem: IniProblem): AwsmfaError {
   });
 }
 
-/** Each AWS file this run read, parsed (empty for a missing one): the one reading of each per run. */
-const asRead = new Map<string, { parsed: ParsedIni; credentials: boolean }>();
+/** A file's sections as the AWS CLI maps them: profiles, and in the config file sso-session and services. */
+interface FileContents {
+  readonly parsed: ParsedIni;
+  readonly profiles: ReadonlyMap<string, ProfileSource>;
+  readonly ssoSessions: ReadonlyMap<string, IniSection>;
+  readonly services: ReadonlyMap<string, IniSection>;
+}
+
+/** One AWS file as this run read it (a missing one is empty): its text, parsed whole only when asked. */
+class AwsFile {
+  private parsedText: ParsedIni | undefined;
+  private whole: FileContents | undefined;
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    readonly credentials: boolean,
+  ) {}
+
+  /** The whole text parsed, once, refused or not. */
+  parsed(): ParsedIni {
+    this.parsedText ??= parseIni(this.text);
+    return this.parsedText;
+  }
+
+  /** The whole file's sections; a file the AWS CLI refuses is refused the same way. */
+  contents(): FileContents {
+    if (this.whole === undefined) {
+      const parsed = this.parsed();
+      if (parsed.problem !== undefined) throw unparsableFile(this.path, parsed.problem);
+      if (this.credentials) {
+        this.whole = { parsed, profiles: credentialsProfiles(parsed), ssoSessions: new Map(), services: new Map() };
+      } else {
+        const { profiles, ssoSessions, services } = configProfiles(parsed);
+        this.whole = { parsed, profiles, ssoSessions, services };
+      }
+    }
+    return this.whole;
+  }
+}
+
+/** One file's profiles as ProfileSet asks for them: by name, each with its keys as the AWS CLI reads them. */
+export abstract class FileProfiles {
+  /** Every profile name of the file. */
+  abstract names(): readonly string[];
+  abstract has(name: string): boolean;
+  /** The profile's keys, an indented sub-section's keys as one value. */
+  abstract raw(name: string): IniSection | undefined;
+  /** The same with a sub-section's keys as `parent.key`. */
+  abstract flat(name: string): Section | undefined;
+  /** A `[services x]` section of the config file. */
+  service(_name: string): IniSection | undefined {
+    return undefined;
+  }
+}
+
+/** Profiles given as plain keys (a set made by hand, e.g. setup's planned profile). */
+class GivenProfiles extends FileProfiles {
+  constructor(private readonly sections: Record<string, Section>) {
+    super();
+  }
+  names(): readonly string[] {
+    return Object.keys(this.sections);
+  }
+  has(name: string): boolean {
+    return Object.hasOwn(this.sections, name);
+  }
+  raw(name: string): IniSection | undefined {
+    return this.flat(name) as IniSection | undefined;
+  }
+  flat(name: string): Section | undefined {
+    return Object.hasOwn(this.sections, name) ? this.sections[name] : undefined;
+  }
+}
+
+/** Profiles of a file parsed whole; each flattened when first asked for. */
+class ParsedProfiles extends FileProfiles {
+  private readonly flattened = new Map<string, Section>();
+  private nameList: readonly string[] | undefined;
+  constructor(private readonly contents: FileContents) {
+    super();
+  }
+  names(): readonly string[] {
+    this.nameList ??= [...this.contents.profiles.keys()];
+    return this.nameList;
+  }
+  has(name: string): boolean {
+    return this.contents.profiles.has(name);
+  }
+  raw(name: string): IniSection | undefined {
+    return this.contents.profiles.get(name)?.keys;
+  }
+  flat(name: string): Section | undefined {
+    let flat = this.flattened.get(name);
+    if (flat === undefined) {
+      const keys = this.raw(name);
+      if (keys === undefined) return undefined;
+      flat = flatten(keys);
+      this.flattened.set(name, flat);
+    }
+    return flat;
+  }
+  override service(name: string): IniSection | undefined {
+    return this.contents.services.get(name);
+  }
+}
+
+/**
+ * After this many sections looked up one by one, the rest of the file is parsed whole: a command that
+ * looks at every profile (list, the shell index) is faster that way, and the answers are the same.
+ */
+const LOOKUPS_BEFORE_WHOLE = 32;
+
+/**
+ * Profiles of a file read through its index (config-index.ts): a profile's section is parsed when it is
+ * first asked for, from the text read this run. A section that does not read back as the index says
+ * it should is a doubt, and the file is then parsed whole.
+ */
+class IndexedProfiles extends FileProfiles {
+  private readonly found = new Map<string, IniSection>();
+  private readonly flattened = new Map<string, Section>();
+  private nameList: readonly string[] | undefined;
+  private whole: ParsedProfiles | undefined;
+  private lookups = 0;
+  constructor(
+    private readonly file: AwsFile,
+    private readonly index: SectionIndex,
+  ) {
+    super();
+  }
+
+  /** Whether sections are still looked up through the index (not parsed whole after a doubt or many lookups). */
+  get throughIndex(): boolean {
+    return this.whole === undefined;
+  }
+
+  names(): readonly string[] {
+    if (this.whole !== undefined) return this.whole.names();
+    this.nameList ??= [...this.index.profiles.keys()];
+    return this.nameList;
+  }
+  has(name: string): boolean {
+    return this.whole !== undefined ? this.whole.has(name) : this.index.profiles.has(name);
+  }
+  raw(name: string): IniSection | undefined {
+    if (this.whole !== undefined) return this.whole.raw(name);
+    const known = this.found.get(name);
+    if (known !== undefined) return known;
+    const section = this.index.profiles.get(name);
+    if (section === undefined) return undefined;
+    const keys = ++this.lookups > LOOKUPS_BEFORE_WHOLE ? undefined : this.section(section, { kind: 'profile', name });
+    if (keys === undefined) return this.parseWhole().raw(name);
+    this.found.set(name, keys);
+    return keys;
+  }
+  flat(name: string): Section | undefined {
+    if (this.whole !== undefined) return this.whole.flat(name);
+    let flat = this.flattened.get(name);
+    if (flat === undefined) {
+      const keys = this.raw(name);
+      if (keys === undefined) return undefined;
+      flat = flatten(keys);
+      this.flattened.set(name, flat);
+    }
+    return flat;
+  }
+  override service(name: string): IniSection | undefined {
+    if (this.whole !== undefined) return this.whole.service(name);
+    const section = this.index.services.get(name);
+    if (section === undefined) return undefined;
+    return this.section(section, { kind: 'services', name }) ?? this.parseWhole().service(name);
+  }
+
+  /** The text of section number `section`, from its header line to the next section's. */
+  sectionText(section: number): string {
+    return this.file.text.slice(this.index.starts[section], this.index.starts[section + 1] ?? this.file.text.length);
+  }
+
+  /** One section parsed alone, or undefined when it is not the section the index says it is. */
+  private section(section: number, expected: { kind: 'profile' | 'services'; name: string }): IniSection | undefined {
+    const parsed = parseIni(this.sectionText(section));
+    if (parsed.problem !== undefined || parsed.headers.length !== 1 || parsed.sections.size !== 1) return undefined;
+    const header = parsed.headers[0]!.name;
+    if (this.file.credentials) {
+      if (expected.kind !== 'profile' || header !== expected.name) return undefined;
+    } else {
+      const role = configSectionRole(header);
+      if (role.kind !== expected.kind || role.name !== expected.name) return undefined;
+    }
+    return parsed.sections.get(header);
+  }
+
+  private parseWhole(): ParsedProfiles {
+    this.whole ??= new ParsedProfiles(this.file.contents());
+    return this.whole;
+  }
+
+  /** What the SDK reads of this file for `profile` (see filesAsRead), from the index. */
+  sdkExcerpt(profile: string): string {
+    const sections = new Set<number>();
+    const own = this.index.profiles.get(profile);
+    if (own !== undefined) sections.add(own);
+    if (!this.file.credentials) for (const section of [...this.index.ssoSessions.values(), ...this.index.services.values()]) sections.add(section);
+    const lines = [...sections].sort((a, b) => a - b).flatMap((section) => splitLines(this.sectionText(section)));
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  }
+}
+
+/** Each AWS file this run read, as the SDK's excerpt of it for a profile: the one reading of each per run. */
+const asRead = new Map<string, (profile: string) => string>();
 
 /**
  * What the SDK needs of the AWS files, by path, so that it reads neither file again nor parses
@@ -153,33 +372,63 @@ const asRead = new Map<string, { parsed: ParsedIni; credentials: boolean }>();
 export function filesAsRead(env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, string> {
   const profile = env.AWS_PROFILE || 'default';
   const excerpts = new Map<string, string>();
-  for (const [path, { parsed, credentials }] of asRead) {
-    excerpts.set(
-      path,
-      parsed.excerpt((header) => {
-        if (credentials) return header === profile;
-        const role = configSectionRole(header);
-        return role.kind === 'profile' ? role.name === profile : role.kind !== 'other';
-      }),
-    );
-  }
+  for (const [path, excerpt] of asRead) excerpts.set(path, excerpt(profile));
   return excerpts;
 }
 
-/** A file as botocore parses it, or the reason it refuses it; a missing file is an empty one. */
-async function parseProfileFile(path: string, credentials: boolean): Promise<ParsedIni> {
-  const bytes = await readProfileFile(path);
-  if (bytes === undefined) {
-    const empty = parseIni('');
-    asRead.set(path, { parsed: empty, credentials });
-    return empty;
+/** The SDK's excerpt of a file parsed whole. */
+function parsedExcerpt(file: AwsFile): (profile: string) => string {
+  return (profile) =>
+    file.parsed().excerpt((header) => {
+      if (file.credentials) return header === profile;
+      const role = configSectionRole(header);
+      return role.kind === 'profile' ? role.name === profile : role.kind !== 'other';
+    });
+}
+
+/** `--debug`: how each AWS file was read, on stderr. Names and sizes only. */
+function debug(env: NodeJS.ProcessEnv, line: string): void {
+  if (env.AWSMFA_DEBUG === '1') process.stderr.write(`awsmfa: debug: ${line}\n`);
+}
+
+/** How loadProfiles uses file indexes (tests change it; the CLI always uses INDEX_POLICY). */
+export interface LoadOptions {
+  readonly index?: IndexPolicy;
+}
+
+/**
+ * A file's profiles: read once, then looked up through its index when it has a valid one, else parsed
+ * whole (and indexed for the next run when it is large and settled). A missing file is an empty one.
+ */
+async function readProfiles(path: string, credentials: boolean, env: NodeJS.ProcessEnv, policy: IndexPolicy): Promise<{ file: AwsFile; profiles: FileProfiles }> {
+  const readAt = nowNs();
+  const read = await readProfileFile(path);
+  if (read === undefined) {
+    const file = new AwsFile(path, '', credentials);
+    asRead.set(path, () => '');
+    return { file, profiles: new ParsedProfiles(file.contents()) };
   }
-  const decoded = decodeIni(bytes);
+  const decoded = decodeIni(read.bytes);
   if ('problem' in decoded) throw unparsableFile(path, decoded.problem);
-  const parsed = parseIni(decoded.text);
-  asRead.set(path, { parsed, credentials });
-  if (parsed.problem !== undefined) throw unparsableFile(path, parsed.problem);
-  return parsed;
+  const file = new AwsFile(path, decoded.text, credentials);
+  if (read.bytes.length < policy.minBytes) {
+    asRead.set(path, parsedExcerpt(file));
+    return { file, profiles: new ParsedProfiles(file.contents()) };
+  }
+  const cache = SessionCache.forEnvironment(env);
+  const index = await readIndex(cache, path, read.identity);
+  if (index !== undefined && fitsText(index, file.text)) {
+    const profiles = new IndexedProfiles(file, index);
+    asRead.set(path, (profile) => (profiles.throughIndex ? profiles.sdkExcerpt(profile) : parsedExcerpt(file)(profile)));
+    debug(env, `${path}: ${index.starts.length} sections, read through its index`);
+    return { file, profiles };
+  }
+  asRead.set(path, parsedExcerpt(file));
+  const contents = file.contents();
+  const made = buildIndex(file.text, contents.parsed, credentials);
+  const written = made !== undefined && (await writeIndex(cache, path, read.identity, readAt, made, policy));
+  debug(env, `${path}: ${contents.parsed.headers.length} sections, parsed whole${written ? '; index written' : made === undefined ? ' (no index: [DEFAULT])' : ' (no index: changed too recently)'}`);
+  return { file, profiles: new ParsedProfiles(contents) };
 }
 
 /** A section's keys as strings; a sub-section's keys as `parent.key`, as the AWS SDKs name them. */
@@ -223,41 +472,62 @@ export interface ProfileReading {
 const WHAT_AWSMFA_DOES = "awsmfa makes MFA sessions from IAM users' long-term keys, and assumes roles with them";
 
 export class ProfileSet {
+  private readonly configFile: FileProfiles;
+  private readonly credentialsFile: FileProfiles;
+  private readingSource: ProfileReading | (() => ProfileReading) | undefined;
+
   constructor(
     readonly files: ProfileFiles,
-    private readonly config: Record<string, Section>,
-    private readonly credentials: Record<string, Section>,
-    /** The parsed files behind the profiles; absent for a set made by hand. */
-    readonly reading?: ProfileReading,
-  ) {}
+    config: Record<string, Section> | FileProfiles,
+    credentials: Record<string, Section> | FileProfiles,
+    /** The parsed files behind the profiles (worked out when first asked for); absent for a set made by hand. */
+    reading?: ProfileReading | (() => ProfileReading),
+  ) {
+    this.configFile = config instanceof FileProfiles ? config : new GivenProfiles(config);
+    this.credentialsFile = credentials instanceof FileProfiles ? credentials : new GivenProfiles(credentials);
+    this.readingSource = reading;
+  }
+
+  /** The parsed files: both parsed whole, for doctor; commands that look up profiles do not need it. */
+  get reading(): ProfileReading | undefined {
+    if (typeof this.readingSource === 'function') this.readingSource = this.readingSource();
+    return this.readingSource;
+  }
+
+  /** The files whose sections are being looked up through their index (config-index.ts) rather than parsed whole. */
+  indexedFiles(): string[] {
+    return [
+      [this.configFile, this.files.configPath],
+      [this.credentialsFile, this.files.credentialsPath],
+    ].flatMap(([file, path]) => (file instanceof IndexedProfiles && file.throughIndex ? [path as string] : []));
+  }
 
   private sortedNames: readonly string[] | undefined;
 
   /** Every profile name, sorted; worked out once per set (commands ask for it per profile). */
   names(): string[] {
-    this.sortedNames ??= [...new Set([...Object.keys(this.config), ...Object.keys(this.credentials)])].sort();
+    this.sortedNames ??= [...new Set([...this.configFile.names(), ...this.credentialsFile.names()])].sort();
     return [...this.sortedNames];
   }
 
   has(name: string): boolean {
-    return Object.hasOwn(this.config, name) || Object.hasOwn(this.credentials, name);
+    return this.configFile.has(name) || this.credentialsFile.has(name);
   }
 
   /** The profile's section of the credentials file as the loader read it, if there is one. */
   credentialsSection(name: string): Readonly<Record<string, string>> | undefined {
-    return Object.hasOwn(this.credentials, name) ? (this.credentials[name] as Record<string, string>) : undefined;
+    return this.credentialsFile.flat(name) as Record<string, string> | undefined;
   }
 
   /** The profile's section of the config file as the loader read it, if there is one. */
   configSection(name: string): Readonly<Record<string, string>> | undefined {
-    return Object.hasOwn(this.config, name) ? (this.config[name] as Record<string, string>) : undefined;
+    return this.configFile.flat(name) as Record<string, string> | undefined;
   }
 
   /** All of a profile's keys as the AWS CLI sees them: the config file's, with the credentials file's over them. */
   sectionKeys(name: string): Readonly<Record<string, string>> | undefined {
     if (!this.has(name)) return undefined;
-    if (this.reading === undefined) return Object.assign(Object.create(null) as Record<string, string>, this.configSection(name), this.credentialsSection(name));
-    return flatten(Object.assign(Object.create(null) as Record<string, IniValue>, this.reading.configProfiles.get(name), this.reading.credentialsProfiles.get(name))) as Record<string, string>;
+    return flatten(Object.assign(Object.create(null) as Record<string, IniValue>, this.configFile.raw(name), this.credentialsFile.raw(name))) as Record<string, string>;
   }
 
   /**
@@ -265,14 +535,11 @@ export class ProfileSet {
    * file's, even when it is empty (and an empty value is no value).
    */
   setting(profile: string, key: string): { value: string; file: string } | undefined {
-    for (const [sections, raw, file] of [
-      [this.credentials, this.reading?.credentialsProfiles, this.files.credentialsPath],
-      [this.config, this.reading?.configProfiles, this.files.configPath],
-    ] as const) {
-      // A sub-section (`key =` then indented lines) is there, but is no value.
-      const value = raw !== undefined ? raw.get(profile)?.[key] : Object.hasOwn(sections, profile) ? sections[profile]?.[key] : undefined;
-      if (value !== undefined) return typeof value === 'string' && value !== '' ? { value, file } : undefined;
-    }
+    // A sub-section (`key =` then indented lines) is there, but is no value.
+    const fromCredentials = this.credentialsFile.raw(profile)?.[key];
+    if (fromCredentials !== undefined) return typeof fromCredentials === 'string' && fromCredentials !== '' ? { value: fromCredentials, file: this.files.credentialsPath } : undefined;
+    const fromConfig = this.configFile.raw(profile)?.[key];
+    if (fromConfig !== undefined) return typeof fromConfig === 'string' && fromConfig !== '' ? { value: fromConfig, file: this.files.configPath } : undefined;
     return undefined;
   }
 
@@ -380,7 +647,7 @@ export class ProfileSet {
   private serviceEndpoint(chain: readonly string[], service: string): string | undefined {
     const named = this.firstInChain(chain, 'services');
     if (named === undefined) return undefined;
-    const keys = this.reading?.services.get(named)?.[service];
+    const keys = this.configFile.service(named)?.[service];
     return typeof keys === 'object' ? keys.endpoint_url || undefined : undefined;
   }
 
@@ -468,26 +735,23 @@ export class ProfileSet {
   }
 }
 
-export async function loadProfiles(env: NodeJS.ProcessEnv = process.env): Promise<ProfileSet> {
+/** The profiles of the AWS files, each file read once; a large one looked up through its index when it has one. */
+export async function loadProfiles(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<ProfileSet> {
   const files = profileFiles(env);
-  const [config, credentials] = await Promise.all([parseProfileFile(files.configPath, false), parseProfileFile(files.credentialsPath, true)]);
-  const fromConfig = configProfiles(config);
-  const configSections: Record<string, Section> = Object.create(null);
-  const configHeaders = new Map<string, string>();
-  for (const [name, source] of fromConfig.profiles) {
-    configSections[name] = flatten(source.keys);
-    configHeaders.set(name, source.section);
-  }
-  const credentialsSections: Record<string, Section> = Object.create(null);
-  const rawCredentials = credentialsProfiles(credentials);
-  for (const [name, source] of rawCredentials) credentialsSections[name] = flatten(source.keys);
-  return new ProfileSet(files, configSections, credentialsSections, {
-    config,
-    credentials,
-    ssoSessions: fromConfig.ssoSessions,
-    services: fromConfig.services,
-    configHeaders,
-    configProfiles: new Map([...fromConfig.profiles].map(([name, source]) => [name, source.keys])),
-    credentialsProfiles: new Map([...rawCredentials].map(([name, source]) => [name, source.keys])),
-  });
+  const policy = options.index ?? INDEX_POLICY;
+  const [config, credentials] = await Promise.all([readProfiles(files.configPath, false, env, policy), readProfiles(files.credentialsPath, true, env, policy)]);
+  return new ProfileSet(files, config.profiles, credentials.profiles, () => readingOf(config.file.contents(), credentials.file.contents()));
+}
+
+function readingOf(config: FileContents, credentials: FileContents): ProfileReading {
+  const keysOf = (profiles: ReadonlyMap<string, ProfileSource>) => new Map([...profiles].map(([name, source]) => [name, source.keys]));
+  return {
+    config: config.parsed,
+    credentials: credentials.parsed,
+    ssoSessions: config.ssoSessions,
+    services: config.services,
+    configHeaders: new Map([...config.profiles].map(([name, source]) => [name, source.section])),
+    configProfiles: keysOf(config.profiles),
+    credentialsProfiles: keysOf(credentials.profiles),
+  };
 }
