@@ -5,9 +5,13 @@
  * awsmfa and by the real botocore; the two readings must be equal (profile set, each profile's keys,
  * what each resolves to: keys, roles, each role's mfa_serial), or both must refuse the files.
  *
+ * Each pair is read twice: parsed whole (which writes an index of each file, whatever its size or
+ * age), then through those indexes (src/aws/config-index.ts); both readings must equal botocore's.
+ *
  * The seed is fixed so that CI is repeatable; AWSMFA_FUZZ_SEED and AWSMFA_FUZZ_RUNS try others and more
  * (e.g. AWSMFA_FUZZ_RUNS=20000 AWSMFA_FUZZ_SEED=$RANDOM); a failure prints the seed, the path and the files.
  */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +23,9 @@ import { assertSameReading, awsmfaView } from './helpers/config-view.js';
 const SEED = Number(process.env.AWSMFA_FUZZ_SEED ?? 20_261_201);
 const RUNS = Number(process.env.AWSMFA_FUZZ_RUNS ?? 0);
 const runs = (ci: number) => (RUNS > 0 ? RUNS : ci);
+
+/** Every file indexed, however small or recent (no file changes between the two readings of a pair). */
+const INDEX_EVERY_FILE = { index: { minBytes: 0, settledNs: -(10n ** 18n) } };
 
 const missing = botocoreMissing();
 let botocore: Botocore | undefined;
@@ -143,7 +150,7 @@ test('awsmfa reads random config and credentials files exactly as botocore does'
   const configPath = join(dir, 'config');
   const credentialsPath = join(dir, 'credentials');
   const env = { HOME: dir, AWS_CONFIG_FILE: configPath, AWS_SHARED_CREDENTIALS_FILE: credentialsPath };
-  const seen = { pairs: 0, refused: 0, profiles: 0, roles: 0 };
+  const seen = { pairs: 0, refused: 0, profiles: 0, roles: 0, indexed: 0 };
   await fc.assert(
     fc.asyncProperty(file(configHeader), file(credentialsHeader), async (configModel, credentialsModel) => {
       const config = render(configModel);
@@ -152,10 +159,16 @@ test('awsmfa reads random config and credentials files exactly as botocore does'
       else await writeFile(configPath, config);
       if (credentials === undefined) await unlink(credentialsPath).catch(() => undefined);
       else await writeFile(credentialsPath, credentials);
-      const ours = await awsmfaView(env);
+      // No index of the previous pair's files: one of the same size written within the same clock tick would pass for it.
+      await rm(join(dir, '.cache'), { recursive: true, force: true });
+      const ours = await awsmfaView(env, INDEX_EVERY_FILE);
       const theirs = await botocore!.view(env);
       const context = `config:\n${config?.toString('utf8') ?? '(none)'}\ncredentials:\n${credentials?.toString('utf8') ?? '(none)'}`;
       assertSameReading(ours, theirs, context);
+      const warm = await awsmfaView(env, INDEX_EVERY_FILE);
+      assertSameReading(warm, theirs, `through the index:\n${context}`);
+      if ('set' in warm && warm.set.indexedFiles().length > 0) seen.indexed++;
+      if ('set' in ours) assert.deepEqual(ours.set.indexedFiles(), [], 'the first reading parses whole');
       seen.pairs++;
       if ('error' in ours) seen.refused++;
       else {
@@ -165,5 +178,7 @@ test('awsmfa reads random config and credentials files exactly as botocore does'
     }),
     { seed: SEED, numRuns: runs(3000) },
   );
-  t.diagnostic(`${seen.pairs} pairs (seed ${SEED}): ${seen.refused} refused by both, ${seen.profiles} profiles compared, ${seen.roles} role chains resolved alike`);
+  t.diagnostic(`${seen.pairs} pairs (seed ${SEED}): ${seen.refused} refused by both, ${seen.profiles} profiles compared, ${seen.roles} role chains resolved alike; ${seen.indexed} pairs read again through their index`);
+  // Refused files and files with [DEFAULT] get no index; most others must have been read through one.
+  assert.ok(seen.indexed > seen.pairs / 3, `only ${seen.indexed} of ${seen.pairs} pairs were read through an index`);
 });

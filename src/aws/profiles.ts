@@ -739,7 +739,11 @@ export class ProfileSet {
 export async function loadProfiles(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<ProfileSet> {
   const files = profileFiles(env);
   const policy = options.index ?? INDEX_POLICY;
-  const [config, credentials] = await Promise.all([readProfiles(files.configPath, false, env, policy), readProfiles(files.credentialsPath, true, env, policy)]);
+  // Both reads finish (an index being written included) before either's refusal is thrown; the config file's first.
+  const [configRead, credentialsRead] = await Promise.allSettled([readProfiles(files.configPath, false, env, policy), readProfiles(files.credentialsPath, true, env, policy)]);
+  if (configRead.status === 'rejected') throw configRead.reason;
+  if (credentialsRead.status === 'rejected') throw credentialsRead.reason;
+  const [config, credentials] = [configRead.value, credentialsRead.value];
   return new ProfileSet(files, config.profiles, credentials.profiles, () => readingOf(config.file.contents(), credentials.file.contents()));
 }
 

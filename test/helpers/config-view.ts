@@ -4,7 +4,7 @@
  * to (the keys at the end of its source_profile chain, the roles on the way and their mfa_serial).
  */
 import assert from 'node:assert/strict';
-import { loadProfiles, type ProfileSet } from '../../src/aws/profiles.js';
+import { loadProfiles, type LoadOptions, type ProfileSet } from '../../src/aws/profiles.js';
 import { AwsmfaError } from '../../src/errors.js';
 import type { BotocoreResolved, BotocoreView } from './botocore.js';
 
@@ -18,10 +18,10 @@ export type AwsmfaView =
       readonly set: ProfileSet;
     };
 
-export async function awsmfaView(env: Record<string, string>): Promise<AwsmfaView> {
+export async function awsmfaView(env: Record<string, string>, options: LoadOptions = {}): Promise<AwsmfaView> {
   let set: ProfileSet;
   try {
-    set = await loadProfiles(env);
+    set = await loadProfiles(env, options);
   } catch (error) {
     if (error instanceof AwsmfaError) return { error: error.message };
     throw error;

@@ -1,0 +1,198 @@
+/**
+ * The index of a large config or credentials file (src/aws/config-index.ts): a run that reads a file
+ * through its index answers exactly as one that parses it whole, and a changed file is never read
+ * through the index of its old version: a same-size edit dated back to the old time, an editor's
+ * rename, a symbolic link put in its place, a permission change, a write just before the run.
+ */
+import assert from 'node:assert/strict';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { INDEX_POLICY, settled, type FileIdentity } from '../src/aws/config-index.js';
+import { loadProfiles, type ProfileSet } from '../src/aws/profiles.js';
+import { SessionCache } from '../src/session/cache.js';
+import { awsmfa } from './helpers/fixture.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'awsmfa-config-index-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const COUNT = 400;
+const SECRET = (i: number) => `wJalrXUtnFEMI/K7MDENG/bPxRfiCY${String(i).padStart(6, '0')}EXAMPLE`;
+const KEY_ID = (i: number) => `AKIAFILL${String(i).padStart(6, '0')}EXAMPLE`.slice(0, 20);
+
+/** A config of COUNT profiles (well over the index's 32 KiB) ending with a role chain, and credentials for each user. */
+function bigConfig(region = 'us-east-1'): string {
+  let text = '# many accounts\n';
+  for (let i = 0; i < COUNT; i++) text += `[profile filler${i}]\nregion = ${region}\nmfa_serial = arn:aws:iam::123456789012:mfa/filler${i}\n\n`;
+  text += '[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = filler7\nmfa_serial = arn:aws:iam::123456789012:mfa/filler7\ns3 =\n  addressing_style = path\n';
+  return text;
+}
+function bigCredentials(): string {
+  let text = '';
+  for (let i = 0; i < COUNT; i++) text += `[filler${i}]\naws_access_key_id = ${KEY_ID(i)}\naws_secret_access_key = ${SECRET(i)}\n\n`;
+  return text;
+}
+
+let n = 0;
+async function world(config = bigConfig(), credentials = bigCredentials()) {
+  const home = join(dir, String(n++));
+  await mkdir(join(home, '.aws'), { recursive: true });
+  const env = {
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, '.aws', 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+  };
+  await writeFile(env.AWS_CONFIG_FILE, config);
+  await writeFile(env.AWS_SHARED_CREDENTIALS_FILE, credentials, { mode: 0o600 });
+  return env;
+}
+
+type Env = Awaited<ReturnType<typeof world>>;
+const indexOf = (env: Env, path: string) => SessionCache.forEnvironment(env).fileFor(path, 'config-index');
+const exists = (path: string) => lstat(path).then(() => true, () => false);
+/** The same files read with no index at all: what every answer must equal. */
+const whole = (env: Env) => loadProfiles(env, { index: { ...INDEX_POLICY, minBytes: Number.POSITIVE_INFINITY } });
+
+/** What a command can learn of the files: names, every profile's keys, and what some profiles resolve to. */
+function view(set: ProfileSet, names: readonly string[] = ['admin', 'filler7', `filler${COUNT - 1}`]) {
+  return {
+    names: set.names(),
+    resolved: names.map((name) => {
+      const profile = set.resolve(name);
+      return { ...profile, keys: { ...profile.keys } };
+    }),
+    keys: names.map((name) => set.sectionKeys(name)),
+  };
+}
+
+/** Files are indexed only once their times are over two seconds old: worlds are made, then this waits once for all. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, Number(INDEX_POLICY.settledNs / 1_000_000n) + 300));
+
+test('a large settled file is indexed (names and offsets only, private), and a run through the index answers as a whole parse', async () => {
+  const env = await world();
+  const fresh = await loadProfiles(env);
+  // Written a moment ago: too recent to index (a same-size write in the same clock tick would go unseen).
+  assert.deepEqual(fresh.indexedFiles(), []);
+  assert.equal(await exists(indexOf(env, env.AWS_CONFIG_FILE)), false, 'no index of a file changed just now');
+  await settle();
+  const cold = await loadProfiles(env);
+  assert.deepEqual(cold.indexedFiles(), [], 'the run that writes the index parsed the files whole');
+  for (const path of [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE]) {
+    const index = indexOf(env, path);
+    assert.equal((await stat(index)).mode & 0o777, 0o600);
+    assert.equal((await stat(join(env.XDG_CACHE_HOME, 'awsmfa'))).mode & 0o777, 0o700);
+    const text = await readFile(index, 'utf8');
+    // No value of either file: no key id, no secret, no ARN, no region.
+    for (const value of [KEY_ID(3), SECRET(3), 'wJalrXUtnFEMI', 'AKIA', 'arn:aws', 'us-east-1', 'addressing_style']) assert.ok(!text.includes(value), `${value} is in the index of ${path}`);
+  }
+  const warm = await loadProfiles(env);
+  assert.deepEqual(warm.indexedFiles(), [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE]);
+  const expected = view(await whole(env));
+  assert.deepEqual(view(warm), expected);
+  assert.equal(warm.value('admin', 's3.addressing_style'), undefined);
+  assert.deepEqual(warm.sectionKeys('admin')!['s3.addressing_style'], 'path');
+  // A command that looks at every profile ends up parsing the file whole: the same answers.
+  const every = await loadProfiles(env);
+  for (const name of every.names()) assert.deepEqual(every.sectionKeys(name), (await whole(env)).sectionKeys(name));
+  assert.deepEqual(every.indexedFiles(), []);
+});
+
+test('a changed file is never read through the index of its old version', async () => {
+  const sameSize = await world();
+  const renamed = await world();
+  const linked = await world();
+  const chmodded = await world();
+  const duplicated = await world();
+  const other = join(dir, 'other-config');
+  await writeFile(other, bigConfig('eu-west-9'));
+  await settle();
+  const all = [sameSize, renamed, linked, chmodded, duplicated];
+  for (const env of all) await loadProfiles(env);
+  for (const env of all) assert.deepEqual((await loadProfiles(env)).indexedFiles(), [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE], 'indexed');
+  const region = async (env: Env) => (await loadProfiles(env)).resolve(`filler${COUNT - 1}`).region;
+
+  // The same number of bytes written in place, the modification time set back as a coarse clock would leave it.
+  const before = await stat(sameSize.AWS_CONFIG_FILE);
+  await writeFile(sameSize.AWS_CONFIG_FILE, bigConfig('eu-west-9'));
+  await utimes(sameSize.AWS_CONFIG_FILE, before.atime, before.mtime);
+  assert.equal((await stat(sameSize.AWS_CONFIG_FILE)).size, before.size);
+  assert.equal(await region(sameSize), 'eu-west-9');
+
+  // An editor's save: a new file of the same size, dated as the old one, renamed over it.
+  const old = await stat(renamed.AWS_CONFIG_FILE);
+  await writeFile(`${renamed.AWS_CONFIG_FILE}.swp`, bigConfig('eu-west-9'));
+  await utimes(`${renamed.AWS_CONFIG_FILE}.swp`, old.atime, old.mtime);
+  await rename(`${renamed.AWS_CONFIG_FILE}.swp`, renamed.AWS_CONFIG_FILE);
+  assert.equal(await region(renamed), 'eu-west-9');
+
+  // A symbolic link to another file of the same size put in its place.
+  await rm(linked.AWS_CONFIG_FILE);
+  await symlink(other, linked.AWS_CONFIG_FILE);
+  assert.equal(await region(linked), 'eu-west-9');
+
+  // A permission change is a change: the index is not trusted, the answers are the same.
+  await chmod(chmodded.AWS_SHARED_CREDENTIALS_FILE, 0o640);
+  const afterChmod = await loadProfiles(chmodded);
+  assert.deepEqual(afterChmod.indexedFiles(), [chmodded.AWS_CONFIG_FILE]);
+  assert.deepEqual(view(afterChmod), view(await whole(chmodded)));
+
+  // A header renamed to repeat another, same size, time set back: refused exactly as a whole parse refuses it.
+  const dated = await stat(duplicated.AWS_CONFIG_FILE);
+  await writeFile(duplicated.AWS_CONFIG_FILE, bigConfig().replace('[profile filler12]', '[profile filler13]'));
+  await utimes(duplicated.AWS_CONFIG_FILE, dated.atime, dated.mtime);
+  const refusal = await whole(duplicated).then(() => 'read', (error: Error) => error.message);
+  assert.match(refusal, /section \[profile filler13\] appears twice/);
+  await assert.rejects(loadProfiles(duplicated), (error: Error) => error.message === refusal);
+});
+
+test('an index that is damaged or not of this file is not used', async () => {
+  const env = await world();
+  await settle();
+  await loadProfiles(env);
+  const index = indexOf(env, env.AWS_CONFIG_FILE);
+  const good = JSON.parse(await readFile(index, 'utf8')) as { starts: number[]; profiles: (string | number)[] };
+  const expected = view(await whole(env));
+  const variants = [
+    'not json',
+    JSON.stringify({ ...good, starts: good.starts.map((start) => start + 1) }),
+    JSON.stringify({ ...good, profiles: good.profiles.map((entry) => (entry === 'filler7' ? 'filler8' : entry === 'filler8' ? 'filler7' : entry)) }),
+    JSON.stringify({ ...good, path: '/elsewhere' }),
+  ];
+  for (const variant of variants) {
+    await writeFile(index, variant, { mode: 0o600 });
+    const set = await loadProfiles(env);
+    assert.deepEqual(view(set), expected, variant.slice(0, 80));
+  }
+});
+
+test('git\'s racily-clean rule: a file is indexed only when both its times are safely older than the read', () => {
+  // Times of a file system that keeps whole seconds: a write in the same second keeps them.
+  const second = 1_800_000_000n * 1_000_000_000n;
+  const identity: FileIdentity = { dev: 1n, ino: 2n, size: 3n, mtimeNs: second, ctimeNs: second };
+  assert.equal(settled(identity, second + 500_000_000n, INDEX_POLICY.settledNs), false, 'read within the same second');
+  assert.equal(settled(identity, second + 2_000_000_000n, INDEX_POLICY.settledNs), false, 'exactly the margin is not enough');
+  assert.equal(settled(identity, second + 2_000_000_001n, INDEX_POLICY.settledNs), true);
+  // touch -d can set the modification time back, never the change time.
+  assert.equal(settled({ ...identity, mtimeNs: 0n }, second + 500_000_000n, INDEX_POLICY.settledNs), false);
+  assert.equal(settled({ ...identity, ctimeNs: second + 3_000_000_000n }, second + 3_000_000_000n, INDEX_POLICY.settledNs), false);
+});
+
+test('awsmfa list reads through the index on the second run and prints the same (--debug says which)', async () => {
+  const env = await world();
+  await settle();
+  const run = () => awsmfa(['list', '--json', '--debug'], { env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const first = await run();
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /config: \d+ sections, parsed whole; index written/);
+  const second = await run();
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /config: \d+ sections, read through its index/);
+  assert.equal(second.stdout, first.stdout);
+});
