@@ -18,8 +18,14 @@ function escape(character: string): string {
 /** A whole message longer than this (a source_profile chain of thousands) is shortened in the middle too. */
 const LONGEST_TEXT = 4000;
 
+const LONG_WORD = new RegExp(`\\S{${LONGEST_WORD + 1},}`, 'g');
+/** UNSAFE without the global flag, for a test that keeps no state between calls. */
+const ANY_UNSAFE = new RegExp(UNSAFE.source);
+
 export function displayable(text: string): string {
+  // The common case, a short plain name or value (list writes thousands): returned as it is.
+  if (text.length <= LONGEST_WORD && !ANY_UNSAFE.test(text)) return text;
   const escaped = text.replace(UNSAFE, escape);
-  const words = escaped.replace(new RegExp(`\\S{${LONGEST_WORD + 1},}`, 'g'), (word) => `${word.slice(0, 64)}…[${word.length - 96} more characters]…${word.slice(-32)}`);
+  const words = escaped.replace(LONG_WORD, (word) => `${word.slice(0, 64)}…[${word.length - 96} more characters]…${word.slice(-32)}`);
   return words.length <= LONGEST_TEXT ? words : `${words.slice(0, 2000)}…[${words.length - 2500} more characters]…${words.slice(-500)}`;
 }

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { INDEX_POLICY, settled, type FileIdentity } from '../src/aws/config-index.js';
 import { loadProfiles, type ProfileSet } from '../src/aws/profiles.js';
 import { SessionCache } from '../src/session/cache.js';
-import { awsmfa } from './helpers/fixture.js';
+import { awsmfa, createWorld, runProgram } from './helpers/fixture.js';
 
 let dir: string;
 before(async () => {
@@ -184,15 +184,28 @@ test('git\'s racily-clean rule: a file is indexed only when both its times are s
   assert.equal(settled({ ...identity, ctimeNs: second + 3_000_000_000n }, second + 3_000_000_000n, INDEX_POLICY.settledNs), false);
 });
 
-test('awsmfa list reads through the index on the second run and prints the same (--debug says which)', async () => {
-  const env = await world();
-  await settle();
-  const run = () => awsmfa(['list', '--json', '--debug'], { env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-  const first = await run();
-  assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stderr, /config: \d+ sections, parsed whole; index written/);
-  const second = await run();
-  assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stderr, /config: \d+ sections, read through its index/);
-  assert.equal(second.stdout, first.stdout);
+test('a cached awsmfa env reads through the index on the run after the one that wrote it, with the same shell code (--debug says which)', async () => {
+  const big = await createWorld({ config: (user) => `[profile doug]\nmfa_serial = ${user.mfaSerial}\nregion = eu-west-1\n\n${bigConfig()}` });
+  try {
+    const made = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', big.code()], { env: big.env });
+    assert.equal(made.code, 0, made.stderr);
+    await settle();
+    const run = () => awsmfa(['env', 'doug', '--shell', 'bash', '--debug'], { env: big.env });
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /config: \d+ sections, parsed whole; index written/);
+    const second = await run();
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /config: \d+ sections, read through its index/);
+    assert.equal(second.stdout, first.stdout);
+    // The code does in bash what it did before the index: the session and the profile's region.
+    const applied = await runProgram('bash', ['-c', 'eval "$(cat)" && printf "%s %s" "$AWS_REGION" "${AWS_ACCESS_KEY_ID:0:4}"'], { env: big.env, stdin: second.stdout });
+    assert.equal(applied.stdout, 'eu-west-1 ASIA', applied.stderr);
+    // list looks at every profile: it parses the files whole and neither reads nor writes an index.
+    const listed = await awsmfa(['list', '--debug'], { env: big.env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /config: \d+ sections, parsed whole\n/);
+  } finally {
+    await big.close();
+  }
 });

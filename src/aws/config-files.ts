@@ -41,6 +41,15 @@ function firstNonSpace(text: string): number {
   return -1;
 }
 
+/** The index of the first `=` or `:` (configparser's delimiters), or -1: a loop, as it runs on every line. */
+function firstDelimiter(text: string): number {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x3d || code === 0x3a) return index;
+  }
+  return -1;
+}
+
 /** The section whose keys configparser gives to every other section. */
 export const DEFAULT_SECTION = 'DEFAULT';
 
@@ -152,7 +161,7 @@ export function visitIni(lines: readonly string[], visit: IniVisitor): IniProble
       visit.invalid(index);
       continue;
     }
-    const delimiter = value.search(/[=:]/);
+    const delimiter = firstDelimiter(value);
     if (delimiter < 0) {
       invalid ??= { line: index + 1, why: `${JSON.stringify(line)} is not a section header, a "key = value" line or a comment` };
       option = undefined;
@@ -227,6 +236,8 @@ export function parseIni(text: string): ParsedIni {
   let current: Record<string, string> | undefined;
   let option: string | undefined;
   let blanks = 0;
+  /** Sections with a value continued on indented lines: only those can hold a sub-section. */
+  const continued = new Set<string>();
   const headerLines: number[] = [];
   const headers: { name: string; line: number }[] = [];
   const problem = visitIni(lines, {
@@ -243,9 +254,10 @@ export function parseIni(text: string): ParsedIni {
       blanks = 0;
       if (value === '') optionLines.set(`${section}\n${key}`, index + 1);
     },
-    continuation(_, __, key, value) {
+    continuation(_, section, key, value) {
       current![key] += '\n'.repeat(blanks + 1) + value;
       blanks = 0;
+      continued.add(section);
     },
     blank() {
       if (option !== undefined) blanks++;
@@ -272,6 +284,10 @@ export function parseIni(text: string): ParsedIni {
   for (const [name, own] of raw) {
     if (name === DEFAULT_SECTION) continue;
     const keys = defaults === undefined ? own : Object.assign(record<string>(), defaults, own);
+    if (!continued.has(name) && !continued.has(DEFAULT_SECTION)) {
+      sections.set(name, keys);
+      continue;
+    }
     let section: Record<string, IniValue> | undefined;
     for (const key in keys) {
       const value = keys[key]!;

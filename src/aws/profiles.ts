@@ -391,16 +391,21 @@ function debug(env: NodeJS.ProcessEnv, line: string): void {
   if (env.AWSMFA_DEBUG === '1') process.stderr.write(`awsmfa: debug: ${line}\n`);
 }
 
-/** How loadProfiles uses file indexes (tests change it; the CLI always uses INDEX_POLICY). */
 export interface LoadOptions {
+  /** How file indexes are used (tests change it; the CLI always uses INDEX_POLICY). */
   readonly index?: IndexPolicy;
+  /**
+   * The command will look at every profile (list): the files are parsed whole, which is then faster
+   * than reading an index, and no index is written.
+   */
+  readonly everyProfile?: boolean;
 }
 
 /**
  * A file's profiles: read once, then looked up through its index when it has a valid one, else parsed
  * whole (and indexed for the next run when it is large and settled). A missing file is an empty one.
  */
-async function readProfiles(path: string, credentials: boolean, env: NodeJS.ProcessEnv, policy: IndexPolicy): Promise<{ file: AwsFile; profiles: FileProfiles }> {
+async function readProfiles(path: string, credentials: boolean, env: NodeJS.ProcessEnv, policy: IndexPolicy, everyProfile: boolean): Promise<{ file: AwsFile; profiles: FileProfiles }> {
   const readAt = nowNs();
   const read = await readProfileFile(path);
   if (read === undefined) {
@@ -411,9 +416,11 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   const decoded = decodeIni(read.bytes);
   if ('problem' in decoded) throw unparsableFile(path, decoded.problem);
   const file = new AwsFile(path, decoded.text, credentials);
-  if (read.bytes.length < policy.minBytes) {
+  if (read.bytes.length < policy.minBytes || everyProfile) {
     asRead.set(path, parsedExcerpt(file));
-    return { file, profiles: new ParsedProfiles(file.contents()) };
+    const contents = file.contents();
+    debug(env, `${path}: ${contents.parsed.headers.length} sections, parsed whole`);
+    return { file, profiles: new ParsedProfiles(contents) };
   }
   const cache = SessionCache.forEnvironment(env);
   const index = await readIndex(cache, path, read.identity);
@@ -429,6 +436,15 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   const written = made !== undefined && (await writeIndex(cache, path, read.identity, readAt, made, policy));
   debug(env, `${path}: ${contents.parsed.headers.length} sections, parsed whole${written ? '; index written' : made === undefined ? ' (no index: [DEFAULT])' : ' (no index: changed too recently)'}`);
   return { file, profiles: new ParsedProfiles(contents) };
+}
+
+/**
+ * A key's value as the section's flattened keys would have it: a string, or undefined for a missing key
+ * and for a sub-section (whose keys are `key.inner`). Looked up in place, without flattening the section.
+ */
+function plainKey(keys: IniSection, key: string): string | undefined {
+  const value = keys[key];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** A section's keys as strings; a sub-section's keys as `parent.key`, as the AWS SDKs name them. */
@@ -467,6 +483,34 @@ export interface ProfileReading {
   readonly configProfiles: ReadonlyMap<string, IniSection>;
   readonly credentialsProfiles: ReadonlyMap<string, IniSection>;
 }
+
+/** Why a profile cannot be used, as resolve() throws it; an error object is made only when thrown. */
+export class Refusal {
+  constructor(
+    readonly message: string,
+    readonly hint: string | undefined,
+  ) {}
+
+  static of(error: AwsmfaError): Refusal {
+    return new Refusal(error.message, error.hint);
+  }
+
+  error(): AwsmfaError {
+    return new AwsmfaError(this.message, this.hint === undefined ? {} : { hint: this.hint });
+  }
+}
+
+function refuse(message: string, options: { hint: string }): Refusal {
+  return new Refusal(message, options.hint);
+}
+
+/** Settings that make the AWS CLI take credentials from elsewhere: what they are, and the command that uses them. */
+const OTHER_SOURCES = [
+  ['sso_session', 'AWS IAM Identity Center (SSO)', 'aws sso login'],
+  ['sso_start_url', 'AWS IAM Identity Center (SSO)', 'aws sso login'],
+  ['credential_process', 'a credential_process command', 'aws sts get-caller-identity'],
+  ['web_identity_token_file', 'a web identity token', 'aws sts get-caller-identity'],
+] as const;
 
 /** What every refusal of another credential source says awsmfa is for. */
 const WHAT_AWSMFA_DOES = "awsmfa makes MFA sessions from IAM users' long-term keys, and assumes roles with them";
@@ -565,7 +609,17 @@ export class ProfileSet {
 
   /** Follows source_profile links from `name` down to the profile that holds long-term keys. */
   resolve(name: string): ResolvedProfile {
-    if (!this.has(name)) throw this.unknownProfile(name);
+    const resolved = this.resolution(name);
+    if (resolved instanceof Refusal) throw resolved.error();
+    return resolved;
+  }
+
+  /**
+   * What resolve() answers, without throwing: the profile, or why it cannot be used. For commands that
+   * look at every profile (list), where thousands of thrown errors would cost more than the rest.
+   */
+  resolution(name: string): ResolvedProfile | Refusal {
+    if (!this.has(name)) return Refusal.of(this.unknownProfile(name));
     const chain: string[] = [];
     const hops: RoleHop[] = [];
     let current = name;
@@ -574,7 +628,7 @@ export class ProfileSet {
       if (chain.includes(current)) {
         // As in the AWS CLI, a role profile may name itself as source_profile to use its own keys.
         if (current === chain.at(-1) && keyed) break;
-        throw new AwsmfaError(`source_profile loops: ${[...chain, current].map((n) => `[${n}]`).join(' -> ')}`, {
+        return refuse(`source_profile loops: ${[...chain, current].map((n) => `[${n}]`).join(' -> ')}`, {
           hint: `Change source_profile in one of those profiles of ${this.files.configPath} so that the chain ends at a profile with keys.`,
         });
       }
@@ -584,28 +638,30 @@ export class ProfileSet {
       // As in the AWS CLI and the SDKs, a source profile's own keys win over its role_arn.
       if (chain.length > 1 && keyed) break;
       if (roleArn !== undefined) {
+        const durationSeconds = this.duration(current);
+        if (durationSeconds instanceof Refusal) return durationSeconds;
         hops.unshift({
           profile: current,
           roleArn,
           externalId: this.value(current, 'external_id'),
           roleSessionName: this.value(current, 'role_session_name'),
-          durationSeconds: this.duration(current),
+          durationSeconds,
           mfaSerial: this.value(current, 'mfa_serial'),
         });
         if (source !== undefined && this.value(current, 'credential_source') !== undefined) {
-          throw new AwsmfaError(`profile [${current}] has both source_profile and credential_source, which the AWS CLI refuses`, {
+          return refuse(`profile [${current}] has both source_profile and credential_source, which the AWS CLI refuses`, {
             hint: `Keep only source_profile in [${current}] of ${this.files.configPath}.`,
           });
         }
         if (source === undefined) {
           const credentialSource = this.setting(current, 'credential_source');
           if (credentialSource !== undefined) {
-            throw new AwsmfaError(
+            return refuse(
               `profile [${current}] assumes its role with credentials from ${JSON.stringify(credentialSource.value)} (credential_source in ${credentialSource.file}), not from an IAM user's keys; ${WHAT_AWSMFA_DOES}`,
               { hint: `The AWS CLI and SDKs use [${current}] as it is. For awsmfa, replace credential_source with source_profile = <a profile holding an IAM user's long-term keys>.` },
             );
           }
-          throw new AwsmfaError(`profile [${current}] has role_arn but no source_profile`, {
+          return refuse(`profile [${current}] has role_arn but no source_profile`, {
             hint: `Add source_profile = <profile with long-term keys> to [${current}] in ${this.files.configPath}.`,
           });
         }
@@ -614,20 +670,24 @@ export class ProfileSet {
       }
       if (!this.has(source)) {
         const near = this.suggest(source);
-        throw new AwsmfaError(`profile [${current}] names source_profile ${JSON.stringify(source)}, which does not exist`, {
+        return refuse(`profile [${current}] names source_profile ${JSON.stringify(source)}, which does not exist`, {
           hint: near.length > 0 ? `Did you mean ${near.map((n) => JSON.stringify(n)).join(', ')}?` : `Add [${source}] with long-term keys to ${this.files.credentialsPath}.`,
         });
       }
       current = source;
     }
+    const keys = this.keysOf(current, name);
+    if (keys instanceof Refusal) return keys;
+    const durationSeconds = this.duration(name);
+    if (durationSeconds instanceof Refusal) return durationSeconds;
     return {
       name,
       chain,
-      keys: this.keysOf(current, name),
+      keys,
       mfaSerial: this.firstInChain(chain, 'mfa_serial'),
       mfaProcess: this.firstInChain(chain, 'mfa_process'),
       region: this.firstInChain(chain, 'region'),
-      durationSeconds: this.duration(name),
+      durationSeconds,
       endpointUrl: this.firstInChain(chain, 'endpoint_url'),
       stsEndpointUrl: this.serviceEndpoint(chain, 'sts'),
       roles: hops,
@@ -655,11 +715,11 @@ export class ProfileSet {
     return this.chainSetting(chain, key)?.value;
   }
 
-  private duration(profile: string): number | undefined {
+  private duration(profile: string): number | undefined | Refusal {
     const setting = this.setting(profile, 'duration_seconds');
     if (setting === undefined) return undefined;
     if (!/^\d{1,9}$/.test(setting.value)) {
-      throw new AwsmfaError(`duration_seconds in [${profile}] of ${setting.file} is not a whole number of seconds`, {
+      return refuse(`duration_seconds in [${profile}] of ${setting.file} is not a whole number of seconds`, {
         hint: 'Use a number of seconds, e.g. duration_seconds = 43200 for 12 hours.',
       });
     }
@@ -671,18 +731,12 @@ export class ProfileSet {
    * Identity Center (SSO), a credential_process, a web identity token. The AWS CLI uses those directly;
    * telling the user to put keys there would send them the wrong way.
    */
-  private otherCredentialSource(profile: string): AwsmfaError | undefined {
-    const sources: [string, string, string][] = [
-      ['sso_session', 'AWS IAM Identity Center (SSO)', `aws sso login --profile ${profile}`],
-      ['sso_start_url', 'AWS IAM Identity Center (SSO)', `aws sso login --profile ${profile}`],
-      ['credential_process', 'a credential_process command', `aws sts get-caller-identity --profile ${profile}`],
-      ['web_identity_token_file', 'a web identity token', `aws sts get-caller-identity --profile ${profile}`],
-    ];
-    for (const [key, what, instead] of sources) {
+  private otherCredentialSource(profile: string): Refusal | undefined {
+    for (const [key, what, instead] of OTHER_SOURCES) {
       const setting = this.setting(profile, key);
       if (setting === undefined) continue;
-      return new AwsmfaError(`profile [${profile}] gets its credentials from ${what} (${key} in ${setting.file}), not from an IAM user's keys; ${WHAT_AWSMFA_DOES}`, {
-        hint: `Use the profile with the AWS CLI and SDKs directly (\`${instead}\`), or point source_profile at a profile holding an IAM user's long-term keys.`,
+      return refuse(`profile [${profile}] gets its credentials from ${what} (${key} in ${setting.file}), not from an IAM user's keys; ${WHAT_AWSMFA_DOES}`, {
+        hint: `Use the profile with the AWS CLI and SDKs directly (\`${instead} --profile ${profile}\`), or point source_profile at a profile holding an IAM user's long-term keys.`,
       });
     }
     return undefined;
@@ -690,43 +744,43 @@ export class ProfileSet {
 
   /** As botocore decides whether a profile holds static keys: either key is there, in either file. */
   private hasStaticKeys(profile: string): boolean {
-    return [this.credentialsSection(profile), this.configSection(profile)].some((keys) => keys !== undefined && ('aws_access_key_id' in keys || 'aws_secret_access_key' in keys));
+    return [this.credentialsFile.raw(profile), this.configFile.raw(profile)].some((keys) => keys !== undefined && (plainKey(keys, 'aws_access_key_id') !== undefined || plainKey(keys, 'aws_secret_access_key') !== undefined));
   }
 
   /**
    * The pair of keys as the AWS CLI takes it: from the credentials file when its section has
    * aws_access_key_id, else from the config file; never an id from one file and a secret from the other.
    */
-  private keysOf(profile: string, asked: string): LongTermKeys {
-    const fromCredentials = this.credentialsSection(profile);
+  private keysOf(profile: string, asked: string): LongTermKeys | Refusal {
+    const fromCredentials = this.credentialsFile.raw(profile);
     const [section, file] =
-      fromCredentials !== undefined && 'aws_access_key_id' in fromCredentials
+      fromCredentials !== undefined && plainKey(fromCredentials, 'aws_access_key_id') !== undefined
         ? [fromCredentials, this.files.credentialsPath]
-        : [this.configSection(profile), this.files.configPath];
-    const id = section?.aws_access_key_id || undefined;
-    const secret = section?.aws_secret_access_key || undefined;
+        : [this.configFile.raw(profile), this.files.configPath];
+    const id = (section && plainKey(section, 'aws_access_key_id')) || undefined;
+    const secret = (section && plainKey(section, 'aws_secret_access_key')) || undefined;
     const via = profile === asked ? '' : ` (the source of [${asked}])`;
     const inKeyring = id !== undefined && marksKeyring(this.value(profile, KEYRING_SETTING));
     if (id === undefined) {
       const other = this.otherCredentialSource(profile);
-      if (other !== undefined) throw other;
+      if (other !== undefined) return other;
     }
     if (id === undefined || (secret === undefined && !inKeyring)) {
       const missing = id === undefined ? 'aws_access_key_id' : 'aws_secret_access_key';
       const where = id === undefined ? this.files.credentialsPath : file;
-      throw new AwsmfaError(`profile [${profile}]${via} has no ${missing}${id === undefined ? '' : ` in ${file}, where its aws_access_key_id is`}`, {
+      return refuse(`profile [${profile}]${via} has no ${missing}${id === undefined ? '' : ` in ${file}, where its aws_access_key_id is`}`, {
         hint: `Put the IAM user's long-term access key (both aws_access_key_id and aws_secret_access_key) in [${profile}] of ${where}.`,
       });
     }
     const login = loginSessionOf(this, profile);
     if (login !== undefined) {
       // Written by `awsmfa login`: a session to use as it is, not keys to fix.
-      throw new AwsmfaError(`profile [${profile}]${via} holds ${describeLoginSession(login)}, not an IAM user's long-term keys`, {
+      return refuse(`profile [${profile}]${via} holds ${describeLoginSession(login)}, not an IAM user's long-term keys`, {
         hint: `Use it as it is (aws --profile ${profile} …); to renew it: ${renewCommand(login)}.`,
       });
     }
     if (this.value(profile, 'aws_session_token') !== undefined || id.startsWith('ASIA')) {
-      throw new AwsmfaError(`profile [${profile}]${via} holds temporary session keys, not long-term keys`, {
+      return refuse(`profile [${profile}]${via} holds temporary session keys, not long-term keys`, {
         hint: `awsmfa needs the IAM user's long-term access key (AKIA…) in [${profile}] of ${file}; remove aws_session_token there.`,
       });
     }
@@ -740,7 +794,10 @@ export async function loadProfiles(env: NodeJS.ProcessEnv = process.env, options
   const files = profileFiles(env);
   const policy = options.index ?? INDEX_POLICY;
   // Both reads finish (an index being written included) before either's refusal is thrown; the config file's first.
-  const [configRead, credentialsRead] = await Promise.allSettled([readProfiles(files.configPath, false, env, policy), readProfiles(files.credentialsPath, true, env, policy)]);
+  const [configRead, credentialsRead] = await Promise.allSettled([
+    readProfiles(files.configPath, false, env, policy, options.everyProfile === true),
+    readProfiles(files.credentialsPath, true, env, policy, options.everyProfile === true),
+  ]);
   if (configRead.status === 'rejected') throw configRead.reason;
   if (credentialsRead.status === 'rejected') throw credentialsRead.reason;
   const [config, credentials] = [configRead.value, credentialsRead.value];

@@ -33,7 +33,7 @@ export class ListCommand extends AwsmfaCommand {
     enableDebug(this.context.env, this.debugOption);
     const env = this.context.env;
     const now = Date.now();
-    const profiles = await loadProfiles(env);
+    const profiles = await loadProfiles(env, { everyProfile: true });
     const sessions = (await cachedSessions(SessionCache.forEnvironment(env), env, now)).map((entry) => entry.view);
     const views = profileNames(profiles).map((name) => describeProfile(profiles, name, sessions, now));
 

@@ -4,8 +4,7 @@
  * cannot disagree with what `env` would do.
  */
 import { loginSessionOf, renewCommand } from '../aws/login-session.js';
-import type { ProfileSet } from '../aws/profiles.js';
-import { AwsmfaError } from '../errors.js';
+import { Refusal, type ProfileSet } from '../aws/profiles.js';
 import type { SessionView } from './sessions.js';
 
 /** Sections the SDK's loader keeps beside profiles (`[sso-session x]`, `[services x]`); they are not profiles. */
@@ -88,14 +87,13 @@ export function describeProfile(profiles: ProfileSet, name: string, sessions: re
   let problem: string | null = null;
   let mfaSerial: string | null = own('mfa_serial') ?? null;
   let region: string | null = own('region') ?? null;
-  try {
-    const resolved = profiles.resolve(name);
+  const resolved = profiles.resolution(name);
+  if (resolved instanceof Refusal) {
+    problem = resolved.message;
+  } else {
     chain = resolved.chain;
     mfaSerial = resolved.mfaSerial ?? null;
     region = resolved.region ?? null;
-  } catch (error) {
-    if (!(error instanceof AwsmfaError)) throw error;
-    problem = error.message;
   }
   if (problem === null && kind === 'user' && mfaSerial === null) problem = `profile [${name}] has no mfa_serial`;
   const needsMfa = mfaSerial !== null;
