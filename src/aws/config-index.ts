@@ -129,11 +129,8 @@ export async function readIndex(cache: SessionCache, path: string, identity: Fil
   if (typeof have !== 'object' || have === null) return undefined;
   if (have.dev !== want.dev || have.ino !== want.ino || have.size !== want.size || have.mtimeNs !== want.mtimeNs || have.ctimeNs !== want.ctimeNs) return undefined;
   const { starts, chars } = stored;
+  // Each start is checked when its section is looked up (sectionBounds): a run looks up a few of thousands.
   if (!Number.isInteger(chars) || !Array.isArray(starts)) return undefined;
-  for (let section = 0; section < starts.length; section++) {
-    const start: unknown = starts[section];
-    if (!Number.isInteger(start) || (start as number) < 0 || (start as number) >= chars! || (section > 0 && (start as number) <= starts[section - 1]!)) return undefined;
-  }
   const profiles = entriesOf(stored.profiles, starts.length);
   const ssoSessions = entriesOf(stored.ssoSessions, starts.length);
   const services = entriesOf(stored.services, starts.length);
@@ -141,20 +138,21 @@ export async function readIndex(cache: SessionCache, path: string, identity: Fil
   return { chars: chars!, starts, profiles, ssoSessions, services };
 }
 
-/**
- * Whether the index fits the text: its length, and a `[` opening a line at each section start. The
- * identity says the text is the one indexed; this catches an index that somehow is not, cheaply.
- */
+/** Whether the index was made from a text of this length (the identity says it is this very version of the file). */
 export function fitsText(index: SectionIndex, text: string): boolean {
-  if (index.chars !== text.length) return false;
-  for (const start of index.starts) {
-    const before = start === 0 ? 0x0a : text.charCodeAt(start - 1);
-    if (before !== 0x0a && before !== 0x0d) return false;
-    let at = start;
-    while (at < text.length && (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09)) at++;
-    if (text.charCodeAt(at) !== 0x5b) return false;
-  }
-  return true;
+  return index.chars === text.length;
+}
+
+/**
+ * Where section number `section` is in the text: from its header line to the next section's, or
+ * undefined when the index says something impossible there. The caller then checks that the text
+ * there reads as the section it looked for.
+ */
+export function sectionBounds(index: SectionIndex, section: number): { start: number; end: number } | undefined {
+  const start: unknown = index.starts[section];
+  const next: unknown = section + 1 < index.starts.length ? index.starts[section + 1] : index.chars;
+  if (!Number.isInteger(start) || !Number.isInteger(next) || (start as number) < 0 || (start as number) >= (next as number) || (next as number) > index.chars) return undefined;
+  return { start: start as number, end: next as number };
 }
 
 /** Keeps the index of a file read at `readAtNs`, when its times are settled; failing to is only a slower next run. */

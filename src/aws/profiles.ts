@@ -11,7 +11,7 @@ import { nearest } from '../nearest.js';
 import { platform } from '../platform/index.js';
 import { SessionCache } from '../session/cache.js';
 import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, splitLines, type IniProblem, type IniSection, type IniValue, type ParsedIni, type ProfileSource } from './config-files.js';
-import { buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, writeIndex, type FileIdentity, type IndexPolicy, type SectionIndex } from './config-index.js';
+import { buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, sectionBounds, writeIndex, type FileIdentity, type IndexPolicy, type SectionIndex } from './config-index.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 import { describeLoginSession, loginSessionOf, renewCommand } from './login-session.js';
 
@@ -325,14 +325,20 @@ class IndexedProfiles extends FileProfiles {
     return this.section(section, { kind: 'services', name }) ?? this.parseWhole().service(name);
   }
 
-  /** The text of section number `section`, from its header line to the next section's. */
-  sectionText(section: number): string {
-    return this.file.text.slice(this.index.starts[section], this.index.starts[section + 1] ?? this.file.text.length);
+  /** The text of section number `section`, from its header line to the next section's; undefined when the index is wrong there. */
+  sectionText(section: number): string | undefined {
+    const bounds = sectionBounds(this.index, section);
+    return bounds === undefined ? undefined : this.file.text.slice(bounds.start, bounds.end);
   }
 
   /** One section parsed alone, or undefined when it is not the section the index says it is. */
   private section(section: number, expected: { kind: 'profile' | 'services'; name: string }): IniSection | undefined {
-    const parsed = parseIni(this.sectionText(section));
+    const text = this.sectionText(section);
+    // A section starts at a line's start, with its header.
+    if (text === undefined || !/^[ \t]*\[/.test(text)) return undefined;
+    const before = this.index.starts[section]! === 0 ? 0x0a : this.file.text.charCodeAt(this.index.starts[section]! - 1);
+    if (before !== 0x0a && before !== 0x0d) return undefined;
+    const parsed = parseIni(text);
     if (parsed.problem !== undefined || parsed.headers.length !== 1 || parsed.sections.size !== 1) return undefined;
     const header = parsed.headers[0]!.name;
     if (this.file.credentials) {
@@ -355,7 +361,10 @@ class IndexedProfiles extends FileProfiles {
     const own = this.index.profiles.get(profile);
     if (own !== undefined) sections.add(own);
     if (!this.file.credentials) for (const section of [...this.index.ssoSessions.values(), ...this.index.services.values()]) sections.add(section);
-    const lines = [...sections].sort((a, b) => a - b).flatMap((section) => splitLines(this.sectionText(section)));
+    const texts = [...sections].sort((a, b) => a - b).map((section) => this.sectionText(section));
+    // An index wrong about these sections: the excerpt of the file parsed whole.
+    if (texts.some((text) => text === undefined)) return parsedExcerpt(this.file)(profile);
+    const lines = texts.flatMap((text) => splitLines(text!));
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
 }
