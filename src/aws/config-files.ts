@@ -28,13 +28,6 @@ export function pyStrip(text: string): string {
   return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
-/** Python's str.rstrip(). */
-function pyStripEnd(text: string): string {
-  let end = text.length;
-  while (end > 0 && isPySpace(text.charCodeAt(end - 1))) end--;
-  return end === text.length ? text : text.slice(0, end);
-}
-
 /** The index of the first character that is not Python whitespace, or -1. */
 function firstNonSpace(text: string): number {
   for (let index = 0; index < text.length; index++) if (!isPySpace(text.charCodeAt(index))) return index;
@@ -168,12 +161,17 @@ export function visitIni(lines: readonly string[], visit: IniVisitor): IniProble
       visit.invalid(index);
       continue;
     }
-    const key = pyStripEnd(value.slice(0, delimiter)).toLowerCase();
+    // value is stripped at both ends already: only the spaces around the delimiter are left to skip.
+    let keyEnd = delimiter;
+    while (keyEnd > 0 && isPySpace(value.charCodeAt(keyEnd - 1))) keyEnd--;
+    let valueStart = delimiter + 1;
+    while (valueStart < value.length && isPySpace(value.charCodeAt(valueStart))) valueStart++;
+    const key = value.slice(0, keyEnd).toLowerCase();
     if (key === '') invalid ??= { line: index + 1, why: `${JSON.stringify(line)} has no key before its ${value[delimiter]}` };
     if (keys!.has(key)) fatal ??= { line: index + 1, why: `key ${key} appears twice in [${section}] (the AWS CLI refuses a repeated key)` };
     keys!.add(key);
     option = key;
-    visit.option(index, section, key, pyStrip(value.slice(delimiter + 1)));
+    visit.option(index, section, key, value.slice(valueStart));
   }
   return fatal ?? invalid;
 }

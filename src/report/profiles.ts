@@ -97,7 +97,11 @@ export function describeProfile(profiles: ProfileSet, name: string, sessions: re
   }
   if (problem === null && kind === 'user' && mfaSerial === null) problem = `profile [${name}] has no mfa_serial`;
   const needsMfa = mfaSerial !== null;
-  const files = [...new Set(KNOWN_KEYS.map((key) => profiles.setting(name, key)?.file).filter((file): file is string => file !== undefined))];
+  const files: string[] = [];
+  for (const key of KNOWN_KEYS) {
+    const file = profiles.setting(name, key)?.file;
+    if (file !== undefined && !files.includes(file)) files.push(file);
+  }
   const live = sessions
     .filter((session) => session.profile === name && !session.expired)
     .sort((a, b) => Number(b.inThisShell) - Number(a.inThisShell) || b.secondsLeft - a.secondsLeft)[0];
