@@ -25,7 +25,7 @@ const RUNS = Number(process.env.AWSMFA_FUZZ_RUNS ?? 0);
 const runs = (ci: number) => (RUNS > 0 ? RUNS : ci);
 
 /** Every file indexed, however small or recent (no file changes between the two readings of a pair). */
-const INDEX_EVERY_FILE = { index: { minBytes: 0, settledNs: -(10n ** 18n) } };
+const INDEX_EVERY_FILE = { index: { minBytes: 0, settledNs: -(10n ** 18n), writeAtOnce: true } };
 
 const missing = botocoreMissing();
 let botocore: Botocore | undefined;

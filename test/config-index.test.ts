@@ -57,6 +57,8 @@ async function world(config = bigConfig(), credentials = bigCredentials()) {
 type Env = Awaited<ReturnType<typeof world>>;
 const indexOf = (env: Env, path: string) => SessionCache.forEnvironment(env).fileFor(path, 'config-index');
 const exists = (path: string) => lstat(path).then(() => true, () => false);
+/** The index written as soon as the files are read (the CLI writes it once the command has succeeded). */
+const AT_ONCE = { index: { ...INDEX_POLICY, writeAtOnce: true } };
 /** The same files read with no index at all: what every answer must equal. */
 const whole = (env: Env) => loadProfiles(env, { index: { ...INDEX_POLICY, minBytes: Number.POSITIVE_INFINITY } });
 
@@ -77,12 +79,12 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, Number(INDEX_P
 
 test('a large settled file is indexed (names and offsets only, private), and a run through the index answers as a whole parse', async () => {
   const env = await world();
-  const fresh = await loadProfiles(env);
+  const fresh = await loadProfiles(env, AT_ONCE);
   // Written a moment ago: too recent to index (a same-size write in the same clock tick would go unseen).
   assert.deepEqual(fresh.indexedFiles(), []);
   assert.equal(await exists(indexOf(env, env.AWS_CONFIG_FILE)), false, 'no index of a file changed just now');
   await settle();
-  const cold = await loadProfiles(env);
+  const cold = await loadProfiles(env, AT_ONCE);
   assert.deepEqual(cold.indexedFiles(), [], 'the run that writes the index parsed the files whole');
   for (const path of [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE]) {
     const index = indexOf(env, path);
@@ -92,14 +94,14 @@ test('a large settled file is indexed (names and offsets only, private), and a r
     // No value of either file: no key id, no secret, no ARN, no region.
     for (const value of [KEY_ID(3), SECRET(3), 'wJalrXUtnFEMI', 'AKIA', 'arn:aws', 'us-east-1', 'addressing_style']) assert.ok(!text.includes(value), `${value} is in the index of ${path}`);
   }
-  const warm = await loadProfiles(env);
+  const warm = await loadProfiles(env, AT_ONCE);
   assert.deepEqual(warm.indexedFiles(), [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE]);
   const expected = view(await whole(env));
   assert.deepEqual(view(warm), expected);
   assert.equal(warm.value('admin', 's3.addressing_style'), undefined);
   assert.deepEqual(warm.sectionKeys('admin')!['s3.addressing_style'], 'path');
   // A command that looks at every profile ends up parsing the file whole: the same answers.
-  const every = await loadProfiles(env);
+  const every = await loadProfiles(env, AT_ONCE);
   for (const name of every.names()) assert.deepEqual(every.sectionKeys(name), (await whole(env)).sectionKeys(name));
   assert.deepEqual(every.indexedFiles(), []);
 });
@@ -114,9 +116,9 @@ test('a changed file is never read through the index of its old version', async 
   await writeFile(other, bigConfig('eu-west-9'));
   await settle();
   const all = [sameSize, renamed, linked, chmodded, duplicated];
-  for (const env of all) await loadProfiles(env);
-  for (const env of all) assert.deepEqual((await loadProfiles(env)).indexedFiles(), [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE], 'indexed');
-  const region = async (env: Env) => (await loadProfiles(env)).resolve(`filler${COUNT - 1}`).region;
+  for (const env of all) await loadProfiles(env, AT_ONCE);
+  for (const env of all) assert.deepEqual((await loadProfiles(env, AT_ONCE)).indexedFiles(), [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE], 'indexed');
+  const region = async (env: Env) => (await loadProfiles(env, AT_ONCE)).resolve(`filler${COUNT - 1}`).region;
 
   // The same number of bytes written in place, the modification time set back as a coarse clock would leave it.
   const before = await stat(sameSize.AWS_CONFIG_FILE);
@@ -139,7 +141,7 @@ test('a changed file is never read through the index of its old version', async 
 
   // A permission change is a change: the index is not trusted, the answers are the same.
   await chmod(chmodded.AWS_SHARED_CREDENTIALS_FILE, 0o640);
-  const afterChmod = await loadProfiles(chmodded);
+  const afterChmod = await loadProfiles(chmodded, AT_ONCE);
   assert.deepEqual(afterChmod.indexedFiles(), [chmodded.AWS_CONFIG_FILE]);
   assert.deepEqual(view(afterChmod), view(await whole(chmodded)));
 
@@ -149,13 +151,13 @@ test('a changed file is never read through the index of its old version', async 
   await utimes(duplicated.AWS_CONFIG_FILE, dated.atime, dated.mtime);
   const refusal = await whole(duplicated).then(() => 'read', (error: Error) => error.message);
   assert.match(refusal, /section \[profile filler13\] appears twice/);
-  await assert.rejects(loadProfiles(duplicated), (error: Error) => error.message === refusal);
+  await assert.rejects(loadProfiles(duplicated, AT_ONCE), (error: Error) => error.message === refusal);
 });
 
 test('an index that is damaged or not of this file is not used', async () => {
   const env = await world();
   await settle();
-  await loadProfiles(env);
+  await loadProfiles(env, AT_ONCE);
   const index = indexOf(env, env.AWS_CONFIG_FILE);
   const good = JSON.parse(await readFile(index, 'utf8')) as { starts: number[]; profiles: (string | number)[] };
   const expected = view(await whole(env));
@@ -167,7 +169,7 @@ test('an index that is damaged or not of this file is not used', async () => {
   ];
   for (const variant of variants) {
     await writeFile(index, variant, { mode: 0o600 });
-    const set = await loadProfiles(env);
+    const set = await loadProfiles(env, AT_ONCE);
     assert.deepEqual(view(set), expected, variant.slice(0, 80));
   }
 });
@@ -190,10 +192,16 @@ test('a cached awsmfa env reads through the index on the run after the one that 
     const made = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', big.code()], { env: big.env });
     assert.equal(made.code, 0, made.stderr);
     await settle();
+    // A command that fails changes nothing: not even an index of the files it read.
+    const failed = await awsmfa(['env', 'nobody', '--shell', 'bash', '--debug'], { env: big.env });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /config: \d+ sections, parsed whole; its index is kept if the command succeeds/);
+    assert.equal(await exists(indexOf(big.env as Env, big.configPath)), false, 'a failed run wrote an index');
     const run = () => awsmfa(['env', 'doug', '--shell', 'bash', '--debug'], { env: big.env });
     const first = await run();
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /config: \d+ sections, parsed whole; index written/);
+    assert.match(first.stderr, /config: \d+ sections, parsed whole; its index is kept if the command succeeds/);
+    assert.match(first.stderr, /config: index written/);
     const second = await run();
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /config: \d+ sections, read through its index/);

@@ -330,8 +330,10 @@ function twoWords(header: string): string | undefined {
   }
 }
 
+const SECTION_KINDS = ['profile', 'sso-session', 'services'] as const;
+
 export function configSectionRole(header: string): SectionRole {
-  for (const kind of ['profile', 'sso-session', 'services'] as const) {
+  for (const kind of SECTION_KINDS) {
     if (header.startsWith(kind)) {
       const name = twoWords(header);
       return name === undefined ? { kind: 'other' } : { kind, name };

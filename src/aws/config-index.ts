@@ -43,6 +43,8 @@ export interface IndexPolicy {
   readonly minBytes: number;
   /** How much older than the moment it was read a file's times must be for an index to be made of it. */
   readonly settledNs: bigint;
+  /** Write the index during loadProfiles (tests), rather than once the command has succeeded. */
+  readonly writeAtOnce?: boolean;
 }
 
 /**
@@ -174,4 +176,21 @@ export async function writeIndex(cache: SessionCache, path: string, identity: Fi
   } catch {
     return false;
   }
+}
+
+const afterwards: (() => Promise<void>)[] = [];
+
+/**
+ * Runs `work` once the command has succeeded: when nothing else is left to do and the exit code is 0
+ * (a failed command changes nothing). A run ended with process.exit() skips it, and only misses an index.
+ */
+export function afterSuccess(work: () => Promise<void>): void {
+  if (afterwards.length === 0) {
+    process.once('beforeExit', () => {
+      const all = afterwards.splice(0);
+      if (Number(process.exitCode ?? 0) !== 0) return;
+      void Promise.all(all.map((each) => each().catch(() => undefined)));
+    });
+  }
+  afterwards.push(work);
 }

@@ -11,7 +11,7 @@ import { nearest } from '../nearest.js';
 import { platform } from '../platform/index.js';
 import { SessionCache } from '../session/cache.js';
 import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, splitLines, type IniProblem, type IniSection, type IniValue, type ParsedIni, type ProfileSource } from './config-files.js';
-import { buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, sectionBounds, writeIndex, type FileIdentity, type IndexPolicy, type SectionIndex } from './config-index.js';
+import { afterSuccess, buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, sectionBounds, settled, writeIndex, type FileIdentity, type IndexPolicy, type SectionIndex } from './config-index.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 import { describeLoginSession, loginSessionOf, renewCommand } from './login-session.js';
 
@@ -441,9 +441,20 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   }
   asRead.set(path, parsedExcerpt(file));
   const contents = file.contents();
-  const made = buildIndex(file.text, contents.parsed, credentials);
-  const written = made !== undefined && (await writeIndex(cache, path, read.identity, readAt, made, policy));
-  debug(env, `${path}: ${contents.parsed.headers.length} sections, parsed whole${written ? '; index written' : made === undefined ? ' (no index: [DEFAULT])' : ' (no index: changed too recently)'}`);
+  const whole = `${path}: ${contents.parsed.headers.length} sections, parsed whole`;
+  if (!settled(read.identity, readAt, policy.settledNs)) {
+    debug(env, `${whole} (no index: changed too recently)`);
+    return { file, profiles: new ParsedProfiles(contents) };
+  }
+  const keep = async () => {
+    const made = buildIndex(file.text, contents.parsed, credentials);
+    if (made === undefined) debug(env, `${path}: no index ([DEFAULT] is in it)`);
+    else debug(env, `${path}: index ${(await writeIndex(cache, path, read.identity, readAt, made, policy)) ? 'written' : 'not written (the cache cannot be written)'}`);
+  };
+  // A command that fails changes nothing, the cache included: the index is kept only once it has succeeded.
+  if (policy.writeAtOnce === true) await keep();
+  else afterSuccess(keep);
+  debug(env, `${whole}${policy.writeAtOnce === true ? '' : '; its index is kept if the command succeeds'}`);
   return { file, profiles: new ParsedProfiles(contents) };
 }
 
