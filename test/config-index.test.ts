@@ -5,6 +5,7 @@
  * rename, a symbolic link put in its place, a permission change, a write just before the run.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { INDEX_POLICY, settled, type FileIdentity } from '../src/aws/config-index.js';
 import { loadProfiles, type ProfileSet } from '../src/aws/profiles.js';
 import { SessionCache } from '../src/session/cache.js';
-import { awsmfa, createWorld, runProgram } from './helpers/fixture.js';
+import { awsmfa, CLI, createWorld, DEFAULT_CONFIG, runProgram } from './helpers/fixture.js';
 
 let dir: string;
 before(async () => {
@@ -213,6 +214,32 @@ test('a cached awsmfa env reads through the index on the run after the one that 
     const listed = await awsmfa(['list', '--debug'], { env: big.env });
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stderr, /config: \d+ sections, parsed whole\n/);
+  } finally {
+    await big.close();
+  }
+});
+
+test('through the index too, each AWS file is opened once per run, and the index once (strace)', async (t) => {
+  if (spawnSync('strace', ['-V']).status !== 0) {
+    t.skip('strace is not installed (apt-get install strace)');
+    return;
+  }
+  const big = await createWorld({ config: (user) => `${DEFAULT_CONFIG(user)}\n${bigConfig().replace('[profile admin]', '[profile big-admin]')}` });
+  try {
+    const made = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', big.code()], { env: big.env });
+    assert.equal(made.code, 0, made.stderr);
+    await settle();
+    const trace = join(big.home, 'strace.txt');
+    const index = indexOf(big.env as Env, big.configPath);
+    // The run that parses the file whole and keeps its index, then runs through it: a plain profile and a role.
+    for (const [args, through] of [[['env', 'doug'], false], [['env', 'doug'], true], [['env', 'admin'], true]] as const) {
+      const run = await runProgram('strace', ['-f', '-e', 'trace=open,openat', '-o', trace, process.execPath, CLI, ...args, '--shell', 'bash', '--debug'], { env: big.env });
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(/config: \d+ sections, read through its index/.test(run.stderr), through, run.stderr);
+      const opens = (await readFile(trace, 'utf8')).split('\n').filter((line) => !line.includes('ENOENT'));
+      for (const path of [big.configPath, big.credentialsPath]) assert.equal(opens.filter((line) => line.includes(`"${path}"`)).length, 1, `${args.join(' ')} opens ${path} once`);
+      if (through) assert.equal(opens.filter((line) => line.includes(`"${index}"`)).length, 1, `${args.join(' ')} opens the index once`);
+    }
   } finally {
     await big.close();
   }
