@@ -458,6 +458,11 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   return { file, profiles: new ParsedProfiles(contents) };
 }
 
+/** A value as the AWS CLI uses it: a sub-section (`key =` then indented lines) is there but is no value, nor is an empty one. */
+function usableValue(value: IniValue | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /**
  * A key's value as the section's flattened keys would have it: a string, or undefined for a missing key
  * and for a sub-section (whose keys are `key.inner`). Looked up in place, without flattening the section.
@@ -599,16 +604,19 @@ export class ProfileSet {
    * file's, even when it is empty (and an empty value is no value).
    */
   setting(profile: string, key: string): { value: string; file: string } | undefined {
-    // A sub-section (`key =` then indented lines) is there, but is no value.
     const fromCredentials = this.credentialsFile.raw(profile)?.[key];
-    if (fromCredentials !== undefined) return typeof fromCredentials === 'string' && fromCredentials !== '' ? { value: fromCredentials, file: this.files.credentialsPath } : undefined;
-    const fromConfig = this.configFile.raw(profile)?.[key];
-    if (fromConfig !== undefined) return typeof fromConfig === 'string' && fromConfig !== '' ? { value: fromConfig, file: this.files.configPath } : undefined;
-    return undefined;
+    if (fromCredentials !== undefined) {
+      const value = usableValue(fromCredentials);
+      return value === undefined ? undefined : { value, file: this.files.credentialsPath };
+    }
+    const value = usableValue(this.configFile.raw(profile)?.[key]);
+    return value === undefined ? undefined : { value, file: this.files.configPath };
   }
 
+  /** setting()'s value alone, without an object per call (list asks tens of thousands). */
   value(profile: string, key: string): string | undefined {
-    return this.setting(profile, key)?.value;
+    const fromCredentials = this.credentialsFile.raw(profile)?.[key];
+    return usableValue(fromCredentials !== undefined ? fromCredentials : this.configFile.raw(profile)?.[key]);
   }
 
   /** Up to three known names close to `name`, nearest first. */
@@ -732,7 +740,11 @@ export class ProfileSet {
   }
 
   private firstInChain(chain: readonly string[], key: string): string | undefined {
-    return this.chainSetting(chain, key)?.value;
+    for (const profile of chain) {
+      const value = this.value(profile, key);
+      if (value !== undefined) return value;
+    }
+    return undefined;
   }
 
   private duration(profile: string): number | undefined | Refusal {
