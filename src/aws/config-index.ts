@@ -194,3 +194,9 @@ export function afterSuccess(work: () => Promise<void>): void {
   }
   afterwards.push(work);
 }
+
+/** For a caller that has succeeded and ends the process itself (process.exit): the work kept for success, done now. */
+export async function runAfterSuccess(): Promise<void> {
+  const all = afterwards.splice(0);
+  await Promise.all(all.map((each) => each().catch(() => undefined)));
+}
