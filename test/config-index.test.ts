@@ -10,7 +10,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, utim
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { INDEX_POLICY, settled, type FileIdentity } from '../src/aws/config-index.js';
+import { INDEX_POLICY, runAfterSuccess, settled, type FileIdentity } from '../src/aws/config-index.js';
 import { loadProfiles, type ProfileSet } from '../src/aws/profiles.js';
 import { SessionCache } from '../src/session/cache.js';
 import { awsmfa, CLI, createWorld, DEFAULT_CONFIG, runProgram } from './helpers/fixture.js';
@@ -243,4 +243,14 @@ test('through the index too, each AWS file is opened once per run, and the index
   } finally {
     await big.close();
   }
+});
+
+test('by default the index is kept only after success; a caller that ends the process itself keeps it with runAfterSuccess()', async () => {
+  const env = await world();
+  await settle();
+  await loadProfiles(env);
+  assert.equal(await exists(indexOf(env, env.AWS_CONFIG_FILE)), false, 'written before the command succeeded');
+  await runAfterSuccess();
+  assert.equal(await exists(indexOf(env, env.AWS_CONFIG_FILE)), true);
+  assert.deepEqual((await loadProfiles(env)).indexedFiles(), [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE]);
 });
