@@ -38,19 +38,20 @@ function __awsmfa_read_index
     set -l file $argv[1]
     test -f $file -a -r $file; or return 1
     set -l lines
-    if test -n "$argv[3]"
-        # For the aliases only the header matters: twelve `read`s, not the thousands of names after it.
-        begin
-            for i in 1 2 3 4 5 6 7 8 9 10 11 12
-                read -l line; or break
-                set -a lines "$line"
-            end
-        end <$file
-    else
-        read -z -l text <$file; or test -n "$text"; or return 1
-        set lines (string split \n -- $text)
-    end
-    test (count $lines) -ge 12; or return 1
+    # The twelve lines of the header a line at a time; for the aliases nothing more is needed, for
+    # completion the names after it go straight into the list by one builtin (a `string split` of the
+    # text would pass thousands of lines through a command substitution, and each copy of a list of
+    # thousands costs milliseconds).
+    set -g __awsmfa_index_profiles
+    begin
+        for i in 1 2 3 4 5 6 7 8 9 10 11 12
+            read -l line; or break
+            set -a lines "$line"
+        end
+        test -n "$argv[3]"; or read -g -z -d \n -a __awsmfa_index_profiles
+    end <$file
+    # `set -q`, not `count`: counting expands the list into thousands of arguments.
+    set -q lines[12]; or return 1
     test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
     if test -n "$argv[3]"
         test "$lines[5]" = (string join : -- $PATH) -a "$lines[6]" = "$argv[2]"; or return 1
@@ -64,8 +65,14 @@ function __awsmfa_read_index
     end
     string match -qr '^[0-9]+$' -- $lines[12]; or return 1
     set -g __awsmfa_index_functions $lines[11]
+    test -n "$argv[3]"; and return 0
+    # The file ends with a line break, which leaves an empty last element; any other count than the
+    # header's is a file cut short (or not awsmfa's), and offers no names rather than some.
+    set -q __awsmfa_index_profiles[1]; and test -z "$__awsmfa_index_profiles[-1]"; and set -e __awsmfa_index_profiles[-1]
+    if test $lines[12] -gt 0; and set -q __awsmfa_index_profiles[$lines[12]]; and not set -q __awsmfa_index_profiles[(math $lines[12] + 1)]
+        return 0
+    end
     set -g __awsmfa_index_profiles
-    test $lines[12] -gt 0 -a (count $lines) -gt 12; and set -g __awsmfa_index_profiles $lines[13..(math 12 + $lines[12])]
     return 0
 end
 
@@ -78,12 +85,22 @@ function __awsmfa_refresh_index
     end
 end
 
-# Every profile name, for `complete -a`.
-function __awsmfa_profile_names
+# The profile names Tab offers, left in __awsmfa_index_profiles, which `complete -a` expands: a
+# condition of the profile entries, so it runs just before their candidates are expanded. Offering a
+# variable spares fish a command substitution of thousands of lines; and with a word begun, only the
+# names that start with it are offered (fish matches each candidate against that word again, at a
+# cost per candidate). When none starts with it, all are, so that fish's own substring and fuzzy
+# matching still find `admin` in `acct1-admin`. Always true: it only prepares the candidates.
+function __awsmfa_offer_profiles
     set -l prefix aws-
     set -q __awsmfa_alias_prefix; and set prefix $__awsmfa_alias_prefix
     __awsmfa_load_index $prefix
-    printf '%s\n' $__awsmfa_index_profiles
+    set -l token (commandline -ct)
+    if test -n "$token"
+        set -l starting (string match -- "$token*" $__awsmfa_index_profiles)
+        and set -g __awsmfa_index_profiles $starting
+    end
+    return 0
 end
 
 # The command word: the first argument that is not an option.
@@ -210,7 +227,7 @@ complete -c awsmfa -n '__awsmfa_using env' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using env' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using env' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using env' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument env 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_argument env 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using unset' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
 complete -c awsmfa -n '__awsmfa_using unset' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using exec' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
@@ -218,18 +235,18 @@ complete -c awsmfa -n '__awsmfa_using exec' -l duration -s d -x -d 'Session leng
 complete -c awsmfa -n '__awsmfa_using exec' -l force -s f -d 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec'
 complete -c awsmfa -n '__awsmfa_using exec' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using exec' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument exec 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_argument exec 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_argument exec rest' -F
 complete -c awsmfa -n '__awsmfa_using credential-process' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using credential-process' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument credential-process 1' -a '(__awsmfa_profile_names)'
-complete -c awsmfa -n '__awsmfa_using login' -l to-profile -s t -x -a '(__awsmfa_profile_names)' -d 'The profile (section of the credentials file) to write the session to'
+complete -c awsmfa -n '__awsmfa_argument credential-process 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
+complete -c awsmfa -n '__awsmfa_using login; and __awsmfa_offer_profiles' -l to-profile -s t -x -a '$__awsmfa_index_profiles' -d 'The profile (section of the credentials file) to write the session to'
 complete -c awsmfa -n '__awsmfa_using login' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
 complete -c awsmfa -n '__awsmfa_using login' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using login' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using login' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using login' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument login 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_argument login 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using status' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using status' -l verify -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
 complete -c awsmfa -n '__awsmfa_using status' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
@@ -240,7 +257,7 @@ complete -c awsmfa -n '__awsmfa_using list' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using clear' -l all -s a -d 'Also forget the records of used MFA codes and leftover temporary files'
 complete -c awsmfa -n '__awsmfa_using clear' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using clear' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument clear 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_argument clear 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using setup' -l access-key-id -x -d 'The IAM user\'s access key ID (AKIA…)'
 complete -c awsmfa -n '__awsmfa_using setup' -l secret-stdin -d 'Read the secret access key from the first line of standard input'
 complete -c awsmfa -n '__awsmfa_using setup' -l mfa-serial -x -d 'The MFA device ARN (default: the one named after the user, arn:aws:iam::ACCOUNT:mfa/USER)'
@@ -251,8 +268,8 @@ complete -c awsmfa -n '__awsmfa_using setup' -l store -x -d 'Where the secret is
 complete -c awsmfa -n '__awsmfa_using setup' -l remove-keys -d 'Delete the profile\'s long-term keys from the keyring and the files; keep the rest'
 complete -c awsmfa -n '__awsmfa_using setup' -l yes -s y -d 'Ask nothing: take the current or proposed value of every answer not given as a flag'
 complete -c awsmfa -n '__awsmfa_using setup' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument setup 1' -a '(__awsmfa_profile_names)'
-complete -c awsmfa -n '__awsmfa_using policy' -l profile -s p -x -a '(__awsmfa_profile_names)' -d 'Fill in the account and user of this profile\'s keys (asks GetCallerIdentity)'
+complete -c awsmfa -n '__awsmfa_argument setup 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
+complete -c awsmfa -n '__awsmfa_using policy; and __awsmfa_offer_profiles' -l profile -s p -x -a '$__awsmfa_index_profiles' -d 'Fill in the account and user of this profile\'s keys (asks GetCallerIdentity)'
 complete -c awsmfa -n '__awsmfa_using policy' -l account -x -d 'The IAM user\'s account ID (12 digits)'
 complete -c awsmfa -n '__awsmfa_using policy' -l user -x -d 'The IAM user name (with its path, if any: team/doug)'
 complete -c awsmfa -n '__awsmfa_using policy' -l role-account -x -d 'mfa-role-trust: the account the role is in, when not the user\'s'
@@ -264,7 +281,7 @@ complete -c awsmfa -n '__awsmfa_using doctor' -l offline -d 'Skip the checks tha
 complete -c awsmfa -n '__awsmfa_using doctor' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using doctor' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using doctor' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument doctor 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_argument doctor 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using demo' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)'
 complete -c awsmfa -n '__awsmfa_using demo' -l script -d 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)'
 complete -c awsmfa -n '__awsmfa_using demo' -l help -s h -d 'show the help'
@@ -274,7 +291,7 @@ complete -c awsmfa -n '__awsmfa_using use' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using use' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using use' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using use' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument use 1' -a '(__awsmfa_profile_names)'
+complete -c awsmfa -n '__awsmfa_argument use 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using init' -l cmd -x -a '(__fish_complete_command)' -d 'Name of the wrapper function (default: awsmfa)'
 complete -c awsmfa -n '__awsmfa_using init' -l no-prompt -d 'Leave the prompt alone'
 complete -c awsmfa -n '__awsmfa_using init' -l no-aliases -d 'Define no per-profile aliases'

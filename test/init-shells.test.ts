@@ -119,7 +119,8 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
     await writeFile(credentials, TRICKY_CREDENTIALS);
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
     const init = await initFile(shell, env, dir, ['--no-prompt', '--no-aliases']);
-    const posix = `__awsmfa_load_index aws- strict; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
+    const posix = `__awsmfa_load_index aws-; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
+__awsmfa_load_index aws- strict
 for a in "\${__awsmfa_index_aliases[@]}"; do a=\${a%%=__awsmfa_main use *}; printf 'mfa:%s\\n' "\${a#aws-}"; done`;
     const list = {
       bash: posix,

@@ -12,7 +12,8 @@ __AWSMFA_COMPLETION_DATA__
 # a file of plain lines under its cache directory. Reading it costs one builtin, whatever the size of
 # the config; noticing that the config changed costs a few `-nt` tests. Sets __awsmfa_index_profiles
 # and __awsmfa_index_aliases. $1 is the alias prefix; with $2 = strict the index must also have been
-# made for this PATH and prefix (the aliases depend on them; the profile names do not).
+# made for this PATH and prefix (the aliases depend on them; the profile names do not), and only the
+# aliases are loaded (the profile names are left empty).
 __awsmfa_load_index() {
     \builtin local file
     if [[ ${XDG_CACHE_HOME-} == /* ]]; then file=$XDG_CACHE_HOME; else file=$HOME/.cache; fi
@@ -31,7 +32,7 @@ __awsmfa_load_index() {
 # Reads the index in $1 when it was made for this environment and, with $4, when no watched file or
 # directory is newer than it (a file replaced by a rename changes its directory's time).
 __awsmfa_read_index() {
-    \builtin local format config credentials home path prefix w1 w2 w3 w4 count
+    \builtin local format config credentials home path prefix w1 w2 w3 w4 count i=0
     [[ -f $1 && -r $1 ]] || \builtin return 1
     {
         IFS= \builtin read -r format && IFS= \builtin read -r config && IFS= \builtin read -r credentials &&
@@ -45,14 +46,20 @@ __awsmfa_read_index() {
         __awsmfa_index_profiles=()
         __awsmfa_index_aliases=()
         # Straight into the arrays: copying an array of thousands in bash costs more than reading it.
+        # For the aliases (strict) the profile names are skipped, not kept: a shell start needs none.
         if ((BASH_VERSINFO[0] >= 4)); then
-            # (`mapfile -n 0` would read everything.)
-            ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
-            \builtin mapfile -t __awsmfa_index_aliases
+            if [[ -n ${3-} ]]; then
+                \builtin mapfile -t -s "$((10#$count))" __awsmfa_index_aliases
+            else
+                # (`mapfile -n 0` would read everything.)
+                ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
+                \builtin mapfile -t __awsmfa_index_aliases
+            fi
         else
             # bash 3.2 has no mapfile: a line at a time, which is slower with thousands of profiles.
-            while ((${#__awsmfa_index_profiles[@]} < 10#$count)) && IFS= \builtin read -r path; do
-                __awsmfa_index_profiles[${#__awsmfa_index_profiles[@]}]=$path
+            while ((i < 10#$count)) && IFS= \builtin read -r path; do
+                [[ -n ${3-} ]] || __awsmfa_index_profiles[i]=$path
+                ((i += 1))
             done
             while IFS= \builtin read -r path; do __awsmfa_index_aliases[${#__awsmfa_index_aliases[@]}]=$path; done
         fi

@@ -38,19 +38,20 @@ function __awsmfa_read_index
     set -l file $argv[1]
     test -f $file -a -r $file; or return 1
     set -l lines
-    if test -n "$argv[3]"
-        # For the aliases only the header matters: twelve `read`s, not the thousands of names after it.
-        begin
-            for i in 1 2 3 4 5 6 7 8 9 10 11 12
-                read -l line; or break
-                set -a lines "$line"
-            end
-        end <$file
-    else
-        read -z -l text <$file; or test -n "$text"; or return 1
-        set lines (string split \n -- $text)
-    end
-    test (count $lines) -ge 12; or return 1
+    # The twelve lines of the header a line at a time; for the aliases nothing more is needed, for
+    # completion the names after it go straight into the list by one builtin (a `string split` of the
+    # text would pass thousands of lines through a command substitution, and each copy of a list of
+    # thousands costs milliseconds).
+    set -g __awsmfa_index_profiles
+    begin
+        for i in 1 2 3 4 5 6 7 8 9 10 11 12
+            read -l line; or break
+            set -a lines "$line"
+        end
+        test -n "$argv[3]"; or read -g -z -d \n -a __awsmfa_index_profiles
+    end <$file
+    # `set -q`, not `count`: counting expands the list into thousands of arguments.
+    set -q lines[12]; or return 1
     test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
     if test -n "$argv[3]"
         test "$lines[5]" = (string join : -- $PATH) -a "$lines[6]" = "$argv[2]"; or return 1
@@ -64,8 +65,14 @@ function __awsmfa_read_index
     end
     string match -qr '^[0-9]+$' -- $lines[12]; or return 1
     set -g __awsmfa_index_functions $lines[11]
+    test -n "$argv[3]"; and return 0
+    # The file ends with a line break, which leaves an empty last element; any other count than the
+    # header's is a file cut short (or not awsmfa's), and offers no names rather than some.
+    set -q __awsmfa_index_profiles[1]; and test -z "$__awsmfa_index_profiles[-1]"; and set -e __awsmfa_index_profiles[-1]
+    if test $lines[12] -gt 0; and set -q __awsmfa_index_profiles[$lines[12]]; and not set -q __awsmfa_index_profiles[(math $lines[12] + 1)]
+        return 0
+    end
     set -g __awsmfa_index_profiles
-    test $lines[12] -gt 0 -a (count $lines) -gt 12; and set -g __awsmfa_index_profiles $lines[13..(math 12 + $lines[12])]
     return 0
 end
 
@@ -78,12 +85,22 @@ function __awsmfa_refresh_index
     end
 end
 
-# Every profile name, for `complete -a`.
-function __awsmfa_profile_names
+# The profile names Tab offers, left in __awsmfa_index_profiles, which `complete -a` expands: a
+# condition of the profile entries, so it runs just before their candidates are expanded. Offering a
+# variable spares fish a command substitution of thousands of lines; and with a word begun, only the
+# names that start with it are offered (fish matches each candidate against that word again, at a
+# cost per candidate). When none starts with it, all are, so that fish's own substring and fuzzy
+# matching still find `admin` in `acct1-admin`. Always true: it only prepares the candidates.
+function __awsmfa_offer_profiles
     set -l prefix aws-
     set -q __awsmfa_alias_prefix; and set prefix $__awsmfa_alias_prefix
     __awsmfa_load_index $prefix
-    printf '%s\n' $__awsmfa_index_profiles
+    set -l token (commandline -ct)
+    if test -n "$token"
+        set -l starting (string match -- "$token*" $__awsmfa_index_profiles)
+        and set -g __awsmfa_index_profiles $starting
+    end
+    return 0
 end
 
 # The command word: the first argument that is not an option.

@@ -110,7 +110,8 @@ function optionFlag(name: string): string {
 function valueCandidates(kind: ValueKind, spec: CompletionSpec): string {
   switch (kind) {
     case 'profile':
-      return "-a '(__awsmfa_profile_names)'";
+      // __awsmfa_offer_profiles (in the condition) fills the list.
+      return "-a '$__awsmfa_index_profiles'";
     case 'shell':
       return `-a ${quoteFish(spec.shells.join(' '))}`;
     case 'command':
@@ -120,7 +121,16 @@ function valueCandidates(kind: ValueKind, spec: CompletionSpec): string {
   }
 }
 
-function optionLine(condition: string, option: CompletionOption, spec: CompletionSpec): string {
+/**
+ * The condition of an entry offering values of `kind`: profile names are prepared by a function that
+ * always succeeds, run after the entry's own test (fish expands the candidates after the condition).
+ */
+function conditionFor(condition: string, kind: ValueKind | undefined): string {
+  return kind === 'profile' ? `${condition}; and __awsmfa_offer_profiles` : condition;
+}
+
+function optionLine(using: string, option: CompletionOption, spec: CompletionSpec): string {
+  const condition = conditionFor(using, option.value);
   const flags = option.names.map(optionFlag).join(' ');
   // -x: the option needs a value; an option value of no particular kind offers nothing (not files).
   const value = option.value === undefined ? '' : option.value === 'any' ? ' -x' : ` -x ${valueCandidates(option.value, spec)}`;
@@ -149,10 +159,10 @@ function fishCompletionData(spec: CompletionSpec): string {
     const using = `__awsmfa_using ${command.name}`;
     for (const option of command.options) lines.push(optionLine(using, option, spec));
     command.positionals.forEach((kind, i) => {
-      lines.push(`complete -c awsmfa -n ${quoteFish(`__awsmfa_argument ${command.name} ${i + 1}`)} ${valueCandidates(kind, spec)}`);
+      lines.push(`complete -c awsmfa -n ${quoteFish(conditionFor(`__awsmfa_argument ${command.name} ${i + 1}`, kind))} ${valueCandidates(kind, spec)}`);
     });
     if (command.rest !== undefined) {
-      lines.push(`complete -c awsmfa -n ${quoteFish(`__awsmfa_argument ${command.name} rest`)} ${valueCandidates(command.rest, spec)}`);
+      lines.push(`complete -c awsmfa -n ${quoteFish(conditionFor(`__awsmfa_argument ${command.name} rest`, command.rest))} ${valueCandidates(command.rest, spec)}`);
     }
   }
   return lines.join('\n');
