@@ -133,23 +133,50 @@ if [[ -n $__awsmfa_want_prompt ]]; then
 fi
 
 # --- Aliases -----------------------------------------------------------------------------------------
-# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, from the profile index
-# (in the completion code above), so each new shell has the profiles the config has then, at the cost
-# of one `alias` call however many there are. awsmfa left out names zsh cannot
-# take and names of builtins and of commands on PATH; a function defined before this keeps its name.
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn. awsmfa writes them as
+# one `alias` command next to the profile index (in the completion code above), which is compiled once
+# with zsh's zcompile: a start reads the index's header and loads the compiled code, parsing and
+# splitting nothing, however many profiles there are. awsmfa left out names zsh cannot take and names
+# of builtins and of commands on PATH; a function defined before this keeps its name.
 __awsmfa_define_aliases() {
     \builtin emulate -L zsh
-    \builtin local name
+    \builtin local name code digest
     __awsmfa_load_index "$__awsmfa_alias_prefix" strict || \builtin return 0
-    (( ${#__awsmfa_index_aliases} > 0 )) || \builtin return 0
     # $aliases and $functions, read below, are zsh/parameter's (a module, loaded in this process).
     \builtin zmodload zsh/parameter 2>/dev/null || \builtin return 0
-    \builtin alias -- "${(@)__awsmfa_index_aliases}"
+    code=${__awsmfa_index_file:h}/aliases-${__awsmfa_alias_prefix//[^A-Za-z0-9_-]/_}.zsh
+    # Made with the index by awsmfa since it has aliases in code; an index made before has none yet.
+    if [[ ! -r $code ]]; then
+        __awsmfa_refresh_index "$__awsmfa_alias_prefix" || :
+        [[ -r $code ]] || \builtin return 0
+    fi
+    IFS= \builtin read -r digest <$code || \builtin return 0
+    digest=${digest#\# }
+    # The compiled code checks that it was made from this text; when it was not (or there is none
+    # yet), the text is compiled again, once.
+    if [[ ! -f $code.zwc ]] || ! \builtin source $code $digest 2>/dev/null; then
+        __awsmfa_compile $code
+        \builtin source $code $digest 2>/dev/null || \builtin return 0
+    fi
     # Functions are found by a pattern on the names of zsh's function table: no loop over the aliases.
     for name in ${(k)functions[(I)${(b)__awsmfa_alias_prefix}*]}; do
         [[ ${aliases[$name]-} == '__awsmfa_main use '* ]] && \builtin unalias -- $name
     done
     \builtin return 0
+}
+
+# Compiles $1 into $1.zwc, which `source $1` then loads instead of parsing the text. Written under
+# another name and renamed (zsh/files' zf_mv: no process), so that a shell starting meanwhile never
+# loads half a file; no compiled file at all (a module or a write missing) leaves the text to parse.
+__awsmfa_compile() {
+    \builtin emulate -L zsh
+    \builtin local made=$1.$$.zwc
+    \builtin zmodload -F zsh/files b:zf_mv 2>/dev/null || \builtin return 1
+    if \builtin zcompile -R $made $1 2>/dev/null && zf_mv -f $made $1.zwc 2>/dev/null; then
+        \builtin return 0
+    fi
+    [[ -e $made ]] && \builtin zmodload -F zsh/files b:zf_rm 2>/dev/null && zf_rm -f $made
+    \builtin return 1
 }
 
 if [[ -n $__awsmfa_want_aliases ]]; then __awsmfa_define_aliases; fi

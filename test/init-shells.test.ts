@@ -124,7 +124,10 @@ __awsmfa_load_index aws- strict
 for a in "\${__awsmfa_index_aliases[@]}"; do a=\${a%%=__awsmfa_main use *}; printf 'mfa:%s\\n' "\${a#aws-}"; done`;
     const list = {
       bash: posix,
-      zsh: posix,
+      // zsh defines its aliases from compiled code, not from the index's lines: the aliases it defines.
+      zsh: `__awsmfa_load_index aws-; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
+__awsmfa_alias_prefix=aws- __awsmfa_define_aliases
+for a in \${(k)aliases[(I)aws-*]}; do printf 'mfa:%s\\n' "\${a#aws-}"; done`,
       fish: `__awsmfa_load_index aws-; printf 'all:%s\\n' $__awsmfa_index_profiles
 __awsmfa_load_index aws- strict
 for f in $__awsmfa_index_functions/*.fish; printf 'mfa:%s\\n' (string replace -r '^aws-(.*)\\.fish$' '$1' (path basename $f)); end`,

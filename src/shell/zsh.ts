@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
 import { renderChanges, type Dialect, type EnvChange } from './dialect.js';
+import type { AliasEntry } from './profile-index.js';
 
 // zsh's `export` is `typeset -gx`: global even when the code is evaluated inside a function, such
 // as the integration's wrapper. zsh's `unset` only touches parameters and is quiet about missing ones.
@@ -47,8 +49,23 @@ export const zsh: Dialect = {
       '- . : [ alias autoload bg bindkey break builtin bye cd chdir command compadd comparguments compcall compctl compdescribe compfiles compgroups compquote compset comptags comptry compvalues continue declare dirs disable disown echo echotc echoti emulate enable eval exec exit export false fc fg float functions getln getopts hash history integer jobs kill let limit local log logout noglob popd print printf private pushd pushln pwd r read readonly rehash return sched set setopt shift source suspend test times trap true ttyctl type typeset ulimit umask unalias unfunction unhash unlimit unset unsetopt vared wait whence where which zcompile zformat zle zmodload zparseopts zregexparse zstyle ! [[ case coproc do done elif else end esac fi for foreach function if nocorrect repeat select then time until while { }'.split(' '),
     ),
     aliasesShadowCommands: true,
+    aliasCode: zshAliasCode,
   },
 };
+
+/**
+ * The aliases as one `alias` command, which the integration compiles with zcompile and sources: zsh
+ * then neither reads nor splits the thousands of lines of the index at a start, nor parses the code.
+ * A compiled file can outlive the text it was made from (zsh loads it while it is no older than the
+ * text, and this file is dated back with the index), so the code first checks the digest the shell
+ * read from the text's first line and fails when they differ; the shell then compiles the text again.
+ */
+function zshAliasCode(aliases: readonly AliasEntry[]): string {
+  const words = aliases.map(({ name, profile }) => `    ${quoteSingle(`${name}=__awsmfa_main use ${quoteSingle(profile)}`)}`);
+  const body = aliases.length === 0 ? '' : `\\builtin alias -- \\\n${words.join(' \\\n')}\n`;
+  const digest = createHash('sha256').update(body).digest('hex');
+  return [`# ${digest}`, '# The aliases of the awsmfa profile index, made by `awsmfa shell-index`; the integration compiles this file.', `[[ \${1-} == ${digest} ]] || \\builtin return 1`, body].join('\n');
+}
 
 /** zsh's reserved words and the builtins the integration calls, which a wrapper must not shadow. */
 const ZSH_RESERVED = new Set(
