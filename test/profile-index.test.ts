@@ -238,6 +238,24 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
   });
 }
 
+test('zsh: the aliases are compiled once with zcompile, and later starts load that compiled code', async (t) => {
+  if (!(await requireShell(t, 'zsh'))) return;
+  const { stat } = await import('node:fs/promises');
+  const home = await makeHome(t, profiles(['doug', 'old', 'plain']));
+  const init = await initFile('zsh', home.env, home.dir);
+  const compiled = join(home.dir, '.cache', 'awsmfa', 'shell', 'aliases-aws-.zsh.zwc');
+  const first = await knows('zsh', home, init, CANDIDATES);
+  assert.deepEqual(first.aliases, ['aws-doug', 'aws-old']);
+  const made = await stat(compiled);
+  assert.equal((await stat(join(home.dir, '.cache', 'awsmfa', 'shell', 'aliases-aws-.zsh'))).mode & 0o777, 0o600);
+  // A later start, in another second, neither compiles again nor loses an alias.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const second = await knows('zsh', home, init, CANDIDATES);
+  assert.deepEqual(second.aliases, ['aws-doug', 'aws-old']);
+  const kept = await stat(compiled);
+  assert.deepEqual([kept.ino, kept.mtimeMs], [made.ino, made.mtimeMs]);
+});
+
 test('the index file is private to the user and dated before the config was read', async (t) => {
   const home = await makeHome(t, profiles(['doug']));
   await initFile('bash', home.env, home.dir);
