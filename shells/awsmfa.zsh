@@ -152,9 +152,9 @@ __awsmfa_define_aliases() {
     fi
     IFS= \builtin read -r digest <$code || \builtin return 0
     digest=${digest#\# }
-    # The compiled code checks that it was made from this text; when it was not (or there is none
-    # yet), the text is compiled again, once.
-    if [[ ! -f $code.zwc ]] || ! \builtin source $code $digest 2>/dev/null; then
+    # The compiled code checks that it was made from this text; when it was not, or there is none yet,
+    # or the text is newer (zsh would parse the text rather than load it), it is compiled again, once.
+    if [[ ! -f $code.zwc || $code -nt $code.zwc ]] || ! \builtin source $code $digest 2>/dev/null; then
         __awsmfa_compile $code
         \builtin source $code $digest 2>/dev/null || \builtin return 0
     fi

@@ -254,6 +254,13 @@ test('zsh: the aliases are compiled once with zcompile, and later starts load th
   assert.deepEqual(second.aliases, ['aws-doug', 'aws-old']);
   const kept = await stat(compiled);
   assert.deepEqual([kept.ino, kept.mtimeMs], [made.ino, made.mtimeMs]);
+  // A compiled file older than its text (the index made again with the same aliases) would make zsh
+  // parse the text at every start: the next start compiles it again.
+  const anHourAgo = new Date(Date.now() - 3600_000);
+  await utimes(compiled, anHourAgo, anHourAgo);
+  const third = await knows('zsh', home, init, CANDIDATES);
+  assert.deepEqual(third.aliases, ['aws-doug', 'aws-old']);
+  assert.ok((await stat(compiled)).mtimeMs > Date.now() - 60_000, 'compiled again');
 });
 
 test('the index file is private to the user and dated before the config was read', async (t) => {
