@@ -103,40 +103,26 @@ function __awsmfa_offer_profiles
     return 0
 end
 
-# The command word: the first argument that is not an option.
-function __awsmfa_command_word
-    for token in (commandline -opc)[2..-1]
-        string match -q -- '-*' $token; and continue
-        printf '%s\n' $token
-        return 0
-    end
-    return 1
-end
-
-function __awsmfa_needs_command
-    not __awsmfa_command_word >/dev/null
-end
-
-function __awsmfa_using
-    set -l command (__awsmfa_command_word); or return 1
-    contains -- $command $argv
-end
-
-# Whether the word being completed is argument number $index (1-based; `rest`: any after the last
-# fixed one) of $command: counts the arguments before it, skipping options and their values.
-function __awsmfa_argument --argument-names command index
-    set -l seen_command ''
+# What the words before the cursor say, worked out once per command line: every entry's condition
+# asks, a few dozen times per Tab, and each walk of the words costs a command substitution and a loop.
+# Sets __awsmfa_parsed_command (the first argument that is not an option; empty before it), _position
+# (how many of its arguments come before the word being completed), _expect (that word is an option's
+# value) and _option (that word is an option, and no `--` came before it).
+function __awsmfa_parse
+    set -l line (commandline -cp | string collect)
+    set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; and return 0
+    set -l command ''
     set -l expect ''
     set -l ended ''
     set -l position 0
     for token in (commandline -opc)[2..-1]
         if test -n "$expect"
             set expect ''
-        else if test -z "$seen_command"
+        else if test -z "$command"
             string match -q -- '-*' $token; and continue
-            test "$token" = "$command"; or return 1
-            set seen_command 1
-        else if test -z "$ended" -a "$token" = --
+            set command $token
+        else if test -z "$ended"; and test "$token" = --
+            # (Two tests: in one, a word such as `-t` would be taken for an operator of test's own.)
             set ended 1
         else if test -z "$ended"; and string match -q -- '-*' $token
             if not string match -q -- '*=*' $token; and __awsmfa_takes_value $command $token
@@ -146,14 +132,35 @@ function __awsmfa_argument --argument-names command index
             set position (math $position + 1)
         end
     end
-    test -n "$seen_command" -a -z "$expect"; or return 1
+    set -g __awsmfa_parsed_command $command
+    set -g __awsmfa_parsed_expect $expect
+    set -g __awsmfa_parsed_position $position
+    set -g __awsmfa_parsed_option ''
     if test -z "$ended"; and string match -q -- '-*' (commandline -ct)
-        return 1
+        set __awsmfa_parsed_option 1
     end
+    set -g __awsmfa_parsed_line $line
+end
+
+function __awsmfa_needs_command
+    __awsmfa_parse
+    test -z "$__awsmfa_parsed_command"
+end
+
+function __awsmfa_using
+    __awsmfa_parse
+    test -n "$__awsmfa_parsed_command"; and contains -- $__awsmfa_parsed_command $argv
+end
+
+# Whether the word being completed is argument number $index (1-based; `rest`: any after the last
+# fixed one) of $command: the arguments before it counted, options and their values skipped.
+function __awsmfa_argument --argument-names command index
+    __awsmfa_parse
+    test "$__awsmfa_parsed_command" = "$command" -a -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; or return 1
     if test "$index" = rest
-        test $position -ge (__awsmfa_fixed_arguments $command)
+        test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $command)
     else
-        test $position -eq (math $index - 1)
+        test $__awsmfa_parsed_position -eq (math $index - 1)
     end
 end
 
