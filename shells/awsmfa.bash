@@ -177,7 +177,7 @@ __awsmfa_define_aliases() {
     __awsmfa_load_index "$__awsmfa_alias_prefix" strict || \builtin return 0
     # shellcheck disable=SC2154 # __awsmfa_load_index (in the completion code) sets it
     ((${#__awsmfa_index_aliases[@]} > 0)) || \builtin return 0
-    \builtin alias -- "${__awsmfa_index_aliases[@]}"
+    __awsmfa_alias_all
     # The shell's functions are known only here. Listing them costs a write to a file of the index's
     # directory (capturing compgen's output would start a subshell); only those few are looked at.
     if [[ ${XDG_CACHE_HOME-} == /* ]]; then probe=$XDG_CACHE_HOME; else probe=$HOME/.cache; fi
@@ -194,6 +194,19 @@ __awsmfa_define_aliases() {
         done <"$probe"
     fi
     \builtin return 0
+}
+
+# Gives every alias of the index to one `alias` call. Expanded unquoted, split at line breaks only and
+# with globbing off: a quoted "${array[@]}" costs bash a quarter more (it joins the elements and splits
+# them again either way), and no alias definition holds a line break. (Globbing is put back only if it
+# was on: `local -` would do that, from bash 4.4 on.)
+__awsmfa_alias_all() {
+    \builtin local IFS=$'\n' glob=
+    [[ $- == *f* ]] || glob=1
+    \builtin set -f
+    # shellcheck disable=SC2068 # split at line breaks on purpose, as said above
+    \builtin alias -- ${__awsmfa_index_aliases[@]}
+    [[ -z $glob ]] || \builtin set +f
 }
 
 if [[ -n $__awsmfa_want_prompt ]]; then __awsmfa_install_prompt; fi

@@ -238,6 +238,26 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
   });
 }
 
+test('bash: defining the aliases leaves globbing and IFS as the user had them', async (t) => {
+  if (!(await requireShell(t, 'bash'))) return;
+  const home = await makeHome(t, profiles(['doug', 'we*rd', 'old']));
+  const init = await initFile('bash', home.env, home.dir);
+  await writeFile(join(home.dir, 'we-match'), '');
+  const script = `source '${init}'
+echo "on:$-"
+set -f; IFS=:
+source '${init}'
+echo "off:$-"; printf 'ifs:%q\\n' "$IFS"
+alias aws-doug >/dev/null && echo alias
+`;
+  const ran = await startShell('bash', home, script, 'glob');
+  assert.equal(ran.stderr, '');
+  assert.doesNotMatch(ran.stdout, /^on:.*f/m);
+  assert.match(ran.stdout, /^off:.*f/m);
+  assert.match(ran.stdout, /^ifs::$/m);
+  assert.match(ran.stdout, /^alias$/m);
+});
+
 test('zsh: the aliases are compiled once with zcompile, and later starts load that compiled code', async (t) => {
   if (!(await requireShell(t, 'zsh'))) return;
   const { stat } = await import('node:fs/promises');

@@ -42,8 +42,8 @@ export const zsh: Dialect = {
     completionData: zshCompletionData,
   },
   index: {
-    // Read with one $(<file) and given to one `alias` call as they are: nothing in them is parsed again.
-    aliasLines: (aliases) => aliases.map(({ name, profile }) => `${name}=__awsmfa_main use ${quoteSingle(profile)}`),
+    // The index lists only profile names: the aliases are code of their own (aliasCode), which zsh compiles.
+    aliasLines: () => [],
     isAliasName: isPosixAliasName,
     builtins: new Set(
       '- . : [ alias autoload bg bindkey break builtin bye cd chdir command compadd comparguments compcall compctl compdescribe compfiles compgroups compquote compset comptags comptry compvalues continue declare dirs disable disown echo echotc echoti emulate enable eval exec exit export false fc fg float functions getln getopts hash history integer jobs kill let limit local log logout noglob popd print printf private pushd pushln pwd r read readonly rehash return sched set setopt shift source suspend test times trap true ttyctl type typeset ulimit umask unalias unfunction unhash unlimit unset unsetopt vared wait whence where which zcompile zformat zle zmodload zparseopts zregexparse zstyle ! [[ case coproc do done elif else end esac fi for foreach function if nocorrect repeat select then time until while { }'.split(' '),
