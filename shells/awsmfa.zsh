@@ -141,6 +141,8 @@ fi
 __awsmfa_define_aliases() {
     \builtin emulate -L zsh
     \builtin local name code digest
+    # No word of the aliases' code is a pattern: zsh need not look for one in each (local, by emulate -L).
+    \builtin setopt noglob
     __awsmfa_load_index "$__awsmfa_alias_prefix" strict || \builtin return 0
     # $aliases and $functions, read below, are zsh/parameter's (a module, loaded in this process).
     \builtin zmodload zsh/parameter 2>/dev/null || \builtin return 0
