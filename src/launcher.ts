@@ -25,6 +25,8 @@ const building = process.env.AWSMFA_BUILD_CODE_CACHE === '1';
 /** Bundles the main bundle requires when it needs them; each has `<name>.cache` beside it. */
 const LAZY = ['sts-client.js'].map((name) => join(__dirname, name));
 const compiled = new Map<string, Script>();
+/** The bundle that answers a cached `env` without the full CLI (src/fast-env.ts). */
+const FAST_ENV = 'awsmfa-env.js';
 
 function cacheFileOf(file: string): string {
   return file.replace(/\.js$/, '.cache');
@@ -62,6 +64,7 @@ if (building) {
   process.on('exit', () => {
     const require = createRequire(__filename);
     for (const file of LAZY) if (!compiled.has(file)) require(file);
+    if (!compiled.has(join(__dirname, FAST_ENV))) start(FAST_ENV);
     for (const [file, script] of compiled) {
       const temporary = `${cacheFileOf(file)}.${process.pid}`;
       writeFileSync(temporary, script.createCachedData());
@@ -70,7 +73,25 @@ if (building) {
   });
 }
 
-const bundle = join(__dirname, 'awsmfa-main.js');
-const module = new Module(bundle);
-module.filename = bundle;
-run(compile(bundle), module, bundle);
+/** Runs a bundle beside this file as the main module would be run, through its code cache; its exports. */
+function start(name: string): unknown {
+  const bundle = join(__dirname, name);
+  const module = new Module(bundle);
+  module.filename = bundle;
+  run(compile(bundle), module, bundle);
+  return module.exports;
+}
+
+const runFullCli = () => void start('awsmfa-main.js');
+// A cached `env` (the command a shell runs most) is answered by a bundle of its own, a third of the
+// size, without the command-line parser; whatever it declines goes to the full CLI, in this process.
+// AWSMFA_FULL_CLI=1 skips it (the tests run each case both ways and compare).
+const argv = process.argv.slice(2);
+if ((argv[0] === 'env' || argv[0] === 'use') && process.env.AWSMFA_FULL_CLI !== '1') {
+  const fast = start(FAST_ENV) as { fastEnv: (argv: readonly string[]) => Promise<boolean> };
+  void fast.fastEnv(argv).then((done) => {
+    if (!done) runFullCli();
+  });
+} else {
+  runFullCli();
+}

@@ -1,14 +1,13 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { loadProfiles, selectedProfile, type ProfileSet } from '../aws/profiles.js';
+import { loadProfiles } from '../aws/profiles.js';
 import { AwsmfaError } from '../errors.js';
 import { displayable } from '../display.js';
-import { describeExpiry, say } from '../output.js';
 import { SessionCache } from '../session/cache.js';
-import { sessionCode } from '../session/environment.js';
 import { obtainSession } from '../session/sessions.js';
 import { dialectFor } from '../shell/index.js';
 import { ShellCodeCommand } from './base.js';
+import { sessionProfileName, writeSession } from './env-session.js';
 import { durationOption, forceMfaOption, forceOption, shellOption, tokenCodeOption } from './options.js';
 
 export class EnvCommand extends ShellCodeCommand {
@@ -40,32 +39,13 @@ export class EnvCommand extends ShellCodeCommand {
     const env = this.context.env;
     if ((this.context.out as NodeJS.WriteStream).isTTY === true) throw this.notOnTerminal();
     const profiles = await loadProfiles(env);
-    const selected = selectedProfile(env);
-    const name = this.profileName ?? env.AWSMFA_PROFILE ?? selected.name;
-    // [default] is the profile the AWS CLI takes when none is named; here only if it can give a session.
-    const usableDefault = profiles.value(name, 'mfa_serial') !== undefined || profiles.value(name, 'role_arn') !== undefined;
-    if (this.profileName === undefined && !env.AWSMFA_PROFILE && selected.from === 'default' && !usableDefault) throw this.profileExpected(profiles);
+    const name = sessionProfileName(this.profileName, env, profiles, `awsmfa ${this.path.join(' ') || 'env'}`);
     const dialect = dialectFor(this.shell);
-    const { profile, session, fromCache } = await obtainSession(
+    const obtained = await obtainSession(
       { profile: name, tokenCode: this.tokenCode, durationSeconds: this.duration, force: this.force, forceMfa: this.forceMfa },
       { profiles, cache: SessionCache.forEnvironment(env), env, stderr: this.context.stderr },
     );
-    const code = sessionCode(dialect, { ...session, profile: profile.name, region: profile.region });
-    this.context.out.write(code);
-    say(`${displayable(profile.name)}: ${fromCache ? 'cached session' : 'session'} ${describeExpiry(session.expiration)}`, this.context.stderr);
-  }
-
-  /** No profile named, none in the environment and no [default]: the profile was what was missing. */
-  private profileExpected(profiles: ProfileSet): AwsmfaError {
-    const command = `awsmfa ${this.path.join(' ') || 'env'}`;
-    const names = profiles.names().filter((candidate) => profiles.value(candidate, 'mfa_serial') !== undefined || profiles.value(candidate, 'role_arn') !== undefined);
-    const shown = names.slice(0, 8).map((candidate) => displayable(candidate)).join(', ');
-    return new AwsmfaError(`\`${command}\` needs a profile: \`${command} PROFILE\``, {
-      hint:
-        names.length > 0
-          ? `Profiles with MFA or a role in ${profiles.files.configPath}: ${shown}${names.length > 8 ? `, and ${names.length - 8} more (awsmfa list)` : ''}.`
-          : `${profiles.files.configPath} has no profile with mfa_serial or role_arn yet; \`awsmfa setup NAME\` makes one.`,
-    });
+    writeSession(this.context, dialect, obtained);
   }
 
   /**

@@ -5,7 +5,10 @@
  * A file that is corrupt or truncated is a miss; a directory or file that others could read, or that
  * belongs to someone else, is refused, because it would mean someone else may have read the keys.
  */
-import { createHash, randomBytes } from 'node:crypto';
+// SHA-256 in JavaScript rather than node:crypto: loading node:crypto costs a cached `env` more than all
+// the rest of its work together; the hash of one short key is microseconds either way.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,7 +66,7 @@ export class SessionCache {
 
   /** A stable file name for a key; the key itself (profile names may be anything) never reaches the file system. */
   fileFor(key: string, prefix = 'session', extension = 'json'): string {
-    return join(this.dir, `${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 40)}.${extension}`);
+    return join(this.dir, `${prefix}-${bytesToHex(sha256(utf8ToBytes(key))).slice(0, 40)}.${extension}`);
   }
 
   /** Refuses a directory that is a link, someone else's, or open to group or others. */
@@ -173,7 +176,7 @@ export class SessionCache {
   async writeJson(target: string, value: unknown): Promise<void> {
     await this.ensureDirectory();
     await this.sweepLeftovers();
-    const temporary = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const temporary = join(this.dir, `.tmp-${process.pid}-${bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(6)))}`);
     const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       await handle.writeFile(`${JSON.stringify(value)}\n`, 'utf8');

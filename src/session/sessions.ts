@@ -182,27 +182,38 @@ function checkCallSettings(profile: ResolvedProfile, profiles: ProfileSet, env: 
   }
 }
 
-export async function obtainSession(request: SessionRequest, services: SessionServices): Promise<ObtainedSession> {
-  const { profiles, cache, env } = services;
+/**
+ * Everything decided and checked before the cache is read: the profile and its chain, the device, the
+ * durations, the call's settings. A cached session and a new one pass the same checks.
+ */
+export interface SessionPlan {
+  readonly request: SessionRequest;
+  readonly services: SessionServices;
+  readonly profile: ResolvedProfile;
+  readonly isRole: boolean;
+  readonly serial: string | undefined;
+  /** The cache key of the session asked for (a role's, or the MFA session itself). */
+  readonly key: string;
+  /** --force or --force-mfa: what was cached before this run is not used. */
+  readonly forced: boolean;
+  readonly forceMfa: boolean;
+  /** GetSessionToken's duration, for a plain MFA profile. */
+  readonly sessionDuration: number | undefined;
+  readonly roleDurations: readonly number[];
+  readonly startedAt: number;
+  readonly now: () => number;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export function planSession(request: SessionRequest, services: SessionServices): SessionPlan {
+  const { profiles, env } = services;
   const now = services.now ?? Date.now;
   const stderr = services.stderr ?? process.stderr;
   const profile = profiles.resolve(request.profile);
-  const minRemaining = minRemainingSeconds(env);
   const startedAt = now();
-  // A cached entry is held to what STS is held to: one whose keys could not go into an environment is a miss.
-  const usable = (session: CachedSession | undefined): session is CachedSession =>
-    session !== undefined && soundCredentials(session) && secondsLeft(session, now()) > minRemaining;
-  // --force ignores what was cached before this run; a session another run cached while this one waited
-  // for the lock is new, and using it is what keeps two codes from being asked for the same device.
-  const renewedOrUsable = (session: CachedSession | undefined, forced: boolean): session is CachedSession =>
-    usable(session) && (!forced || Date.parse(session.createdAt) >= startedAt);
   const isRole = profile.roles.length > 0;
   const forceMfa = request.forceMfa === true || (!isRole && request.force);
   const forced = request.force || forceMfa;
-  /** The session of the profile asked for (a role's, or the MFA session itself). */
-  const reusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forced);
-  /** The MFA session a role is assumed with. */
-  const mfaReusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forceMfa);
 
   const serial = profile.mfaSerial;
   if (!isRole && serial === undefined) {
@@ -220,24 +231,53 @@ export async function obtainSession(request: SessionRequest, services: SessionSe
     checkSessionDuration(sessionDuration, request.durationSeconds !== undefined ? '--duration' : `duration_seconds of [${profile.name}]`);
   }
   const roleDurations = isRole ? checkRoles(profile, request, profiles) : [];
-  const fromCache = (session: CachedSession): ObtainedSession => {
-    noteDurationMismatch(profile.name, session, request.durationSeconds, now(), stderr);
-    return { profile, session, fromCache: true };
-  };
   checkCallSettings(profile, profiles, env);
-
   const key = isRole ? roleCacheKey(profile) : mfaCacheKey(profile, serial);
-  if (!forced) {
-    const cached = await cache.read(key);
-    if (usable(cached)) return fromCache(cached);
-  }
+  return { request, services, profile, isRole, serial, key, forced, forceMfa, sessionDuration, roleDurations, startedAt, now, stderr };
+}
+
+/** A cached session is held to what STS is held to: one whose keys could not go into an environment is a miss. */
+function usableNow(plan: SessionPlan, session: CachedSession | undefined): session is CachedSession {
+  return session !== undefined && soundCredentials(session) && secondsLeft(session, plan.now()) > minRemainingSeconds(plan.services.env);
+}
+
+function fromCache(plan: SessionPlan, session: CachedSession): ObtainedSession {
+  noteDurationMismatch(plan.profile.name, session, plan.request.durationSeconds, plan.now(), plan.stderr);
+  return { profile: plan.profile, session, fromCache: true };
+}
+
+/** The session the plan asks for from the cache, while it has time left; undefined when STS is needed. */
+export async function cachedSession(plan: SessionPlan): Promise<ObtainedSession | undefined> {
+  if (plan.forced) return undefined;
+  const cached = await plan.services.cache.read(plan.key);
+  return usableNow(plan, cached) ? fromCache(plan, cached) : undefined;
+}
+
+export async function obtainSession(request: SessionRequest, services: SessionServices): Promise<ObtainedSession> {
+  const plan = planSession(request, services);
+  return (await cachedSession(plan)) ?? (await newSession(plan));
+}
+
+/** The session from STS (or from a run that got one while this one waited for the device's lock). */
+async function newSession(plan: SessionPlan): Promise<ObtainedSession> {
+  const { request, services, profile, isRole, serial, key, forced, forceMfa, sessionDuration, roleDurations, startedAt, now, stderr } = plan;
+  const { profiles, cache, env } = services;
+  // --force ignores what was cached before this run; a session another run cached while this one waited
+  // for the lock is new, and using it is what keeps two codes from being asked for the same device.
+  const renewedOrUsable = (session: CachedSession | undefined, forcedHere: boolean): session is CachedSession =>
+    usableNow(plan, session) && (!forcedHere || Date.parse(session.createdAt) >= startedAt);
+  /** The session of the profile asked for (a role's, or the MFA session itself). */
+  const reusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forced);
+  /** The MFA session a role is assumed with. */
+  const mfaReusable = (session: CachedSession | undefined): session is CachedSession => renewedOrUsable(session, forceMfa);
+
   // The long-term keys are only needed (and, kept in a keyring, only read) for a call to STS.
   checkKeys(profile, profiles);
   // From here on this run may ask for a code: one run per device at a time (see lock.ts).
   const lock = await lockDevice(cache, serial ?? key, { env, stderr, what: serial ?? `[${profile.name}]` });
   try {
     const cached = await cache.read(key);
-    if (reusable(cached)) return fromCache(cached);
+    if (reusable(cached)) return fromCache(plan, cached);
 
     let warned = false;
     const warnClock = (offset: number) => {
