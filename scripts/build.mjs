@@ -66,6 +66,8 @@ await writeFile(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 await promisify(execFile)(process.execPath, [join(outdir, 'awsmfa.js'), '--version'], {
   env: { ...process.env, AWSMFA_BUILD_CODE_CACHE: '1' },
 });
+// The cached env's bundle gets its cache from cached envs, so that it holds the functions they run.
+await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/warm-env-cache.ts', outdir], { cwd: root });
 const old = `${outdir}-old`;
 await rename(dist, old).catch((error) => {
   if (error.code !== 'ENOENT') throw error;

@@ -5,6 +5,9 @@
  * the bundle: Node 20 has no module.enableCompileCache (that came in 22.1). A cache that V8 does not
  * accept, say after a Node upgrade, is ignored and the bundle compiled as usual.
  *
+ * A cached `env` is answered by awsmfa-env.js (src/fast-env.ts), run first for `env` and `use` command
+ * lines; the full CLI is loaded only when it declines.
+ *
  * The bundles a command loads later (the STS client, ~550 KB, for a new session) are compiled through a
  * cache of their own too: without one, loading the SDK cost every new session about as much as the
  * whole start of a cached `env`.
@@ -27,6 +30,7 @@ const LAZY = ['sts-client.js'].map((name) => join(__dirname, name));
 const compiled = new Map<string, Script>();
 /** The bundle that answers a cached `env` without the full CLI (src/fast-env.ts). */
 const FAST_ENV = 'awsmfa-env.js';
+const MAIN = 'awsmfa-main.js';
 
 function cacheFileOf(file: string): string {
   return file.replace(/\.js$/, '.cache');
@@ -63,8 +67,12 @@ extensions['.js'] = (module, filename) => {
 if (building) {
   process.on('exit', () => {
     const require = createRequire(__filename);
-    for (const file of LAZY) if (!compiled.has(file)) require(file);
-    if (!compiled.has(join(__dirname, FAST_ENV))) start(FAST_ENV);
+    // Only for a run of the full CLI: the build's cached `env` runs (scripts/warm-env-cache.ts) are there
+    // for the fast bundle's cache alone.
+    if (compiled.has(join(__dirname, MAIN))) {
+      for (const file of LAZY) if (!compiled.has(file)) require(file);
+      if (!compiled.has(join(__dirname, FAST_ENV))) start(FAST_ENV);
+    }
     for (const [file, script] of compiled) {
       const temporary = `${cacheFileOf(file)}.${process.pid}`;
       writeFileSync(temporary, script.createCachedData());
@@ -82,7 +90,7 @@ function start(name: string): unknown {
   return module.exports;
 }
 
-const runFullCli = () => void start('awsmfa-main.js');
+const runFullCli = () => void start(MAIN);
 // A cached `env` (the command a shell runs most) is answered by a bundle of its own, a third of the
 // size, without the command-line parser; whatever it declines goes to the full CLI, in this process.
 // AWSMFA_FULL_CLI=1 skips it (the tests run each case both ways and compare).

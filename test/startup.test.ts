@@ -1,7 +1,7 @@
 /**
  * What a start of the CLI loads. A cached `env` must not load the AWS SDK (it lives in dist/sts-client.js,
  * required only when a request is made), nor Node's HTTP stack or child processes; a new session must
- * load the SDK.
+ * load the SDK. A cached `env` compiles only dist/awsmfa-env.js (src/fast-env.ts).
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -72,6 +72,26 @@ test('a new session compiles the SDK bundle through the code cache made at build
     assert.deepEqual({ cached: sdk.cached, rejected: sdk.rejected }, { cached: true, rejected: false });
     const main = seen.find((script) => script.file.endsWith('/dist/awsmfa-main.js'));
     assert.deepEqual(main && { cached: main.cached, rejected: main.rejected }, { cached: true, rejected: false });
+  } finally {
+    await world.close();
+  }
+});
+
+test('a cached env compiles only its own bundle, through the code cache the build warmed with cached envs, and V8 takes it', async () => {
+  const world = await createWorld();
+  try {
+    const preload = join(world.home, 'scripts.cjs');
+    const report = join(world.home, 'scripts.json');
+    await writeFile(preload, SCRIPTS);
+    const made = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(made.code, 0, made.stderr);
+    const result = await runProgram(process.execPath, ['-r', preload, CLI, 'env', 'doug', '--shell', 'fish'], { env: { ...world.env, SCRIPTS_REPORT: report } });
+    assert.equal(result.code, 0, result.stderr);
+    const seen = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(report, 'utf8'))) as { file: string; cached: boolean; rejected: boolean }[];
+    assert.deepEqual(
+      seen.map((script) => ({ file: script.file.slice(script.file.lastIndexOf('/') + 1), cached: script.cached, rejected: script.rejected })),
+      [{ file: 'awsmfa-env.js', cached: true, rejected: false }],
+    );
   } finally {
     await world.close();
   }
