@@ -196,8 +196,10 @@ test('used MFA codes are kept for their window only, and a damaged record forget
   for (const entry of kept) assert.match(entry.hash, /^[0-9a-f]{64}$/);
   await assert.rejects(refuseReusedCode(cache, serial, '222222', now + 100), /already used/);
   await refuseReusedCode(cache, serial, '111111', now + 100);
-  // Entries of the wrong shape are ignored, the others still count.
-  await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify([{ hash: 1, at: now }, { hash: 'x' }, null, ...kept]), { mode: 0o600 });
+  // Entries of the wrong shape are ignored, the others still count. They are recent, so that only
+  // their shape (not their age) can drop them: a hash that is no string, a time that is a string.
+  const malformed = [{ hash: 1, at: now + 100 }, { hash: 'x' }, { hash: 'y', at: String(now + 100) }, null];
+  await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify([...malformed, ...kept]), { mode: 0o600 });
   await assert.rejects(refuseReusedCode(cache, serial, '333333', now + 101), /already used/);
   // Remembering a code writes back only what is well formed.
   await rememberUsedCode(cache, serial, '444444', now + 101);
