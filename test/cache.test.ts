@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import { AwsmfaError } from '../src/errors.js';
 import { refuseReusedCode, rememberUsedCode } from '../src/mfa/reuse.js';
 import { cacheDir, secondsLeft, SessionCache, type CachedSession } from '../src/session/cache.js';
@@ -347,6 +347,24 @@ describe('the rest of the cache, edge by edge', () => {
       (await readdir(cache.dir)).filter((name) => !name.startsWith('session-')).sort(),
       ['.other-old', '.stale-2-young', '.tmp-2-young', '.tmp-3-directory', 'notes.tmp-'],
     );
+  });
+
+  test('the sweep at the exact minute: a temporary file just 60 s old stays, one a millisecond older goes', async (t) => {
+    const cache = freshCache();
+    await cache.write('k', entry('doug'));
+    // The clock stands still (only Date is mocked), so that the age the sweep computes is the one planted.
+    const now = 1_800_000_000_000;
+    mock.timers.enable({ apis: ['Date'], now });
+    t.after(() => mock.timers.reset());
+    for (const [name, ageMs] of [['.tmp-1-edge', 60_000], ['.tmp-2-over', 60_001]] as const) {
+      const path = join(cache.dir, name);
+      await writeFile(path, 'x', { mode: 0o600 });
+      await utimes(path, (now - ageMs) / 1000, (now - ageMs) / 1000);
+      assert.ok(now - (await stat(path)).mtimeMs >= ageMs, 'at least the planted age');
+    }
+    assert.equal(now - (await stat(join(cache.dir, '.tmp-1-edge'))).mtimeMs, 60_000, 'exactly a minute');
+    await cache.write('k', entry('doug'));
+    assert.deepEqual((await readdir(cache.dir)).filter((name) => name.startsWith('.tmp-')), ['.tmp-1-edge']);
   });
 
   test('remove() says whether there was an entry, and refuses what is not one', async () => {
