@@ -26,17 +26,25 @@ export const MODULES = [
   { name: 'dialect', mutate: ['src/shell/dialect.ts'], tests: DIALECT_TESTS, pattern: `in the real shell|PowerShell|${EVERY_SHELL}` },
   { name: 'cache', mutate: ['src/session/cache.ts'], tests: ['test/cache.test.ts'] },
   { name: 'lock', mutate: ['src/session/lock.ts'], tests: ['test/lock.test.ts'] },
-  // The owner and mode checks that the cache and the lock ask the platform for, on Linux and macOS.
-  { name: 'platform', mutate: ['src/platform/posix.ts:24-25'], tests: ['test/cache.test.ts', 'test/lock.test.ts'] },
+  // The owner and mode checks that the cache, the lock and doctor ask the platform for, on Linux and
+  // macOS (lines 25–27: foreignOwner, openToOthers, writableByOthers).
+  {
+    name: 'platform',
+    mutate: ['src/platform/posix.ts:25-27'],
+    tests: ['test/platform.test.ts', 'test/cache.test.ts', 'test/lock.test.ts'],
+    pattern: 'owner|mode|open to|refused|0600|0400|private',
+  },
   { name: 'reuse', mutate: ['src/mfa/reuse.ts'], tests: ['test/cache.test.ts'], pattern: 'MFA code' },
   { name: 'environment', mutate: ['src/session/environment.ts'], tests: ['test/environment.test.ts'] },
   {
-    // The writer's text rules: which sections and values can be written, and how a line is replaced.
-    // The line scanner above them is the config reader's, tested against botocore in its own tests.
+    // The INI writer: which sections and values can be written, how a line is replaced or removed, where
+    // new lines go, and how the file is replaced (atomically, its mode kept, 0600 when new, leftovers
+    // of a killed run removed), and what it says when it refuses. The line scanner it uses is the
+    // reader's (config-files.ts), tested against botocore in its own tests.
     name: 'ini-file',
-    mutate: ['src/aws/ini-file.ts:86-162'],
-    tests: ['test/login.test.ts'],
-    // Not the INI-like property test: it is unseeded and fails now and then (counterexample [[""],"\n",true]).
-    pattern: 'round-trips|new section|repeated sections',
+    mutate: ['src/aws/ini-file.ts'],
+    tests: ['test/login.test.ts', 'test/ini-writer.test.ts'],
+    // Not the two login tests: they run the built CLI, which a mutant of the sources does not reach.
+    pattern: 'round-trips|new section|repeated sections|INI-like|replaced atomically|before the rename|killed between|someone else|the INI writer',
   },
 ];
