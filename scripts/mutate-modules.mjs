@@ -25,7 +25,7 @@ export const MODULES = [
   },
   { name: 'dialect', mutate: ['src/shell/dialect.ts'], tests: DIALECT_TESTS, pattern: `in the real shell|PowerShell|${EVERY_SHELL}` },
   { name: 'cache', mutate: ['src/session/cache.ts'], tests: ['test/cache.test.ts'] },
-  { name: 'lock', mutate: ['src/session/lock.ts'], tests: ['test/lock.test.ts'] },
+  { name: 'lock', mutate: ['src/session/lock.ts'], tests: ['test/lock.test.ts', 'test/lock-other-user.test.ts'] },
   // The owner and mode checks that the cache, the lock and doctor ask the platform for, on Linux and
   // macOS (lines 25–27: foreignOwner, openToOthers, writableByOthers).
   {
@@ -43,7 +43,7 @@ export const MODULES = [
     // reader's (config-files.ts), tested against botocore in its own tests.
     name: 'ini-file',
     mutate: ['src/aws/ini-file.ts'],
-    tests: ['test/login.test.ts', 'test/ini-writer.test.ts'],
+    tests: ['test/ini-writer.test.ts', 'test/login.test.ts'],
     // Not the two login tests: they run the built CLI, which a mutant of the sources does not reach.
     pattern: 'round-trips|new section|repeated sections|INI-like|replaced atomically|before the rename|killed between|someone else|the INI writer',
   },

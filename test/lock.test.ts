@@ -5,10 +5,12 @@
  * concurrency.test.ts.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsmfaError } from '../src/errors.js';
 import { SessionCache } from '../src/session/cache.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_MAX_HOLD_MS, lockDevice, lockPath, lockWaitSeconds } from '../src/session/lock.js';
@@ -215,6 +217,8 @@ describe('the wait', () => {
     // The holder lets go once the second run has said it is waiting: a state awaited, not a guessed delay.
     const path = first.held!.path;
     await waitUntil(() => said.text.includes('waiting for'), 10_000, 'the second run to wait');
+    // Several polls (every 100–200 ms) go by before the release, so that saying it once is shown.
+    await sleep(700);
     first.held!.release();
     const { held, stderr, error } = await second;
     assert.equal(error, undefined);
@@ -254,4 +258,11 @@ test('taking and releasing the lock closes every file it opens', async () => {
     held!.release();
   }
   assert.equal(await open(), before);
+});
+
+test('the lock file\'s name is fixed: lock-<first 40 hex of the device\'s SHA-256>.lock, the same in every version', async () => {
+  // Two versions of awsmfa running at once exclude each other only if they name the lock alike.
+  const cache = await freshCache();
+  const hash = createHash('sha256').update(DEVICE).digest('hex').slice(0, 40);
+  assert.equal(lockPath(cache, DEVICE), join(cache.dir, `lock-${hash}.lock`));
 });
