@@ -31,7 +31,7 @@ async function file(text: string, mode = 0o600): Promise<string> {
 
 describe('the INI writer, edge by edge', () => {
   test('every character that would end or hide a value is refused, with the rule in the hint', () => {
-    const bad = ['a\rb', 'a\nb', 'a\vb', 'a\fb', 'a\x1cb', 'a\x1db', 'a\x1eb', 'a\x85b', 'a\u2028b', 'a\u2029b', '', ' a', 'a ', '\ta', 'a\t', 'a\u00a0', 'a #b', 'a\t;b', 'a ;b', '\x1fa'];
+    const bad = ['a\rb', 'a\nb', 'a\vb', 'a\fb', 'a\x1cb', 'a\x1db', 'a\x1eb', 'a\x85b', 'a\u2028b', 'a\u2029b', '', ' a', 'a ', '\ta', 'a\t', 'a\u00a0', 'a #b', 'a\t;b', 'a ;b', '\x1fa', '\ufeffa'];
     for (const value of bad) {
       assert.throws(
         () => updateIniText('', 'x', { aws_session_token: value }),
@@ -42,6 +42,7 @@ describe('the INI writer, edge by edge', () => {
         JSON.stringify(value),
       );
     }
+    // \x1f: Python's strip() removes it, the SDKs' trim() does not; \ufeff the other way round.
     // What a value may hold: inner spaces, # and ; not after a space, = and :, any other character.
     for (const value of ['a b', 'a#b', 'a;b', '#a', ';a', 'a=b:c', 'x/y+z==', 'é']) {
       assert.equal(readIniSection(updateIniText('', 'x', { k: value }), 'x')?.k, value, JSON.stringify(value));
@@ -109,6 +110,13 @@ describe('the INI writer, edge by edge', () => {
     assert.equal(updateIniText('[y]\n  \n', 'x', { a: '1' }), '[y]\n  \n[x]\na = 1\n');
   });
 
+  test('line endings: a replaced line and the last line keep their own; a file without a last one gains one only when a line is added', () => {
+    assert.equal(updateIniText('[x]\na = 0', 'x', { a: '1' }), '[x]\na = 1');
+    assert.equal(updateIniText('[y]\n', 'x', { a: null }), '[y]\n');
+    assert.equal(updateIniText('[y]\nb = 2\n[x]\r\na = 1\r\n', 'x', { c: '3' }), '[y]\nb = 2\n[x]\r\na = 1\r\nc = 3\n');
+    assert.equal(updateIniText('[y]\r\nb = 2\n', 'x', { a: '1' }), '[y]\r\nb = 2\n\r\n[x]\r\na = 1\r\n');
+  });
+
   test('withoutEmptySection removes a section left with its header and blank lines only, and nothing else', () => {
     assert.equal(withoutEmptySection('[y]\nb = 2\n\n[x]\n\n', 'x'), '[y]\nb = 2\n');
     assert.equal(withoutEmptySection('[x]\n[y]\nb = 2\n', 'x'), '[y]\nb = 2\n');
@@ -117,6 +125,13 @@ describe('the INI writer, edge by edge', () => {
       assert.equal(withoutEmptySection(kept, 'x'), kept, JSON.stringify(kept));
     }
     assert.equal(withoutEmptySection('[]\n', ''), '[]\n');
+    // Lines before the first header belong to no section, not to one named ''.
+    assert.equal(withoutEmptySection('\n\n[x]\na = 1\n', ''), '\n\n[x]\na = 1\n');
+    // Lines of spaces are blank; the blank lines at the end go only when the removed section was last.
+    assert.equal(withoutEmptySection('[y]\nb = 2\n[x]\n  \n', 'x'), '[y]\nb = 2\n');
+    assert.equal(withoutEmptySection('[y]\nb = 2\n  \n[x]\n', 'x'), '[y]\nb = 2\n');
+    assert.equal(withoutEmptySection('[x]\n[y]\nb = 2\n\n', 'x'), '[y]\nb = 2\n\n');
+    assert.equal(withoutEmptySection('[x]\n\n', 'x'), '');
   });
 });
 
@@ -138,7 +153,7 @@ describe('the INI writer, the file', () => {
     const shared = join(dir, 'fresh', 'shared');
     assert.equal((await updateIniFile(shared, 'x', { a: '1' }, { newFileMode: 0o644 })).mode, 0o644);
     assert.equal((await stat(shared)).mode & 0o7777, 0o644);
-    assert.equal((await updateIniFile(shared, 'x', { a: '2' }, { newFileMode: 0o600 })).mode, 0o644);
+    assert.deepEqual(await updateIniFile(shared, 'x', { a: '2' }, { newFileMode: 0o600 }), { path: shared, created: false, changed: true, mode: 0o644 });
     assert.equal((await stat(shared)).mode & 0o7777, 0o644);
   });
 
@@ -192,6 +207,7 @@ describe('the INI writer, the file', () => {
       `.credentials.awsmfa-${process.pid}-0a1b2c.tmp`, // this process's own (another write under way): kept
       `.credentials.awsmfa-${dead}-0a1b2c.tmp.bak`, // not a name the writer makes: kept
       `.credentials.awsmfa-${dead}-XYZ.tmp`,
+      `.credentials.awsmfa-x${dead}-0a1b2c.tmp`,
       `.config.awsmfa-${dead}-0a1b2c.tmp`, // another file's
       `credentials.awsmfa-${dead}-0a1b2c.tmp`,
     ];
@@ -215,5 +231,51 @@ describe('the INI writer, the file', () => {
         error.hint === `Fix line 3 of ${broken} first; \`aws configure list-profiles\` reads it without error once it is right.`,
     );
     assert.equal(await readFile(broken, 'utf8'), '[x]\na = 1\n[x]\nb = 2\n');
+  });
+});
+
+describe('the INI writer, the file, further', () => {
+  test('a file another awsmfa is changing is waited for, and the wait says what it is doing', async (t) => {
+    const { lockDevice } = await import('../src/session/lock.js');
+    const { SessionCache } = await import('../src/session/cache.js');
+    const path = await file('[x]\na = 1\n');
+    const held = await lockDevice(SessionCache.forEnvironment(process.env), `file:${path}`, { env: {}, stderr: process.stderr, what: path });
+    t.after(() => held.release());
+    const saved = process.env.AWSMFA_LOCK_TIMEOUT;
+    process.env.AWSMFA_LOCK_TIMEOUT = '0';
+    t.after(() => (saved === undefined ? delete process.env.AWSMFA_LOCK_TIMEOUT : (process.env.AWSMFA_LOCK_TIMEOUT = saved)));
+    await assert.rejects(updateIniFile(path, 'x', { a: '2' }), (error: AwsmfaError) => error.message === `another awsmfa (pid ${process.pid}) is changing ${path}, and this one stopped waiting after 0 s`);
+    // Another file is another lock.
+    await updateIniFile(await file('[x]\na = 1\n'), 'x', { a: '2' });
+    assert.equal(await readFile(path, 'utf8'), '[x]\na = 1\n');
+  });
+
+  test('a file that is not UTF-8, or a link that loops, is refused and left as it is', async () => {
+    const latin = join(dir, 'latin1');
+    await writeFile(latin, Buffer.from('[x]\na = caf\xe9\n', 'latin1'), { mode: 0o600 });
+    await assert.rejects(updateIniFile(latin, 'x', { a: '2' }), (error: AwsmfaError) => error.message === `the AWS CLI cannot read ${latin} ("Unable to parse config file"): line 2: it is not valid UTF-8 text; awsmfa changes nothing in it`);
+    assert.deepEqual(await readFile(latin), Buffer.from('[x]\na = caf\xe9\n', 'latin1'));
+    const loop = join(dir, 'loop');
+    await symlink(loop, loop);
+    await assert.rejects(updateIniFile(loop, 'x', { a: '1' }), { code: 'ELOOP' });
+  });
+
+  test('a write closes every file it opens', async () => {
+    const path = await file('[x]\na = 1\n');
+    const open = async () => (await readdir('/proc/self/fd')).length;
+    const before = await open();
+    for (let i = 0; i < 10; i += 1) await updateIniFile(path, 'x', { a: String(i) });
+    assert.equal(await open(), before);
+  });
+
+  test('as root, a file of another user keeps its owner', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('giving a file to another user needs root (chown)');
+    const { chown } = await import('node:fs/promises');
+    const theirs = await file('[x]\na = 1\n');
+    await chown(theirs, 4242, 4343);
+    await updateIniFile(theirs, 'x', { a: '2' });
+    const info = await stat(theirs);
+    assert.deepEqual([info.uid, info.gid, info.mode & 0o777], [4242, 4343, 0o600]);
+    assert.equal(await readFile(theirs, 'utf8'), '[x]\na = 2\n');
   });
 });
