@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chown, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, cp, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -22,9 +22,14 @@ test('as a user who may not signal the holder or write in the cache: the holder 
   if (!asRoot && (await stat('/proc/1')).uid === process.getuid?.()) return t.skip('process 1 is this user\'s own: no live process of another user to hold the lock');
   const home = await mkdtemp(join(tmpdir(), 'awsmfa-lock-other-'));
   t.after(() => rm(home, { recursive: true, force: true }));
+  // A copy of the sources (as they are: under mutation testing, the mutated ones), since the project's
+  // own directory may be closed to other users (mutation testing's sandboxes are 0700).
+  await cp(join(ROOT, 'src'), join(home, 'src'), { recursive: true });
+  await cp(join(ROOT, 'package.json'), join(home, 'package.json'));
+  await symlink(await realpath(join(ROOT, 'node_modules')), join(home, 'node_modules'));
   if (asRoot) await chown(home, 65534, 65534);
   const script = join(home, 'probe.mts');
-  const source = (file: string) => JSON.stringify(join(ROOT, file));
+  const source = (file: string) => JSON.stringify(join(home, file));
   await writeFile(
     script,
     [
@@ -48,7 +53,7 @@ test('as a user who may not signal the holder or write in the cache: the holder 
     ].join('\n'),
   );
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, HOME: home }, ...(asRoot ? { uid: 65534, gid: 65534 } : {}), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: home, env: { ...process.env, HOME: home }, ...(asRoot ? { uid: 65534, gid: 65534 } : {}), stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('error', reject);
