@@ -230,6 +230,7 @@ export class SessionCache {
   /** Every readable cached session with the path it lives at. */
   async entries(): Promise<{ path: string; session: CachedSession }[]> {
     if (!(await this.checkDir())) return [];
+    // Stryker disable next-line MethodExpression: Node's readdir already sorts (libuv's scandir compares names with strcmp); the sort keeps the order this function promises whatever Node does.
     const names = (await readdir(this.dir)).filter((name) => name.startsWith('session-') && name.endsWith('.json')).sort();
     const found: { path: string; session: CachedSession }[] = [];
     for (const name of names) {
