@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, mock, test } from 'node:test';
 import { AwsmfaError } from '../src/errors.js';
 import { refuseReusedCode, rememberUsedCode } from '../src/mfa/reuse.js';
@@ -365,6 +368,22 @@ describe('the rest of the cache, edge by edge', () => {
     assert.equal(now - (await stat(join(cache.dir, '.tmp-1-edge'))).mtimeMs, 60_000, 'exactly a minute');
     await cache.write('k', entry('doug'));
     assert.deepEqual((await readdir(cache.dir)).filter((name) => name.startsWith('.tmp-')), ['.tmp-1-edge']);
+  });
+
+  test('a FIFO or a device where an entry should be is a miss; a socket, which cannot be opened, is refused with its error', async (t) => {
+    const cache = freshCache();
+    await cache.ensureDirectory();
+    await promisify(execFile)('mkfifo', [cache.fileFor('fifo')]);
+    assert.equal(await cache.read('fifo'), undefined, 'a FIFO nobody writes to: a miss, at once');
+    const socket = cache.fileFor('socket');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    t.after(() => server.close());
+    await assert.rejects(cache.read('socket'), (error: AwsmfaError) => error.message === `cannot read the cache file ${socket} (ENXIO)` && error.hint === `Remove it: rm ${socket}`);
+    // A character device (1,3 is /dev/null's), where the system lets this user make one.
+    const made = await promisify(execFile)('mknod', ['-m', '600', cache.fileFor('device'), 'c', '1', '3']).then(() => true, () => false);
+    if (!made) return t.skip('mknod is not allowed here: the device case is not run');
+    assert.equal(await cache.read('device'), undefined, 'a device: a miss');
   });
 
   test('remove() says whether there was an entry, and refuses what is not one', async () => {
