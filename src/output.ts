@@ -2,7 +2,8 @@
  * What people read: messages on stderr (stdout is for shell code and data), times as they think
  * of them ("11h 59m left, until 03:14"), colour only where it helps and only when wanted.
  */
-import { format, intervalToDuration } from 'date-fns';
+import { format } from 'date-fns/format';
+import { intervalToDuration } from 'date-fns/intervalToDuration';
 import { AwsmfaError } from './errors.js';
 import { wholeSecondsLeft } from './session/cache.js';
 import { inspect } from 'node:util';

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { after, before, describe, mock, test } from 'node:test';
 import { AwsmfaError } from '../src/errors.js';
 import { refuseReusedCode, rememberUsedCode } from '../src/mfa/reuse.js';
 import { cacheDir, secondsLeft, SessionCache, type CachedSession } from '../src/session/cache.js';
@@ -196,8 +199,10 @@ test('used MFA codes are kept for their window only, and a damaged record forget
   for (const entry of kept) assert.match(entry.hash, /^[0-9a-f]{64}$/);
   await assert.rejects(refuseReusedCode(cache, serial, '222222', now + 100), /already used/);
   await refuseReusedCode(cache, serial, '111111', now + 100);
-  // Entries of the wrong shape are ignored, the others still count.
-  await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify([{ hash: 1, at: now }, { hash: 'x' }, null, ...kept]), { mode: 0o600 });
+  // Entries of the wrong shape are ignored, the others still count. They are recent, so that only
+  // their shape (not their age) can drop them: a hash that is no string, a time that is a string.
+  const malformed = [{ hash: 1, at: now + 100 }, { hash: 'x' }, { hash: 'y', at: String(now + 100) }, null];
+  await writeFile(cache.fileFor(serial, 'codes'), JSON.stringify([...malformed, ...kept]), { mode: 0o600 });
   await assert.rejects(refuseReusedCode(cache, serial, '333333', now + 101), /already used/);
   // Remembering a code writes back only what is well formed.
   await rememberUsedCode(cache, serial, '444444', now + 101);
@@ -345,6 +350,40 @@ describe('the rest of the cache, edge by edge', () => {
       (await readdir(cache.dir)).filter((name) => !name.startsWith('session-')).sort(),
       ['.other-old', '.stale-2-young', '.tmp-2-young', '.tmp-3-directory', 'notes.tmp-'],
     );
+  });
+
+  test('the sweep at the exact minute: a temporary file just 60 s old stays, one a millisecond older goes', async (t) => {
+    const cache = freshCache();
+    await cache.write('k', entry('doug'));
+    // The clock stands still (only Date is mocked), so that the age the sweep computes is the one planted.
+    const now = 1_800_000_000_000;
+    mock.timers.enable({ apis: ['Date'], now });
+    t.after(() => mock.timers.reset());
+    for (const [name, ageMs] of [['.tmp-1-edge', 60_000], ['.tmp-2-over', 60_001]] as const) {
+      const path = join(cache.dir, name);
+      await writeFile(path, 'x', { mode: 0o600 });
+      await utimes(path, (now - ageMs) / 1000, (now - ageMs) / 1000);
+      assert.ok(now - (await stat(path)).mtimeMs >= ageMs, 'at least the planted age');
+    }
+    assert.equal(now - (await stat(join(cache.dir, '.tmp-1-edge'))).mtimeMs, 60_000, 'exactly a minute');
+    await cache.write('k', entry('doug'));
+    assert.deepEqual((await readdir(cache.dir)).filter((name) => name.startsWith('.tmp-')), ['.tmp-1-edge']);
+  });
+
+  test('a FIFO or a device where an entry should be is a miss; a socket, which cannot be opened, is refused with its error', async (t) => {
+    const cache = freshCache();
+    await cache.ensureDirectory();
+    await promisify(execFile)('mkfifo', [cache.fileFor('fifo')]);
+    assert.equal(await cache.read('fifo'), undefined, 'a FIFO nobody writes to: a miss, at once');
+    const socket = cache.fileFor('socket');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    t.after(() => server.close());
+    await assert.rejects(cache.read('socket'), (error: AwsmfaError) => error.message === `cannot read the cache file ${socket} (ENXIO)` && error.hint === `Remove it: rm ${socket}`);
+    // A character device (1,3 is /dev/null's), where the system lets this user make one.
+    const made = await promisify(execFile)('mknod', ['-m', '600', cache.fileFor('device'), 'c', '1', '3']).then(() => true, () => false);
+    if (!made) return t.skip('mknod is not allowed here: the device case is not run');
+    assert.equal(await cache.read('device'), undefined, 'a device: a miss');
   });
 
   test('remove() says whether there was an entry, and refuses what is not one', async () => {

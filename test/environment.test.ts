@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { hasActiveSession, MANAGED_VARIABLES, rfc3339, sessionChanges, sessionCode, withSession, type SessionForShell } from '../src/session/environment.js';
+import { describe, test } from 'node:test';
+import { hasActiveSession, MANAGED_VARIABLES, restoreCode, rfc3339, sessionChanges, sessionCode, withSession, type SessionForShell } from '../src/session/environment.js';
 import { dialectFor } from '../src/shell/index.js';
 import type { EnvChange } from '../src/shell/dialect.js';
+import { envAfter, requireShell } from './helpers/shells.js';
 
 const session = (profile: string, region?: string): SessionForShell => ({
   profile,
@@ -82,4 +83,59 @@ test('a session is active when either of its own variables is there', () => {
   assert.equal(hasActiveSession({ AWSMFA_PROFILE: 'doug' }), true);
   assert.equal(hasActiveSession({ AWSMFA_SAVED_ENV: '{}' }), true);
   assert.equal(hasActiveSession({ AWSMFA_PROFILE: 'doug', AWSMFA_SAVED_ENV: '{}' }), true);
+});
+
+describe('unset in a shell that holds no record of its own (started from the one that has it)', () => {
+  const OURS = ['AWSMFA_PROFILE', 'AWSMFA_EXPIRES_AT', 'AWSMFA_SAVED_ENV'];
+  const NAMES = [...MANAGED_VARIABLES, ...OURS, 'KEEP'];
+  /** A session's variables as a child shell inherits them, with what an earlier version exported. */
+  const inherited = (legacy?: string): Record<string, string> => ({
+    AWSMFA_PROFILE: 'doug',
+    AWSMFA_EXPIRES_AT: '1800000000',
+    AWS_ACCESS_KEY_ID: 'ASIASESSION00EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'session-secret',
+    AWS_SESSION_TOKEN: 'session-token',
+    AWS_CREDENTIAL_EXPIRATION: '2027-01-15T08:00:00Z',
+    AWS_SESSION_EXPIRATION: '2027-01-15T08:00:00Z',
+    AWS_REGION: 'eu-west-1',
+    AWS_DEFAULT_REGION: 'eu-west-1',
+    KEEP: 'x',
+    ...(legacy === undefined ? {} : { AWSMFA_SAVED_ENV: legacy }),
+  });
+  /** What an earlier version recorded: every managed variable, a value or null (unset before). */
+  const RECORD = Object.fromEntries(MANAGED_VARIABLES.map((name) => [name, null as string | null]));
+  Object.assign(RECORD, { AWS_ACCESS_KEY_ID: 'AKIAOLDOLDOLD0EXAMPLE', AWS_SECRET_ACCESS_KEY: 'long-term', AWS_PROFILE: 'work' });
+  const unsetIn = async (env: Record<string, string>) => (await envAfter('bash', restoreCode(dialectFor('bash'), env), NAMES, { env })).vars;
+
+  test('an intact record of an earlier version is put back, every variable as it was', async (t) => {
+    if (!(await requireShell(t, 'bash'))) return;
+    const vars = await unsetIn(inherited(JSON.stringify(RECORD)));
+    assert.deepEqual(vars, { ...RECORD, AWSMFA_PROFILE: null, AWSMFA_EXPIRES_AT: null, AWSMFA_SAVED_ENV: null, KEEP: 'x' });
+  });
+
+  test('a damaged record is not trusted: the session\'s own variables go, everything else stays', async (t) => {
+    if (!(await requireShell(t, 'bash'))) return;
+    const { AWS_REGION: _region, ...missingOne } = RECORD;
+    for (const damaged of [
+      JSON.stringify(missingOne),
+      JSON.stringify({ ...RECORD, AWS_REGION: 5 }),
+      JSON.stringify({ ...RECORD, AWS_PROFILE: ['work'] }),
+      'null',
+      '[]',
+      '"text"',
+      '7',
+      '{not json',
+    ]) {
+      const vars = await unsetIn(inherited(damaged));
+      const expected = { ...Object.fromEntries(NAMES.map((name) => [name, null])), AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', KEEP: 'x' };
+      assert.deepEqual(vars, expected, damaged);
+    }
+  });
+
+  test('with no session at all, unset changes nothing but awsmfa\'s own variables', async (t) => {
+    if (!(await requireShell(t, 'bash'))) return;
+    const { AWSMFA_PROFILE: _profile, AWSMFA_EXPIRES_AT: _expires, ...notOurs } = inherited();
+    const vars = await unsetIn({ ...notOurs, AWSMFA_EXPIRES_AT: '1800000000' });
+    assert.deepEqual(vars, { ...Object.fromEntries(NAMES.map((name) => [name, null])), ...notOurs });
+  });
 });

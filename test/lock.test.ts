@@ -5,10 +5,12 @@
  * concurrency.test.ts.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsmfaError } from '../src/errors.js';
 import { SessionCache } from '../src/session/cache.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_MAX_HOLD_MS, lockDevice, lockPath, lockWaitSeconds } from '../src/session/lock.js';
@@ -170,6 +172,33 @@ describe('when a lock is left over: both sides of every age', () => {
   });
 });
 
+test('at the exact edge of each age the lock is still waited for; a millisecond later it is taken over', async (t) => {
+  // The clock stands still (only Date is mocked; the lock's timers are real), so that the age the lock
+  // computes is exactly the one planted: a file's whole-second mtime against a whole-millisecond now.
+  const now = 1_800_000_000_000;
+  mock.timers.enable({ apis: ['Date'], now });
+  t.after(() => mock.timers.reset());
+  for (const [what, content, limitMs] of [
+    ['an unreadable lock at its grace of 10 s', '', 10_000],
+    ['a live holder at the longest hold of 15 minutes', holder(process.pid), LOCK_MAX_HOLD_MS],
+  ] as const) {
+    for (const overMs of [0, 1]) {
+      const cache = await freshCache();
+      const path = lockPath(cache, DEVICE);
+      await writeFile(path, content, { mode: 0o600 });
+      await utimes(path, (now - limitMs - overMs) / 1000, (now - limitMs - overMs) / 1000);
+      assert.equal(now - (await stat(path)).mtimeMs, limitMs + overMs, 'the planted age, to the millisecond');
+      const { held, error } = await lock(cache, '0');
+      if (overMs === 0) {
+        assert.match(error?.message ?? '', /and this one stopped waiting after 0 s$/, `${what}: waited for`);
+      } else {
+        assert.equal(error, undefined, `${what} + 1 ms: taken over`);
+        held!.release();
+      }
+    }
+  }
+});
+
 describe('the wait', () => {
   test('AWSMFA_LOCK_TIMEOUT: seconds, 0 for none; anything else is the default', () => {
     assert.equal(DEFAULT_LOCK_WAIT_SECONDS, 120);
@@ -188,6 +217,8 @@ describe('the wait', () => {
     // The holder lets go once the second run has said it is waiting: a state awaited, not a guessed delay.
     const path = first.held!.path;
     await waitUntil(() => said.text.includes('waiting for'), 10_000, 'the second run to wait');
+    // Several polls (every 100–200 ms) go by before the release, so that saying it once is shown.
+    await sleep(700);
     first.held!.release();
     const { held, stderr, error } = await second;
     assert.equal(error, undefined);
@@ -227,4 +258,11 @@ test('taking and releasing the lock closes every file it opens', async () => {
     held!.release();
   }
   assert.equal(await open(), before);
+});
+
+test('the lock file\'s name is fixed: lock-<first 40 hex of the device\'s SHA-256>.lock, the same in every version', async () => {
+  // Two versions of awsmfa running at once exclude each other only if they name the lock alike.
+  const cache = await freshCache();
+  const hash = createHash('sha256').update(DEVICE).digest('hex').slice(0, 40);
+  assert.equal(lockPath(cache, DEVICE), join(cache.dir, `lock-${hash}.lock`));
 });

@@ -21,7 +21,8 @@ export const posix: Platform = {
   powershellProfileDirs: (_home, configHome) => [join(configHome, 'powershell')],
   cacheBase: (env) => (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache')),
   cacheOverride: 'set XDG_CACHE_HOME to a directory of your own',
-  foreignOwner: (info) => (typeof process.getuid === 'function' && info.uid !== process.getuid() ? `uid ${info.uid}` : undefined),
+  // process.getuid exists on every system this module serves (index.ts picks win32.ts elsewhere).
+  foreignOwner: (info) => (info.uid !== process.getuid!() ? `uid ${info.uid}` : undefined),
   openToOthers: (info) => (info.mode & 0o077) !== 0,
   writableByOthers: (info) => (info.mode & 0o022) !== 0,
   describeMode: (info) => `mode ${octal(info.mode)}`,
