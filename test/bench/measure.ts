@@ -36,7 +36,10 @@ export function runOnce(command: Command): Promise<number> {
   return new Promise((resolve, reject) => {
     const [program, ...args] = command.argv;
     const started = process.hrtime.bigint();
-    const child = spawn(program!, args, { env: command.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    // stdout is a pipe that is read to its end, as `eval "$(awsmfa env …)"` reads it (not /dev/null, a
+    // device that a program may have to ask whether it is a terminal).
+    const child = spawn(program!, args, { env: command.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.resume();
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     child.on('error', reject);
