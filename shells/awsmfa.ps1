@@ -181,7 +181,9 @@ function global:__awsmfa_alias_profile([string] $name) {
     if (-not $name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) { return $null }
     $lines = __awsmfa_load_index $prefix -Strict
     if ($null -eq $lines) { return $null }
-    for ($i = 12 + [int] $lines[11]; $i + 1 -lt $lines.Count; $i += 2) {
+    # After the profile names and what Tab offers (see __awsmfa_read_index).
+    $start = 12 + [int] $lines[11]
+    for ($i = $start + 1 + 2 * [int] $lines[$start]; $i + 1 -lt $lines.Count; $i += 2) {
         if ($lines[$i] -ieq $name) { return $lines[$i + 1] }
     }
     return $null
