@@ -47,7 +47,7 @@ function global:__awsmfa_read_index([string] $file, [string] $prefix, [bool] $st
     if ($null -eq $cache -or -not [string]::Equals($cache.Text, $text)) {
         # Lines as ReadAllLines gives them: awsmfa ends each with LF, the last one too.
         $body = if ($text.EndsWith([char] 10)) { $text.Substring(0, $text.Length - 1) } else { $text }
-        $cache = @{ Text = $text; Lines = $body.Split([char] 10) }
+        $cache = @{ Text = $text; Lines = $body.Split([char] 10); Table = $null }
         $global:__awsmfa_index_cache = $cache
     }
     $lines = $cache.Lines

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { AwsmfaError } from '../errors.js';
 import { platform } from '../platform/index.js';
 import type { CompletionOption, CompletionSpec } from './completions.js';
 import { checkRecordNames, checkShellWord, RECORD_MARK, renderChanges, type Dialect } from './dialect.js';
@@ -99,6 +100,7 @@ export const pwsh: Dialect = {
     // A function name is one bare word here: `function global:NAME` and `& NAME` must both read it.
     isFunctionName: (name) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !PWSH_RESERVED.has(name.toLowerCase()),
     completionData: pwshCompletionData,
+    combine: combinePwsh,
   },
   index: {
     // First what Tab offers, ready to use (see completionLines); then each alias's name and profile on
@@ -130,6 +132,18 @@ const BARE_WORD = new RegExp(`^[${WORD}.:/%+-][${WORD}.:/%+@=-]*$`, 'u');
 /** A value as Tab puts it on the line: bare when PowerShell reads the bare word back as itself. */
 export function completionText(value: string): string {
   return BARE_WORD.test(value) ? value : quoteLiteral(value);
+}
+
+/** The line of shells/awsmfa.ps1, inside the text compiled at first use, that the completion script replaces. */
+const COMPLETION_LINE = /^#AWSMFA-COMPLETION-SCRIPT$/m;
+/** What would end that text (a single-quoted here-string) early. */
+const HERE_STRING_END = /^'@/m;
+
+/** `init`'s output: the completion script goes into the integration's deferred code (see shells/awsmfa.ps1). */
+function combinePwsh(completions: string, integration: string): string {
+  if (!COMPLETION_LINE.test(integration)) throw new AwsmfaError('shells/awsmfa.ps1 has no #AWSMFA-COMPLETION-SCRIPT line', { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
+  if (HERE_STRING_END.test(completions)) throw new AwsmfaError("the PowerShell completion script has a line starting with '@", { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
+  return integration.replace(COMPLETION_LINE, () => completions.replace(/\n*$/, ''));
 }
 
 /** PowerShell's keywords (case-insensitive), which cannot name a function one calls by name. */
