@@ -146,6 +146,13 @@ function global:__awsmfa_command_line($invocation, [object[]] $bound) {
         }
         if ($element -is [System.Management.Automation.Language.VariableExpressionAst] -and $element.Splatted) { return $bound }
         if ($next -ge $bound.Count) { return $bound }
+        # A bare number reaches a function as a number (`063271` as 63271, `1e3` as 1000); the program
+        # gets it as typed, as any native command would.
+        if ($element -is [System.Management.Automation.Language.ConstantExpressionAst] -and $element.Value -isnot [string]) {
+            $words.Add($element.Extent.Text)
+            $next++
+            continue
+        }
         $words.Add($bound[$next++])
     }
     if ($next -ne $bound.Count) { return $bound }

@@ -101,7 +101,7 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
   for (const [i, result] of r.entries()) {
     // The failure is reported as a PowerShell command's error, after the program's own message.
     const expected = i === 1 ? ['exited with status 1 (see the message above)'] : [];
-    assert.deepEqual(result.errors, expected, `script ${i}: ${result.errorDetails.join('\n')}`);
+    assert.deepEqual(result.errors, expected, `script ${i}: ${result.errorDetails.join('\n')}\n${result.nativeStderr.join('\n')}`);
   }
 
   assert.notEqual(r[1]!.output[0], 'status=0');
@@ -223,6 +223,10 @@ test('pwsh: a start compiles only what it needs, and the first Tab, dash word, a
     runPwsh(`. ${literal(init)}; $global:__awsmfa_script = ${literal(stub)}; aws-doug -x; ${defined}`, { env: world.env }),
     runPwsh(`. ${literal(init)}; $global:__awsmfa_script = ${literal(stub)}; awsmfa unset; ${defined}`, { env: world.env }),
   ]);
+  // An MFA code with a leading zero, typed bare, is a number to PowerShell: the program gets it as typed.
+  const digits = await runPwsh(`. ${literal(init)}; $global:__awsmfa_script = ${literal(stub)}; awsmfa use doug --token-code 012345 -d 0900; aws-doug -c 1e3`, { env: world.env });
+  assert.deepEqual(digits.errors, [], digits.errorDetails.join('\n'));
+  assert.deepEqual(digits.output, ['ran use --shell pwsh doug --token-code 012345 -d 0900', 'ran use --shell pwsh doug -c 1e3']);
   for (const result of [tab, dash, alias, wrapper]) assert.deepEqual(result.errors, [], result.errorDetails.join('\n'));
   assert.deepEqual(tab.output, ['complete=False', 'main=False', 'default', 'doug', 'complete=True', 'main=True']);
   assert.ok(dash.output.includes('-c') && dash.output.includes('--token-code'), dash.output.join(' '));
