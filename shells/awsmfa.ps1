@@ -17,6 +17,66 @@ $global:__awsmfa_want_prompt = __AWSMFA_PROMPT__
 $global:__awsmfa_want_aliases = __AWSMFA_ALIASES__
 $global:__awsmfa_alias_prefix = __AWSMFA_ALIAS_PREFIX__
 
+
+# --- Start-up: only what must exist before the first command, prompt or Tab -----------------------
+# PowerShell parses a whole script before running it, and compiles each function when it is first
+# called: parsing the completion code and the helpers below took most of the integration's cost at
+# every start. So they are kept as text (a here-string is one token to the parser) and compiled at the
+# first use that needs them: the first `awsmfa`, Tab, or command not found that has the alias prefix.
+$global:__awsmfa_loaded = $false
+function global:__awsmfa_load {
+    if ($global:__awsmfa_loaded) { return }
+    $global:__awsmfa_loaded = $true
+    . ([scriptblock]::Create($global:__awsmfa_deferred))
+}
+
+# The names the completer is registered for: awsmfa, and the wrappers' (`init --cmd`), this one's
+# added to those an earlier load registered.
+# Language statements only: a first generic .NET type or method call here cost tens of milliseconds.
+# A variable never set cannot be read by name under StrictMode: that is the first load.
+try { $previous = $global:__awsmfa_completion_names } catch { $previous = $null }
+# (Names an earlier load registered may come twice; registering a name again only replaces it.)
+$global:__awsmfa_completion_names = if ($previous) { @($previous) + 'awsmfa' + '__AWSMFA_CMD__' } else { 'awsmfa', '__AWSMFA_CMD__' }
+Register-ArgumentCompleter -Native -CommandName $global:__awsmfa_completion_names -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    __awsmfa_load
+    __awsmfa_complete $wordToComplete $commandAst $cursorPosition
+}
+
+# The wrapper is an advanced function, and for a word that starts with one dash PowerShell offers
+# an advanced function's own parameters and never asks the completer: TabExpansion2 (which Tab and
+# MenuComplete call) is wrapped so that __awsmfa_dash_completion answers those. The completion
+# script has the same wrapper for when it is loaded on its own; this one loads the code first.
+if (-not ${function:__awsmfa_user_tabexpansion2}) {
+    ${function:global:__awsmfa_user_tabexpansion2} = ${function:TabExpansion2}
+    function global:TabExpansion2 {
+        [CmdletBinding(DefaultParameterSetName = 'ScriptInputSet')]
+        param(
+            [Parameter(ParameterSetName = 'ScriptInputSet', Mandatory = $true, Position = 0)]
+            [string] $inputScript,
+            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 1)]
+            [int] $cursorColumn = $inputScript.Length,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 0)]
+            [System.Management.Automation.Language.Ast] $ast,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 1)]
+            [System.Management.Automation.Language.Token[]] $tokens,
+            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 2)]
+            [System.Management.Automation.Language.IScriptPosition] $positionOfCursor,
+            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 2)]
+            [Parameter(ParameterSetName = 'AstInputSet', Position = 3)]
+            [Hashtable] $options = $null
+        )
+        __awsmfa_load
+        $result = __awsmfa_user_tabexpansion2 @PSBoundParameters
+        if ($result) { try { __awsmfa_dash_completion $result $PSBoundParameters } catch { } }
+        $result
+    }
+}
+
+$global:__awsmfa_deferred = @'
+# The completion script (shells/completion/awsmfa.ps1) is put on the next line by `awsmfa init`.
+#AWSMFA-COMPLETION-SCRIPT
+
 # `use` and `unset` change this session, which the program cannot do: its code is captured, and run
 # only when the program succeeded, so that a failure leaves $LASTEXITCODE at its status and changes
 # nothing else.
@@ -86,11 +146,60 @@ function global:__awsmfa_command_line($invocation, [object[]] $bound) {
         }
         if ($element -is [System.Management.Automation.Language.VariableExpressionAst] -and $element.Splatted) { return $bound }
         if ($next -ge $bound.Count) { return $bound }
+        # A bare number reaches a function as a number (`063271` as 63271, `1e3` as 1000); the program
+        # gets it as typed, as any native command would.
+        if ($element -is [System.Management.Automation.Language.ConstantExpressionAst] -and $element.Value -isnot [string]) {
+            $words.Add($element.Extent.Text)
+            $next++
+            continue
+        }
         $words.Add($bound[$next++])
     }
     if ($next -ne $bound.Count) { return $bound }
     $words.ToArray()
 }
+
+# --- Aliases (resolved) -----------------------------------------------------------------------------------------
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn. PowerShell asks its
+# CommandNotFoundAction only once it found no command, function, alias or program of a name, so an
+# alias resolved there never hides anything; and nothing is defined at start, however many profiles
+# there are. The alias is looked up in the profile index (in the completion code above) when the name
+# is used, so it is the config as it is then. A handler that was set before keeps its turn.
+function global:__awsmfa_run_quietly {
+    $null = & $global:__awsmfa_node $global:__awsmfa_script @args 2>$null
+}
+
+function global:__awsmfa_alias_profile([string] $name) {
+    $prefix = $global:__awsmfa_alias_prefix
+    if (-not $name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) { return $null }
+    $lines = __awsmfa_load_index $prefix -Strict
+    if ($null -eq $lines) { return $null }
+    # After the profile names and what Tab offers (see __awsmfa_read_index).
+    $start = 12 + [int] $lines[11]
+    for ($i = $start + 1 + 2 * [int] $lines[$start]; $i + 1 -lt $lines.Count; $i += 2) {
+        if ($lines[$i] -ieq $name) { return $lines[$i + 1] }
+    }
+    return $null
+}
+
+
+# Makes $name, the name PowerShell found no command for, an alias when the index has it; $true then.
+function global:__awsmfa_resolve_alias([string] $name, [System.Management.Automation.CommandLookupEventArgs] $lookup) {
+    $profileName = __awsmfa_alias_profile $name
+    if ($null -eq $profileName) { return $false }
+    # Advanced, as the wrapper is, so that a failure reaches `&&`, `||` and `$?`.
+    $lookup.CommandScriptBlock = {
+        [CmdletBinding(PositionalBinding = $false)]
+        param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
+        [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
+        [object[]] $words = __awsmfa_command_line $MyInvocation $bound
+        __awsmfa_main use $profileName @words
+        __awsmfa_report $PSCmdlet
+    }.GetNewClosure()
+    $lookup.StopSearch = $true
+    return $true
+}
+'@
 
 # -e, -i, -o, -p and -w would each abbreviate two common parameters, which PowerShell refuses before
 # the function runs (`awsmfa policy -p doug`): as switches of their own they bind, and are put back
@@ -98,15 +207,12 @@ function global:__awsmfa_command_line($invocation, [object[]] $bound) {
 function global:__AWSMFA_CMD__ {
     [CmdletBinding(PositionalBinding = $false)]
     param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
+    __awsmfa_load
     [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
     [object[]] $words = __awsmfa_command_line $MyInvocation $bound
     __awsmfa_main @words
     __awsmfa_report $PSCmdlet
 }
-if ($global:__awsmfa_completion_names -cnotcontains '__AWSMFA_CMD__') {
-    $global:__awsmfa_completion_names = @($global:__awsmfa_completion_names) + '__AWSMFA_CMD__'
-}
-__awsmfa_register_completion
 
 # --- Prompt ------------------------------------------------------------------------------------------
 # `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
@@ -172,42 +278,21 @@ if ($global:__awsmfa_want_prompt -and -not ${function:__awsmfa_user_prompt}) {
 # alias resolved there never hides anything; and nothing is defined at start, however many profiles
 # there are. The alias is looked up in the profile index (in the completion code above) when the name
 # is used, so it is the config as it is then. A handler that was set before keeps its turn.
-function global:__awsmfa_run_quietly {
-    $null = & $global:__awsmfa_node $global:__awsmfa_script @args 2>$null
-}
-
-function global:__awsmfa_alias_profile([string] $name) {
-    $prefix = $global:__awsmfa_alias_prefix
-    if (-not $name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) { return $null }
-    $lines = __awsmfa_load_index $prefix -Strict
-    if ($null -eq $lines) { return $null }
-    for ($i = 12 + [int] $lines[11]; $i + 1 -lt $lines.Count; $i += 2) {
-        if ($lines[$i] -ieq $name) { return $lines[$i + 1] }
-    }
-    return $null
-}
-
-# Read through PSVariable: under StrictMode a variable that was never set cannot be read by name.
-if ($global:__awsmfa_want_aliases -and -not $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_not_found_installed')) {
+# Under StrictMode a variable that was never set cannot be read by name: that is the first load.
+try { $installed = $global:__awsmfa_not_found_installed } catch { $installed = $false }
+if ($global:__awsmfa_want_aliases -and -not $installed) {
     $global:__awsmfa_not_found_installed = $true
     $global:__awsmfa_previous_not_found = $ExecutionContext.InvokeCommand.CommandNotFoundAction
     $ExecutionContext.InvokeCommand.CommandNotFoundAction = {
         param([string] $name, [System.Management.Automation.CommandLookupEventArgs] $lookup)
-        # PowerShell also asks for `get-<name>` before giving up on <name>; only the name itself matters.
-        $profileName = __awsmfa_alias_profile $name
-        if ($null -ne $profileName) {
-            # Advanced, as the wrapper is, so that a failure reaches `&&`, `||` and `$?`.
-            $lookup.CommandScriptBlock = {
-                [CmdletBinding(PositionalBinding = $false)]
-                param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments, [switch] $e, [switch] $i, [switch] $o, [switch] $p, [switch] $w)
-                [object[]] $bound = if ($PSBoundParameters.ContainsKey('Arguments')) { $Arguments } else { @() }
-                [object[]] $words = __awsmfa_command_line $MyInvocation $bound
-                __awsmfa_main use $profileName @words
-                __awsmfa_report $PSCmdlet
-            }.GetNewClosure()
-            $lookup.StopSearch = $true
+        # PowerShell also asks for `get-<name>` before giving up on <name>; only the name itself
+        # matters, and only a name with the prefix can be an alias (nothing is loaded for the others).
+        $resolved = $false
+        if ($name.StartsWith($global:__awsmfa_alias_prefix, [StringComparison]::OrdinalIgnoreCase)) {
+            __awsmfa_load
+            $resolved = __awsmfa_resolve_alias $name $lookup
         }
-        elseif ($global:__awsmfa_previous_not_found) {
+        if (-not $resolved -and $global:__awsmfa_previous_not_found) {
             & $global:__awsmfa_previous_not_found $name $lookup
         }
     }

@@ -43,6 +43,10 @@ test('pwsh: every integration script parses', async (t) => {
     await initCode('pwsh', world.env),
     await initCode('pwsh', world.env, ['--cmd', 'mfa', '--no-prompt', '--no-aliases', '--alias-prefix', "it's-"]),
   ];
+  // The code `init` keeps as text, to be compiled at first use, must parse too.
+  const deferred = /^\$global:__awsmfa_deferred = @'\n([\s\S]*?)\n'@$/m.exec(texts[3]!);
+  assert.ok(deferred, 'init has its deferred code');
+  texts.push(deferred[1]!);
   const results = await runPwsh(
     texts.map(
       (text) => `$errors = $null; $null = [System.Management.Automation.Language.Parser]::ParseInput(${literal(text)}, [ref] $null, [ref] $errors); $errors.Count; $errors | ForEach-Object { $_.Message }`,
@@ -78,7 +82,7 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
     // 5
     `awsmfa unset; "status=$LASTEXITCODE"; "profile=$env:AWS_PROFILE key=$env:AWS_ACCESS_KEY_ID session=$env:AWSMFA_PROFILE"; prompt`,
     // 6: aliases resolve from the profile index when used; the cached session needs no code.
-    `$null -ne (__awsmfa_alias_profile aws-doug); $null -ne (__awsmfa_alias_profile aws-admin); $null -ne (__awsmfa_alias_profile aws-nomfa); aws-doug; "status=$LASTEXITCODE session=$env:AWSMFA_PROFILE"`,
+    `__awsmfa_load; $null -ne (__awsmfa_alias_profile aws-doug); $null -ne (__awsmfa_alias_profile aws-admin); $null -ne (__awsmfa_alias_profile aws-nomfa); aws-doug; "status=$LASTEXITCODE session=$env:AWSMFA_PROFILE"`,
     // 7-11: Tab.
     complete('awsmfa e'),
     complete('awsmfa use '),
@@ -86,7 +90,7 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
     complete('awsmfa env --tok'),
     complete('awsmfa env doug '),
     // 12: another wrapper name, and its completion.
-    `. ${literal(custom)}; mfa --version | Out-Null; "status=$LASTEXITCODE"; $null -ne (__awsmfa_alias_profile x-doug)`,
+    `. ${literal(custom)}; mfa --version | Out-Null; "status=$LASTEXITCODE"; __awsmfa_load; $null -ne (__awsmfa_alias_profile x-doug)`,
     complete('mfa use d'),
     // 14: PowerShell drops a bare `--` from a function's arguments; the wrapper puts it back for the program.
     `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -- aws s3 ls --recursive`,
@@ -97,7 +101,7 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
   for (const [i, result] of r.entries()) {
     // The failure is reported as a PowerShell command's error, after the program's own message.
     const expected = i === 1 ? ['exited with status 1 (see the message above)'] : [];
-    assert.deepEqual(result.errors, expected, `script ${i}: ${result.errorDetails.join('\n')}`);
+    assert.deepEqual(result.errors, expected, `script ${i}: ${result.errorDetails.join('\n')}\n${result.nativeStderr.join('\n')}`);
   }
 
   assert.notEqual(r[1]!.output[0], 'status=0');
@@ -195,10 +199,38 @@ test('pwsh: profile names and aliases PowerShell loads from the index are the pr
   const read = await loadProfiles(env);
   const aliases = aliasProfiles(read).map((name) => `aws-${name}`);
   const result = await runPwsh(
-    `. ${literal(init)}; (__awsmfa_profile_names) -join '|'; (${aliases.map(literal).join(', ')} | Where-Object { $null -ne (__awsmfa_alias_profile $_) }) -join '|'`,
+    `. ${literal(init)}; __awsmfa_load; (__awsmfa_profile_names) -join '|'; (${aliases.map(literal).join(', ')} | Where-Object { $null -ne (__awsmfa_alias_profile $_) }) -join '|'`,
     { env },
   );
   assert.deepEqual(result.errors, []);
   assert.deepEqual(result.output[0]!.split('|').sort(), profileNames(read).sort());
   assert.deepEqual(result.output[1]!.split('|').sort(), aliases.filter((name) => pwsh.index.isAliasName(name)).sort());
+});
+
+test('pwsh: a start compiles only what it needs, and the first Tab, dash word, alias or awsmfa, whichever comes first, loads the rest', async (t) => {
+  if (!(await requirePwsh(t))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const init = join(world.home, 'init.ps1');
+  await writeFile(init, await initCode('pwsh', world.env));
+  // Prints PowerShell code that says how it was run, for `use` to apply.
+  const stub = join(world.home, 'stub.js');
+  await writeFile(stub, `console.log("'ran " + process.argv.slice(2).join(' ') + "'")\n`);
+  const defined = "'complete=' + [bool]${function:__awsmfa_complete}; 'main=' + [bool]${function:__awsmfa_main}";
+  const [tab, dash, alias, wrapper] = await Promise.all([
+    runPwsh(`. ${literal(init)}; ${defined}; ${complete('awsmfa use d')}; ${defined}`, { env: world.env }),
+    runPwsh(`. ${literal(init)}; ${complete('awsmfa exec doug -')}`, { env: world.env }),
+    runPwsh(`. ${literal(init)}; $global:__awsmfa_script = ${literal(stub)}; aws-doug -x; ${defined}`, { env: world.env }),
+    runPwsh(`. ${literal(init)}; $global:__awsmfa_script = ${literal(stub)}; awsmfa unset; ${defined}`, { env: world.env }),
+  ]);
+  // An MFA code with a leading zero, typed bare, is a number to PowerShell: the program gets it as typed.
+  const digits = await runPwsh(`. ${literal(init)}; $global:__awsmfa_script = ${literal(stub)}; awsmfa use doug --token-code 012345 -d 0900; aws-doug -c 1e3`, { env: world.env });
+  assert.deepEqual(digits.errors, [], digits.errorDetails.join('\n'));
+  assert.deepEqual(digits.output, ['ran use --shell pwsh doug --token-code 012345 -d 0900', 'ran use --shell pwsh doug -c 1e3']);
+  for (const result of [tab, dash, alias, wrapper]) assert.deepEqual(result.errors, [], result.errorDetails.join('\n'));
+  assert.deepEqual(tab.output, ['complete=False', 'main=False', 'default', 'doug', 'complete=True', 'main=True']);
+  assert.ok(dash.output.includes('-c') && dash.output.includes('--token-code'), dash.output.join(' '));
+  assert.ok(!dash.output.includes('-Debug'), dash.output.join(' '));
+  assert.deepEqual(alias.output, ['ran use --shell pwsh doug -x', 'complete=True', 'main=True']);
+  assert.deepEqual(wrapper.output, ['ran unset --shell pwsh', 'complete=True', 'main=True']);
 });

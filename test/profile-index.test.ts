@@ -75,6 +75,7 @@ for n in ${candidates.join(' ')}; functions -q $n; and echo "alias:$n"; end
 complete -C 'awsmfa env ' | string replace -r '\\t.*' '' | string replace -r '^' 'tab:'
 `,
   pwsh: (init, candidates) => `. '${init}'
+__awsmfa_load
 foreach ($n in '${candidates.join("','")}') { if ($null -ne (__awsmfa_alias_profile $n)) { "alias:$n" } }
 foreach ($m in (TabExpansion2 'awsmfa env ' 11).CompletionMatches) { 'tab:' + $m.CompletionText }
 `,
@@ -182,7 +183,7 @@ for (const shell of SHELLS) {
       bash: `shopt -s expand_aliases\naws-mine() { echo own-function; }\nsource '${init}'\naws-vault\naws-mine\nalias aws-doug >/dev/null && echo alias\n`,
       zsh: `aws-mine() { echo own-function; }\nsource '${init}'\neval aws-vault\neval aws-mine\nwhence -w aws-doug\n`,
       fish: `function aws-mine; echo own-function; end\nsource '${init}'\naws-vault\naws-mine\ntype -t aws-doug\n`,
-      pwsh: `function global:aws-mine { 'own-function' }\n. '${init}'\naws-vault\naws-mine\nif ($null -ne (__awsmfa_alias_profile aws-doug)) { 'alias' }\n`,
+      pwsh: `function global:aws-mine { 'own-function' }\n. '${init}'\naws-vault\naws-mine\n__awsmfa_load\nif ($null -ne (__awsmfa_alias_profile aws-doug)) { 'alias' }\n`,
     }[shell];
     const ran = await startShell(shell, home, script, 'shadow');
     assert.equal(ran.stderr, '');

@@ -12,7 +12,8 @@ __AWSMFA_COMPLETION_DATA__
 # a file of plain lines under its cache directory. Reading it costs one ReadAllLines, whatever the size
 # of the config; noticing that the config changed costs a few GetLastWriteTimeUtc. Returns the lines
 # (format, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, HOME, PATH, prefix, four watched paths, an
-# unused line, the number of profiles, the profiles, then alias name and profile in turn), or $null.
+# unused line, the number of profiles, the profiles; then the number of names Tab offers, those names
+# sorted, their completion texts in the same order; then alias name and profile in turn), or $null.
 # With -Strict the index must also have been made for this alias prefix.
 function global:__awsmfa_load_index([string] $Prefix, [switch] $Strict) {
     # awsmfa's cache directory, as src/platform places it: %LOCALAPPDATA% on Windows, XDG elsewhere.
@@ -39,7 +40,17 @@ function global:__awsmfa_load_index([string] $Prefix, [switch] $Strict) {
 # The index's lines when it was made for this environment and, with $check, when no watched file or
 # directory is newer than it (a file replaced by a rename changes its directory's time).
 function global:__awsmfa_read_index([string] $file, [string] $prefix, [bool] $strict, [bool] $check) {
-    try { $lines = [IO.File]::ReadAllLines($file) } catch { return $null }
+    try { $text = [IO.File]::ReadAllText($file) } catch { return $null }
+    # The lines, and what was made of them (the completions), are kept for as long as the file holds
+    # the same text: comparing it costs far less than splitting it again at every Tab.
+    $cache = $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_index_cache')
+    if ($null -eq $cache -or -not [string]::Equals($cache.Text, $text)) {
+        # Lines as ReadAllLines gives them: awsmfa ends each with LF, the last one too.
+        $body = if ($text.EndsWith([char] 10)) { $text.Substring(0, $text.Length - 1) } else { $text }
+        $cache = @{ Text = $text; Lines = $body.Split([char] 10); Table = $null }
+        $global:__awsmfa_index_cache = $cache
+    }
+    $lines = $cache.Lines
     if ($lines.Count -lt 12 -or $lines[0] -cne 'awsmfa-index 1') { return $null }
     if ($lines[1] -cne "$env:AWS_CONFIG_FILE" -or $lines[2] -cne "$env:AWS_SHARED_CREDENTIALS_FILE" -or $lines[3] -cne "$env:HOME") { return $null }
     if ($strict -and $lines[5] -cne $prefix) { return $null }
@@ -50,7 +61,9 @@ function global:__awsmfa_read_index([string] $file, [string] $prefix, [bool] $st
             [IO.Directory]::GetLastWriteTimeUtc($lines[8]) -gt $made -or [IO.Directory]::GetLastWriteTimeUtc($lines[9]) -gt $made) { return $null }
     }
     $count = 0
-    if (-not [int]::TryParse($lines[11], [ref] $count) -or $count -lt 0 -or 12 + $count -gt $lines.Count) { return $null }
+    if (-not [int]::TryParse($lines[11], [ref] $count) -or $count -lt 0 -or 13 + $count -gt $lines.Count) { return $null }
+    $offered = 0
+    if (-not [int]::TryParse($lines[12 + $count], [ref] $offered) -or $offered -lt 0 -or 13 + $count + 2 * $offered -gt $lines.Count) { return $null }
     return , $lines
 }
 
@@ -63,6 +76,59 @@ function global:__awsmfa_profile_names {
     if ($null -eq $lines) { return }
     $count = [int] $lines[11]
     if ($count -gt 0) { $lines[12..(11 + $count)] }
+}
+
+# The profile names Tab offers, from the index: Names sorted by ordinal comparison and Texts, the
+# completion text of each (quoted where the bare word would not read back as the name); or $null.
+function global:__awsmfa_profile_table {
+    $prefix = $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_alias_prefix')
+    if ($null -eq $prefix) { $prefix = 'aws-' }
+    $lines = __awsmfa_load_index $prefix
+    if ($null -eq $lines) { return $null }
+    # Made once per index text (see __awsmfa_read_index), kept with its lines.
+    $cache = $global:__awsmfa_index_cache
+    $current = [object]::ReferenceEquals($cache.Lines, $lines)
+    if (-not $current -or $null -eq $cache.Table) {
+        $start = 13 + [int] $lines[11]
+        $count = [int] $lines[$start - 1]
+        $names = [string[]]::new($count)
+        $texts = [string[]]::new($count)
+        [Array]::Copy($lines, $start, $names, 0, $count)
+        [Array]::Copy($lines, $start + $count, $texts, 0, $count)
+        # PowerShell converts each text through CompletionResult's one-argument constructor, in one call.
+        $table = @{ Names = $names; Results = [System.Management.Automation.CompletionResult[]] $texts }
+        if (-not $current) { return $table }
+        $cache.Table = $table
+    }
+    $cache.Table
+}
+
+# The completions of the profile names that start with $word, in order. Tab must stay instant with
+# thousands of names, so no script code runs per name: the names that start with $word are one range
+# of the sorted list, found by binary search (from $word to $word with its last character one
+# higher), and the CompletionResults of that range, made once per index, are copied out.
+function global:__awsmfa_profile_completions([string] $word) {
+    $table = __awsmfa_profile_table
+    if ($null -eq $table) { return , ([System.Management.Automation.CompletionResult[]] @()) }
+    $names = $table.Names
+    $low = 0
+    $high = $names.Count
+    if ($word.Length -gt 0) {
+        $low = [Array]::BinarySearch($names, $word, [StringComparer]::Ordinal)
+        if ($low -lt 0) { $low = -bnot $low }
+        $last = [int] $word[$word.Length - 1]
+        if ($last -lt 0xFFFF) {
+            $high = [Array]::BinarySearch($names, $word.Substring(0, $word.Length - 1) + [char] ($last + 1), [StringComparer]::Ordinal)
+            if ($high -lt 0) { $high = -bnot $high }
+        }
+        else {
+            $high = $low
+            while ($high -lt $names.Count -and $names[$high].StartsWith($word, [StringComparison]::Ordinal)) { $high++ }
+        }
+    }
+    $results = [System.Management.Automation.CompletionResult[]]::new($high - $low)
+    [Array]::Copy($table.Results, $low, $results, 0, $high - $low)
+    return , $results
 }
 
 # Adds each value (after $prefix) that starts with $word to $results, as $offer in __awsmfa_complete
@@ -133,6 +199,7 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
             $results.Add([System.Management.Automation.CompletionResult]::new($completion, $text, $type, $(if ($tip) { $tip } else { $text })))
         }
     }
+    if ($expect -eq 'profile' -and -not $quoted) { return (__awsmfa_profile_completions $word) }
     if ($expect) {
         __awsmfa_offer_values $results (__awsmfa_candidates $expect) '' $word $quoted
     }
@@ -158,6 +225,8 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     }
     else {
         $kind = if ($position -lt $command.Arguments.Count) { $command.Arguments[$position] } else { $command.Rest }
+        # The common case, a profile name typed unquoted: ready-made and already in order.
+        if ($kind -eq 'profile' -and -not $quoted) { return (__awsmfa_profile_completions $word) }
         __awsmfa_offer_values $results (__awsmfa_candidates $kind) '' $word $quoted
     }
     # PowerShell shows them in the order given; bash, zsh and fish sort theirs, and so does this.
@@ -202,7 +271,7 @@ function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
         $word = $element.Extent.Text
         if (-not $word.StartsWith('-') -or $word.StartsWith('--') -or $element -eq $call.CommandElements[0]) { return }
         $found = [System.Collections.ObjectModel.Collection[System.Management.Automation.CompletionResult]]::new()
-        foreach ($match in @(__awsmfa_complete $word $call $cursor)) { $found.Add($match) }
+        foreach ($match in (__awsmfa_complete $word $call $cursor)) { $found.Add($match) }
         $result.CompletionMatches = $found
         $result.ReplacementIndex = $element.Extent.StartOffset
         $result.ReplacementLength = $cursor - $element.Extent.StartOffset

@@ -29,6 +29,8 @@ export interface ShellIntegration {
    * complete awsmfa, and the fix when it would not.
    */
   readonly completionProbe?: { readonly program: string; readonly args: readonly string[]; readonly fix: string };
+  /** How the completion script and the filled integration become `init`'s output (default: one after the other). */
+  combine?(completions: string, integration: string): string;
 }
 
 export interface StartupFiles {
@@ -129,5 +131,6 @@ export async function renderInit(dialect: Dialect, spec: CompletionSpec, options
     },
     path,
   );
-  return `${await renderCompletions(dialect, spec, shells)}\n${body}`;
+  const completions = await renderCompletions(dialect, spec, shells);
+  return integration.combine ? integration.combine(completions, body) : `${completions}\n${body}`;
 }

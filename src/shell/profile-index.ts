@@ -59,8 +59,8 @@ export interface IndexContent {
 
 /** How a dialect puts its part of the index into lines, and what its shell already names. */
 export interface IndexDialect {
-  /** The alias section's lines (after the profile names). */
-  aliasLines(aliases: readonly AliasEntry[]): string[];
+  /** The lines after the profile names: the aliases, and whatever else this shell loads from the index. */
+  aliasLines(aliases: readonly AliasEntry[], profiles: readonly string[]): string[];
   /** Whether the shell can take `name` as an alias (or alias function) name. */
   isAliasName(name: string): boolean;
   /** The shell's builtins and keywords: an alias of one of these names would hide it. */
@@ -168,7 +168,7 @@ export function renderIndex(dialect: Dialect, content: IndexContent): string {
     h.functionDir,
     String(content.profiles.length),
     ...content.profiles,
-    ...dialect.index.aliasLines(content.aliases),
+    ...dialect.index.aliasLines(content.aliases, content.profiles),
   ];
   return `${lines.map(oneLine).join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { AwsmfaError } from '../errors.js';
 import { platform } from '../platform/index.js';
 import type { CompletionOption, CompletionSpec } from './completions.js';
 import { checkRecordNames, checkShellWord, RECORD_MARK, renderChanges, type Dialect } from './dialect.js';
@@ -99,16 +100,51 @@ export const pwsh: Dialect = {
     // A function name is one bare word here: `function global:NAME` and `& NAME` must both read it.
     isFunctionName: (name) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !PWSH_RESERVED.has(name.toLowerCase()),
     completionData: pwshCompletionData,
+    combine: combinePwsh,
   },
   index: {
-    // Name and profile on lines of their own. The integration resolves an alias only when PowerShell
-    // found no command of that name (CommandNotFoundAction), so an alias never hides anything.
-    aliasLines: (aliases) => aliases.flatMap(({ name, profile }) => [name, profile]),
+    // First what Tab offers, ready to use (see completionLines); then each alias's name and profile on
+    // lines of their own. The integration resolves an alias only when PowerShell found no command of
+    // that name (CommandNotFoundAction), so an alias never hides anything.
+    aliasLines: (aliases, profiles) => [...completionLines(profiles), ...aliases.flatMap(({ name, profile }) => [name, profile])],
     isAliasName: (name) => /^[A-Za-z0-9_.@+][A-Za-z0-9_.@+-]*$/.test(name),
     builtins: new Set(),
     aliasesShadowCommands: false,
   },
 };
+
+/**
+ * The profile names as Tab offers them: their number, the names sorted by ordinal comparison (as
+ * .NET's StringComparer.Ordinal sorts, UTF-16 code units), then each one's completion text in the same
+ * order, in quotes where the bare word would not read back as the name (`@x` is a splat). With them
+ * sorted, the completer finds the names that start with the typed word by binary search and hands
+ * PowerShell the texts as one array, with no script loop over thousands of names at each Tab.
+ */
+export function completionLines(profiles: readonly string[]): string[] {
+  const sorted = [...new Set(profiles)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [String(sorted.length), ...sorted, ...sorted.map(completionText)];
+}
+
+/** .NET's `\w`, which the completion code's own test of a bare word uses. */
+const WORD = String.raw`\p{L}\p{Mn}\p{Nd}\p{Pc}`;
+const BARE_WORD = new RegExp(`^[${WORD}.:/%+-][${WORD}.:/%+@=-]*$`, 'u');
+
+/** A value as Tab puts it on the line: bare when PowerShell reads the bare word back as itself. */
+export function completionText(value: string): string {
+  return BARE_WORD.test(value) ? value : quoteLiteral(value);
+}
+
+/** The line of shells/awsmfa.ps1, inside the text compiled at first use, that the completion script replaces. */
+const COMPLETION_LINE = /^#AWSMFA-COMPLETION-SCRIPT$/m;
+/** What would end that text (a single-quoted here-string) early. */
+const HERE_STRING_END = /^'@/m;
+
+/** `init`'s output: the completion script goes into the integration's deferred code (see shells/awsmfa.ps1). */
+function combinePwsh(completions: string, integration: string): string {
+  if (!COMPLETION_LINE.test(integration)) throw new AwsmfaError('shells/awsmfa.ps1 has no #AWSMFA-COMPLETION-SCRIPT line', { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
+  if (HERE_STRING_END.test(completions)) throw new AwsmfaError("the PowerShell completion script has a line starting with '@", { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
+  return integration.replace(COMPLETION_LINE, () => completions.replace(/\n*$/, ''));
+}
 
 /** PowerShell's keywords (case-insensitive), which cannot name a function one calls by name. */
 const PWSH_RESERVED = new Set(
