@@ -12,7 +12,7 @@
  * node:crypto, and the process's stdout/stderr streams (see descriptor-output.ts) — what the full CLI's
  * start spends its time on.
  */
-import { loadProfiles } from './aws/profiles.js';
+import { handOverProfileReads, loadProfiles } from './aws/profiles.js';
 import { sessionProfileName, writeSession } from './commands/env-session.js';
 import { descriptorWriter } from './commands/descriptor-output.js';
 import { chosenShell, runHeld } from './commands/held-output.js';
@@ -72,7 +72,14 @@ export async function fastEnv(argv: readonly string[]): Promise<boolean> {
     if ((context.out as NodeJS.WriteStream).isTTY === true) return undefined;
     try {
       const env = context.env;
-      const profiles = await loadProfiles(env);
+      // Read once per run: if this path declines, the full CLI takes what was read here.
+      handOverProfileReads(true);
+      let profiles;
+      try {
+        profiles = await loadProfiles(env);
+      } finally {
+        handOverProfileReads(false);
+      }
       const name = sessionProfileName(request.profile, env, profiles, `awsmfa ${request.command}`);
       const dialect = dialectFor(chosenShell(request.shell, env));
       const plan = planSession(

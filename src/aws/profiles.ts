@@ -96,14 +96,50 @@ export function selectedProfile(env: NodeJS.ProcessEnv = process.env): { name: s
 /** Real AWS files are kilobytes; parsing something of this size would take seconds and hundreds of MB. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-/** A file's bytes as read once, with what identifies that version of it. */
+/** A file's bytes as read once, with what identifies that version of it and when it was read. */
 interface FileRead {
   readonly bytes: Buffer;
   readonly identity: FileIdentity;
+  readonly readAt: bigint;
 }
 
-/** The file's bytes, read once; undefined when it does not exist. Anything else unreadable says why. */
+/**
+ * What a cached `env`'s fast path (src/fast-env.ts) read before it declined, handed to the full CLI that
+ * then runs in the same process, so that a run reads each file once. The two are bundles of their own,
+ * each with its own copy of this module, so the hand-over lives on the global object. Each entry is
+ * taken once: a later read in the same run (after a command rewrote the file, say) goes to the file.
+ */
+const HANDOVER = Symbol.for('awsmfa.profile-files-read');
+interface Handover {
+  recording: boolean;
+  readonly reads: Map<string, FileRead | undefined>;
+}
+
+function handover(): Handover {
+  const global = globalThis as { [HANDOVER]?: Handover };
+  return (global[HANDOVER] ??= { recording: false, reads: new Map() });
+}
+
+/** While on, the files read are kept for the full CLI to take (see Handover). */
+export function handOverProfileReads(on: boolean): void {
+  handover().recording = on;
+}
+
+/** The file's bytes, read once per run; undefined when it does not exist. Anything else unreadable says why. */
 async function readProfileFile(path: string): Promise<FileRead | undefined> {
+  const shared = handover();
+  if (shared.reads.has(path)) {
+    const read = shared.reads.get(path);
+    shared.reads.delete(path);
+    return read;
+  }
+  const read = await readFileOnce(path);
+  if (shared.recording) shared.reads.set(path, read);
+  return read;
+}
+
+async function readFileOnce(path: string): Promise<FileRead | undefined> {
+  const readAt = nowNs();
   let handle;
   try {
     // Non-blocking, so that a FIFO nobody writes to is refused below instead of waiting forever.
@@ -134,7 +170,7 @@ async function readProfileFile(path: string): Promise<FileRead | undefined> {
     const bytes = await handle.readFile();
     // The size read, not the size stat'ed: a file growing meanwhile is not the version identified.
     const identity = { dev: info.dev, ino: info.ino, size: BigInt(bytes.length), mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs };
-    return { bytes, identity };
+    return { bytes, identity, readAt };
   } catch (error) {
     if (error instanceof AwsmfaError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -415,7 +451,6 @@ export interface LoadOptions {
  * whole (and indexed for the next run when it is large and settled). A missing file is an empty one.
  */
 async function readProfiles(path: string, credentials: boolean, env: NodeJS.ProcessEnv, policy: IndexPolicy, everyProfile: boolean): Promise<{ file: AwsFile; profiles: FileProfiles }> {
-  const readAt = nowNs();
   const read = await readProfileFile(path);
   if (read === undefined) {
     const file = new AwsFile(path, '', credentials);
@@ -442,6 +477,7 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   asRead.set(path, parsedExcerpt(file));
   const contents = file.contents();
   const whole = `${path}: ${contents.parsed.headers.length} sections, parsed whole`;
+  const readAt = read.readAt;
   if (!settled(read.identity, readAt, policy.settledNs)) {
     debug(env, `${whole} (no index: changed too recently)`);
     return { file, profiles: new ParsedProfiles(contents) };
