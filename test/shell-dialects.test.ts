@@ -337,6 +337,27 @@ describe('rendered code, exactly', () => {
   });
 });
 
+describe('rendered code of a session, entered and left in the real shell', () => {
+  // Two values with a record each: a record name shared between them would put one value back for both.
+  const saved = ['AWS_REGION', 'AWS_PROFILE'];
+  for (const shell of SHELL_NAMES) {
+    test(`${shell}: leave() puts back each value enter() replaced, and names are checked before any code`, async (t) => {
+      if (!(await requireShell(t, shell))) return;
+      const dialect = dialectFor(shell);
+      const code =
+        dialect.enter(saved, [
+          { name: 'AWS_REGION', value: 'us-east-1' },
+          { name: 'AWS_PROFILE', value: null },
+        ]) + dialect.leave(saved, [], []);
+      const after = await envAfter(shell, code, saved, { env: { AWS_REGION: 'eu-west-1', AWS_PROFILE: 'doug' } });
+      assert.equal(after.status, 0, after.stderr);
+      assert.deepEqual(after.vars, { AWS_REGION: 'eu-west-1', AWS_PROFILE: 'doug' });
+      assert.throws(() => dialect.enter(['AWS REGION'], []), InvalidShellValueError);
+      assert.throws(() => dialect.leave(['AWS_REGION', '1X'], [], []), InvalidShellValueError);
+    });
+  }
+});
+
 describe('PowerShell quoting (the exact text; pwsh reads it back in quoting-fuzz)', () => {
   const pwsh = dialectFor('pwsh');
   const CASES: ReadonlyArray<readonly [value: string, quoted: string]> = [
