@@ -28,7 +28,7 @@ try {
   const serial = 'arn:aws:iam::123456789012:mfa/warm-up';
   await mkdir(join(home, '.aws'));
   await writeFile(env.AWS_CONFIG_FILE!, `[profile warm-up]\nmfa_serial = ${serial}\nregion = eu-west-1\n`);
-  await writeFile(env.AWS_SHARED_CREDENTIALS_FILE!, '[warm-up]\naws_access_key_id = AKIAWARMUP0000EXAMPLE\naws_secret_access_key = warmUpSecretKeyEXAMPLE0123456789abcdefgh\n', { mode: 0o600 });
+  await writeFile(env.AWS_SHARED_CREDENTIALS_FILE!, '[warm-up]\naws_access_key_id = AKIAWARMUP000EXAMPLE\naws_secret_access_key = warmUpSecretKeyEXAMPLE0123456789abcdefgh\n', { mode: 0o600 });
   const profiles = await loadProfiles(env);
   const cache = SessionCache.forEnvironment(env);
   const plan = planSession({ profile: 'warm-up', tokenCode: undefined, durationSeconds: undefined, force: false }, { profiles, cache, env });
@@ -37,9 +37,9 @@ try {
     version: 1,
     kind: 'mfa',
     profile: 'warm-up',
-    sourceKeyId: 'AKIAWARMUP0000EXAMPLE',
+    sourceKeyId: 'AKIAWARMUP000EXAMPLE',
     mfaSerial: serial,
-    accessKeyId: 'ASIAWARMUP0000EXAMPLE',
+    accessKeyId: 'ASIAWARMUP000EXAMPLE',
     secretAccessKey: 'warmUpSessionSecretEXAMPLE0123456789abcd',
     sessionToken: 'warmUpSessionTokenEXAMPLE',
     expiration: new Date(now + 3_600_000).toISOString(),
@@ -49,7 +49,7 @@ try {
     const { stdout } = await promisify(execFile)(process.execPath, [join(outdir, 'awsmfa.js'), 'env', 'warm-up', '--shell', shell], {
       env: { ...env, AWSMFA_BUILD_CODE_CACHE: '1' },
     });
-    if (!stdout.includes('ASIAWARMUP0000EXAMPLE')) throw new Error(`the build's cached env (${shell}) printed no session`);
+    if (!stdout.includes('ASIAWARMUP000EXAMPLE')) throw new Error(`the build's cached env (${shell}) printed no session`);
   }
 } finally {
   await rm(home, { recursive: true, force: true });

@@ -104,7 +104,7 @@ describe('unset in a shell that holds no record of its own (started from the one
   });
   /** What an earlier version recorded: every managed variable, a value or null (unset before). */
   const RECORD = Object.fromEntries(MANAGED_VARIABLES.map((name) => [name, null as string | null]));
-  Object.assign(RECORD, { AWS_ACCESS_KEY_ID: 'AKIAOLDOLDOLD0EXAMPLE', AWS_SECRET_ACCESS_KEY: 'long-term', AWS_PROFILE: 'work' });
+  Object.assign(RECORD, { AWS_ACCESS_KEY_ID: 'AKIAOLDOLDOLDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'long-term', AWS_PROFILE: 'work' });
   const unsetIn = async (env: Record<string, string>) => (await envAfter('bash', restoreCode(dialectFor('bash'), env), NAMES, { env })).vars;
 
   test('an intact record of an earlier version is put back, every variable as it was', async (t) => {
