@@ -263,9 +263,23 @@ class GivenProfiles extends FileProfiles {
   }
 }
 
-/** Profiles of a file parsed whole; each flattened when first asked for. */
-class ParsedProfiles extends FileProfiles {
+/** Profiles read from a file's sections; each flattened when first asked for. */
+abstract class SectionProfiles extends FileProfiles {
   private readonly flattened = new Map<string, Section>();
+  flat(name: string): Section | undefined {
+    let flat = this.flattened.get(name);
+    if (flat === undefined) {
+      const keys = this.raw(name);
+      if (keys === undefined) return undefined;
+      flat = flatten(keys);
+      this.flattened.set(name, flat);
+    }
+    return flat;
+  }
+}
+
+/** Profiles of a file parsed whole. */
+class ParsedProfiles extends SectionProfiles {
   private nameList: readonly string[] | undefined;
   constructor(private readonly contents: FileContents) {
     super();
@@ -279,16 +293,6 @@ class ParsedProfiles extends FileProfiles {
   }
   raw(name: string): IniSection | undefined {
     return this.contents.profiles.get(name)?.keys;
-  }
-  flat(name: string): Section | undefined {
-    let flat = this.flattened.get(name);
-    if (flat === undefined) {
-      const keys = this.raw(name);
-      if (keys === undefined) return undefined;
-      flat = flatten(keys);
-      this.flattened.set(name, flat);
-    }
-    return flat;
   }
   override service(name: string): IniSection | undefined {
     return this.contents.services.get(name);
@@ -306,9 +310,8 @@ const LOOKUPS_BEFORE_WHOLE = 32;
  * first asked for, from the text read this run. A section that does not read back as the index says
  * it should is a doubt, and the file is then parsed whole.
  */
-class IndexedProfiles extends FileProfiles {
+class IndexedProfiles extends SectionProfiles {
   private readonly found = new Map<string, IniSection>();
-  private readonly flattened = new Map<string, Section>();
   private nameList: readonly string[] | undefined;
   private whole: ParsedProfiles | undefined;
   private lookups = 0;
@@ -342,17 +345,6 @@ class IndexedProfiles extends FileProfiles {
     if (keys === undefined) return this.parseWhole().raw(name);
     this.found.set(name, keys);
     return keys;
-  }
-  flat(name: string): Section | undefined {
-    if (this.whole !== undefined) return this.whole.flat(name);
-    let flat = this.flattened.get(name);
-    if (flat === undefined) {
-      const keys = this.raw(name);
-      if (keys === undefined) return undefined;
-      flat = flatten(keys);
-      this.flattened.set(name, flat);
-    }
-    return flat;
   }
   override service(name: string): IniSection | undefined {
     if (this.whole !== undefined) return this.whole.service(name);
