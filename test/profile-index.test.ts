@@ -265,6 +265,13 @@ test('zsh: the aliases are compiled once with zcompile, and later starts load th
   const home = await makeHome(t, profiles(['doug', 'old', 'plain']));
   const init = await initFile('zsh', home.env, home.dir);
   const compiled = join(home.dir, '.cache', 'awsmfa', 'shell', 'aliases-aws-.zsh.zwc');
+  // A config written in the same second as the index is made again at the next start (a change in
+  // that second could not be told apart): dated a minute back, the first start's index stands.
+  const { readdir, utimes } = await import('node:fs/promises');
+  const aMinuteAgo = new Date(Date.now() - 60_000);
+  const awsDir = join(home.dir, '.aws');
+  for (const name of await readdir(awsDir)) await utimes(join(awsDir, name), aMinuteAgo, aMinuteAgo);
+  await utimes(awsDir, aMinuteAgo, aMinuteAgo);
   const first = await knows('zsh', home, init, CANDIDATES);
   assert.deepEqual(first.aliases, ['aws-doug', 'aws-old']);
   const made = await stat(compiled);
