@@ -210,7 +210,7 @@ test('a listing is not used once either file has changed, however it changed, no
     JSON.stringify({ ...good, configPath: '/elsewhere/config' }),
     JSON.stringify({ ...good, credentials: null }),
     JSON.stringify({ ...good, rows: good.rows.map((row, at) => (at === 3 ? [...row.slice(0, 1), 'admin', ...row.slice(2)] : row)) }),
-    JSON.stringify({ ...good, rows: good.rows.map((row, at) => (at === 3 ? [...row.slice(0, 8), [2], ...row.slice(9)] : row)) }),
+    JSON.stringify({ ...good, rows: good.rows.map((row, at) => (at === 3 ? [...row.slice(0, 8), '2', ...row.slice(9)] : row)) }),
     JSON.stringify({ ...good, rows: good.rows.slice(1).concat([good.rows[0]!.slice(1)]) }),
   ];
   for (const variant of variants) {

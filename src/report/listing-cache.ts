@@ -23,10 +23,12 @@ const FORMAT = 1;
 
 /**
  * A row as kept: `[name, kind, needsMfa, mfaSerial, roleArn, sourceProfile, chain, region, files,
- * usable, problem, login]`, the files as 0 (the config file) and 1 (the credentials file), and login
- * `null` or `[source, expiration, file]`. Arrays: 5,000 rows are read back at every run.
+ * usable, problem, login]`, the files as a string of digits, 0 for the config file and 1 for the
+ * credentials file (`"10"`: both, the credentials file first), and login `null` or `[source,
+ * expiration, file]`. Arrays and digits: 5,000 rows are read back at every run, and the few distinct
+ * lists of files are made once each, not once per row.
  */
-type Row = [string, ProfileFacts['kind'], boolean, string | null, string | null, string | null, string[], string | null, number[], boolean, string | null, [string | null, string | null, number] | null];
+type Row = [string, ProfileFacts['kind'], boolean, string | null, string | null, string | null, string[], string | null, string, boolean, string | null, [string | null, string | null, number] | null];
 
 interface Stored {
   readonly format: typeof FORMAT;
@@ -59,7 +61,7 @@ const nullableString = (value: unknown): value is string | null => value === nul
  * The facts of a kept row, or undefined when it is not one. Indexes and plain loops rather than
  * destructuring and callbacks: this runs for thousands of rows, before the optimising compiler starts.
  */
-function factsOf(row: unknown, files: ProfileFiles): ProfileFacts | undefined {
+function factsOf(row: unknown, files: ProfileFiles, lists: Map<string, readonly string[] | undefined>): ProfileFacts | undefined {
   if (!Array.isArray(row) || row.length !== 12) return undefined;
   const fields = row as unknown[];
   const name = fields[0];
@@ -77,7 +79,10 @@ function factsOf(row: unknown, files: ProfileFiles): ProfileFacts | undefined {
   if (!nullableString(mfaSerial) || !nullableString(roleArn) || !nullableString(sourceProfile) || !nullableString(region) || !nullableString(problem)) return undefined;
   if (!Array.isArray(chain)) return undefined;
   for (let at = 0; at < chain.length; at++) if (typeof chain[at] !== 'string') return undefined;
-  const paths = pathsOf(fields[8], files);
+  const digits = fields[8];
+  if (typeof digits !== 'string') return undefined;
+  if (!lists.has(digits)) lists.set(digits, pathsOf(digits, files));
+  const paths = lists.get(digits);
   if (paths === undefined) return undefined;
   let session: LoginSession | null = null;
   if (login !== null) {
@@ -89,7 +94,7 @@ function factsOf(row: unknown, files: ProfileFiles): ProfileFacts | undefined {
     session = { profile: name, source: source ?? undefined, expiration: expiration ?? undefined, file: path };
   }
   // In the order of a ProfileView's keys: `list --json` prints them in this order.
-  return { name, kind: kind as ProfileFacts['kind'], needsMfa, mfaSerial, roleArn, sourceProfile, chain: chain as string[], region, files: paths, usable, problem, login: session };
+  return { name, kind: kind as ProfileFacts['kind'], needsMfa, mfaSerial, roleArn, sourceProfile, chain: chain as string[], region, files: paths as string[], usable, problem, login: session };
 }
 
 /** The path a file's number stands for (0: the config file, 1: the credentials file). */
@@ -97,11 +102,12 @@ function pathOf(number: unknown, files: ProfileFiles): string | undefined {
   return number === 0 ? files.configPath : number === 1 ? files.credentialsPath : undefined;
 }
 
-function pathsOf(numbers: unknown, files: ProfileFiles): string[] | undefined {
-  if (!Array.isArray(numbers)) return undefined;
+/** The paths a string of digits stands for, or undefined when it is not one. */
+function pathsOf(digits: string, files: ProfileFiles): string[] | undefined {
   const paths: string[] = [];
-  for (let at = 0; at < numbers.length; at++) {
-    const path = pathOf(numbers[at], files);
+  for (let at = 0; at < digits.length; at++) {
+    const digit = digits.charCodeAt(at) - 48;
+    const path = pathOf(digit, files);
     if (path === undefined) return undefined;
     paths.push(path);
   }
@@ -114,6 +120,7 @@ function rowOf(facts: ProfileFacts, files: ProfileFiles): Row | undefined {
   const fileNumbers = facts.files.map(number);
   const login = facts.login;
   if (fileNumbers.includes(-1) || (login !== null && number(login.file) === -1)) return undefined;
+  const digits = fileNumbers.join('');
   return [
     facts.name,
     facts.kind,
@@ -123,7 +130,7 @@ function rowOf(facts: ProfileFacts, files: ProfileFiles): Row | undefined {
     facts.sourceProfile,
     [...facts.chain],
     facts.region,
-    fileNumbers,
+    digits,
     facts.usable,
     facts.problem,
     login === null ? null : [login.source ?? null, login.expiration ?? null, number(login.file)],
@@ -145,8 +152,9 @@ async function readListing(cache: SessionCache, files: ProfileFiles, config: Fil
   if (stored.configPath !== files.configPath || stored.credentialsPath !== files.credentialsPath) return undefined;
   if (!sameVersion(stored.config, config) || !sameVersion(stored.credentials, credentials) || !Array.isArray(stored.rows)) return undefined;
   const facts: ProfileFacts[] = [];
+  const lists = new Map<string, readonly string[] | undefined>();
   for (const row of stored.rows) {
-    const each = factsOf(row, files);
+    const each = factsOf(row, files, lists);
     if (each === undefined) return undefined;
     facts.push(each);
   }
