@@ -14,6 +14,7 @@
  * moves its change time, which nobody can set back. Anything in doubt (no index, another identity, an
  * index that does not fit the text) means the file is parsed whole, as without an index.
  */
+import { stat } from 'node:fs/promises';
 import { configSectionRole, DEFAULT_SECTION, lineStarts, type ParsedIni } from './config-files.js';
 import type { SessionCache } from '../session/cache.js';
 
@@ -24,6 +25,12 @@ export interface FileIdentity {
   readonly size: bigint;
   readonly mtimeNs: bigint;
   readonly ctimeNs: bigint;
+}
+
+/** One version of a file as a run read it: what identified it, and when the reading began. */
+export interface FileVersion {
+  readonly identity: FileIdentity;
+  readonly readAt: bigint;
 }
 
 export interface SectionIndex {
@@ -83,6 +90,21 @@ export function buildIndex(text: string, parsed: ParsedIni, credentials: boolean
   return { chars: text.length, starts: parsed.headers.map((header) => lineAt[header.line]!), profiles, ssoSessions, services };
 }
 
+/**
+ * The identity of the file at `path` now, without reading it (following a link, as reading it does):
+ * null when there is no such file, undefined when it is something awsmfa would not read as one (a
+ * directory, a file it may not read…), for the caller to read it and say why.
+ */
+export async function currentIdentity(path: string): Promise<FileIdentity | null | undefined> {
+  try {
+    const info = await stat(path, { bigint: true });
+    return info.isFile() ? { dev: info.dev, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs } : undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : undefined;
+  }
+}
+
 /** The index as kept in its file: sections by number, names beside them (JSON, no values). */
 interface Stored {
   readonly format: 1;
@@ -95,8 +117,19 @@ interface Stored {
   readonly services: readonly (string | number)[];
 }
 
-function storedIdentity(identity: FileIdentity): Stored['file'] {
+/** A file identity as JSON keeps it (numbers as decimal strings: nanoseconds do not fit a double). */
+export type StoredIdentity = Stored['file'];
+
+export function storedIdentity(identity: FileIdentity): StoredIdentity {
   return { dev: String(identity.dev), ino: String(identity.ino), size: String(identity.size), mtimeNs: String(identity.mtimeNs), ctimeNs: String(identity.ctimeNs) };
+}
+
+/** Whether `have`, read back from a cache file, is the stored form of exactly this identity. */
+export function isIdentity(have: unknown, identity: FileIdentity): boolean {
+  if (typeof have !== 'object' || have === null) return false;
+  const stored = have as Partial<StoredIdentity>;
+  const want = storedIdentity(identity);
+  return stored.dev === want.dev && stored.ino === want.ino && stored.size === want.size && stored.mtimeNs === want.mtimeNs && stored.ctimeNs === want.ctimeNs;
 }
 
 function indexPath(cache: SessionCache, path: string): string {
@@ -126,10 +159,7 @@ export async function readIndex(cache: SessionCache, path: string, identity: Fil
     return undefined;
   }
   if (typeof stored !== 'object' || stored === null || stored.format !== 1 || stored.path !== path) return undefined;
-  const want = storedIdentity(identity);
-  const have = stored.file;
-  if (typeof have !== 'object' || have === null) return undefined;
-  if (have.dev !== want.dev || have.ino !== want.ino || have.size !== want.size || have.mtimeNs !== want.mtimeNs || have.ctimeNs !== want.ctimeNs) return undefined;
+  if (!isIdentity(stored.file, identity)) return undefined;
   const { starts, chars } = stored;
   // Each start is checked when its section is looked up (sectionBounds): a run looks up a few of thousands.
   if (!Number.isInteger(chars) || !Array.isArray(starts)) return undefined;

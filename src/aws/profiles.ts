@@ -11,7 +11,7 @@ import { nearest } from '../nearest.js';
 import { platform } from '../platform/index.js';
 import { SessionCache } from '../session/cache.js';
 import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, splitLines, type IniProblem, type IniSection, type IniValue, type ParsedIni, type ProfileSource } from './config-files.js';
-import { afterSuccess, buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, sectionBounds, settled, writeIndex, type FileIdentity, type IndexPolicy, type SectionIndex } from './config-index.js';
+import { afterSuccess, buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, sectionBounds, settled, writeIndex, type FileIdentity, type FileVersion, type IndexPolicy, type SectionIndex } from './config-index.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 import { describeLoginSession, loginSessionOf, renewCommand } from './login-session.js';
 
@@ -97,10 +97,8 @@ export function selectedProfile(env: NodeJS.ProcessEnv = process.env): { name: s
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 /** A file's bytes as read once, with what identifies that version of it and when it was read. */
-interface FileRead {
+interface FileRead extends FileVersion {
   readonly bytes: Buffer;
-  readonly identity: FileIdentity;
-  readonly readAt: bigint;
 }
 
 /**
@@ -442,13 +440,14 @@ export interface LoadOptions {
  * A file's profiles: read once, then looked up through its index when it has a valid one, else parsed
  * whole (and indexed for the next run when it is large and settled). A missing file is an empty one.
  */
-async function readProfiles(path: string, credentials: boolean, env: NodeJS.ProcessEnv, policy: IndexPolicy, everyProfile: boolean): Promise<{ file: AwsFile; profiles: FileProfiles }> {
+async function readProfiles(path: string, credentials: boolean, env: NodeJS.ProcessEnv, policy: IndexPolicy, everyProfile: boolean): Promise<{ file: AwsFile; profiles: FileProfiles; version: FileVersion | null }> {
   const read = await readProfileFile(path);
   if (read === undefined) {
     const file = new AwsFile(path, '', credentials);
     asRead.set(path, () => '');
-    return { file, profiles: new ParsedProfiles(file.contents()) };
+    return { file, profiles: new ParsedProfiles(file.contents()), version: null };
   }
+  const version = { identity: read.identity, readAt: read.readAt };
   const decoded = decodeIni(read.bytes);
   if ('problem' in decoded) throw unparsableFile(path, decoded.problem);
   const file = new AwsFile(path, decoded.text, credentials);
@@ -456,7 +455,7 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
     asRead.set(path, parsedExcerpt(file));
     const contents = file.contents();
     debug(env, `${path}: ${contents.parsed.headers.length} sections, parsed whole`);
-    return { file, profiles: new ParsedProfiles(contents) };
+    return { file, profiles: new ParsedProfiles(contents), version };
   }
   const cache = SessionCache.forEnvironment(env);
   const index = await readIndex(cache, path, read.identity);
@@ -464,7 +463,7 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
     const profiles = new IndexedProfiles(file, index);
     asRead.set(path, (profile) => (profiles.throughIndex ? profiles.sdkExcerpt(profile) : parsedExcerpt(file)(profile)));
     debug(env, `${path}: ${index.starts.length} sections, read through its index`);
-    return { file, profiles };
+    return { file, profiles, version };
   }
   asRead.set(path, parsedExcerpt(file));
   const contents = file.contents();
@@ -472,7 +471,7 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   const readAt = read.readAt;
   if (!settled(read.identity, readAt, policy.settledNs)) {
     debug(env, `${whole} (no index: changed too recently)`);
-    return { file, profiles: new ParsedProfiles(contents) };
+    return { file, profiles: new ParsedProfiles(contents), version };
   }
   const keep = async () => {
     const made = buildIndex(file.text, contents.parsed, credentials);
@@ -483,7 +482,7 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   if (policy.writeAtOnce === true) await keep();
   else afterSuccess(keep);
   debug(env, `${whole}${policy.writeAtOnce === true ? '' : '; its index is kept if the command succeeds'}`);
-  return { file, profiles: new ParsedProfiles(contents) };
+  return { file, profiles: new ParsedProfiles(contents), version };
 }
 
 /** A value as the AWS CLI uses it: a sub-section (`key =` then indented lines) is there but is no value, nor is an empty one. */
@@ -572,6 +571,8 @@ export class ProfileSet {
   private readonly configFile: FileProfiles;
   private readonly credentialsFile: FileProfiles;
   private readingSource: ProfileReading | (() => ProfileReading) | undefined;
+  /** The versions of the files the profiles were read from (null: there was no file); absent for a set made by hand. */
+  versions: { readonly config: FileVersion | null; readonly credentials: FileVersion | null } | undefined;
 
   constructor(
     readonly files: ProfileFiles,
@@ -861,7 +862,9 @@ export async function loadProfiles(env: NodeJS.ProcessEnv = process.env, options
   if (configRead.status === 'rejected') throw configRead.reason;
   if (credentialsRead.status === 'rejected') throw credentialsRead.reason;
   const [config, credentials] = [configRead.value, credentialsRead.value];
-  return new ProfileSet(files, config.profiles, credentials.profiles, () => readingOf(config.file.contents(), credentials.file.contents()));
+  const set = new ProfileSet(files, config.profiles, credentials.profiles, () => readingOf(config.file.contents(), credentials.file.contents()));
+  set.versions = { config: config.version, credentials: credentials.version };
+  return set;
 }
 
 function readingOf(config: FileContents, credentials: FileContents): ProfileReading {

@@ -1,9 +1,9 @@
 import { Command } from 'clipanion';
-import { loadProfiles } from '../aws/profiles.js';
 import { displayable } from '../display.js';
 import { formatRemaining } from '../output.js';
 import { debugOption, enableDebug, jsonOption } from '../report/options.js';
-import { describeProfile, profileNames, type ProfileView } from '../report/profiles.js';
+import { listProfiles } from '../report/listing-cache.js';
+import { viewOfFacts, type ProfileView } from '../report/profiles.js';
 import { cachedSessions } from '../report/sessions.js';
 import { styleFor } from '../report/style.js';
 import { renderTable } from '../report/table.js';
@@ -33,16 +33,16 @@ export class ListCommand extends AwsmfaCommand {
     enableDebug(this.context.env, this.debugOption);
     const env = this.context.env;
     const now = Date.now();
-    const profiles = await loadProfiles(env, { everyProfile: true });
+    const listing = await listProfiles(env);
     const sessions = (await cachedSessions(SessionCache.forEnvironment(env), env, now)).map((entry) => entry.view);
-    const views = profileNames(profiles).map((name) => describeProfile(profiles, name, sessions, now));
+    const views = listing.facts.map((facts) => viewOfFacts(facts, sessions, now));
 
     if (this.json) {
-      const report = { version: 1, configFile: profiles.files.configPath, credentialsFile: profiles.files.credentialsPath, profiles: views };
+      const report = { version: 1, configFile: listing.files.configPath, credentialsFile: listing.files.credentialsPath, profiles: views };
       this.context.out.write(`${JSON.stringify(report, null, 2)}\n`);
       return 0;
     }
-    this.context.out.write(this.render(views, profiles.files));
+    this.context.out.write(this.render(views, listing.files));
     return 0;
   }
 

@@ -3,7 +3,7 @@
  * source, does it have a live cached session. Read from the same ProfileSet `env` uses, so the answer
  * cannot disagree with what `env` would do.
  */
-import { loginSessionOf, renewCommand } from '../aws/login-session.js';
+import { loginSessionOf, renewCommand, type LoginSession } from '../aws/login-session.js';
 import { Refusal, type ProfileSet } from '../aws/profiles.js';
 import type { SessionView } from './sessions.js';
 
@@ -52,7 +52,20 @@ export function profileNames(profiles: ProfileSet): string[] {
   return profiles.names().filter((name) => !NOT_PROFILES.test(name));
 }
 
+/**
+ * What list says of a profile that depends on the AWS files alone (their text and their paths): the
+ * same at every run until a file changes, which is what lets a listing be kept (listing-cache.ts).
+ */
+export interface ProfileFacts extends Omit<ProfileView, 'session' | 'loginSession'> {
+  /** The session written by `awsmfa login` that the profile holds, as written. */
+  readonly login: LoginSession | null;
+}
+
 export function describeProfile(profiles: ProfileSet, name: string, sessions: readonly SessionView[], nowMs: number = Date.now()): ProfileView {
+  return viewOfFacts(profileFacts(profiles, name), sessions, nowMs);
+}
+
+export function profileFacts(profiles: ProfileSet, name: string): ProfileFacts {
   const own = (key: string) => profiles.value(name, key);
   const login = loginSessionOf(profiles, name);
   if (login !== undefined) {
@@ -69,13 +82,7 @@ export function describeProfile(profiles: ProfileSet, name: string, sessions: re
       files: [login.file],
       usable: false,
       problem: null,
-      session: null,
-      loginSession: {
-        source: login.source ?? null,
-        expiration: login.expiration ?? null,
-        expired: login.expiration === undefined || Date.parse(login.expiration) <= nowMs,
-        renew: renewCommand(login),
-      },
+      login,
     };
   }
   const roleArn = own('role_arn') ?? null;
@@ -96,19 +103,15 @@ export function describeProfile(profiles: ProfileSet, name: string, sessions: re
     region = resolved.region ?? null;
   }
   if (problem === null && kind === 'user' && mfaSerial === null) problem = `profile [${name}] has no mfa_serial`;
-  const needsMfa = mfaSerial !== null;
   const files: string[] = [];
   for (const key of KNOWN_KEYS) {
     const file = profiles.setting(name, key)?.file;
     if (file !== undefined && !files.includes(file)) files.push(file);
   }
-  const live = sessions
-    .filter((session) => session.profile === name && !session.expired)
-    .sort((a, b) => Number(b.inThisShell) - Number(a.inThisShell) || b.secondsLeft - a.secondsLeft)[0];
   return {
     name,
     kind,
-    needsMfa,
+    needsMfa: mfaSerial !== null,
     mfaSerial,
     roleArn,
     sourceProfile,
@@ -117,10 +120,44 @@ export function describeProfile(profiles: ProfileSet, name: string, sessions: re
     files,
     usable: problem === null,
     problem: kind === 'other' ? null : problem,
+    login: null,
+  };
+}
+
+/** A profile's facts with what this run adds: its live cached session, how long a written session has left. */
+export function viewOfFacts(facts: ProfileFacts, sessions: readonly SessionView[], nowMs: number): ProfileView {
+  const login = facts.login;
+  let live: SessionView | undefined;
+  for (const session of sessions) {
+    if (session.profile !== facts.name || session.expired) continue;
+    // The one exported in this shell first, then the one that lasts longest.
+    if (live === undefined || Number(session.inThisShell) - Number(live.inThisShell) > 0 || (session.inThisShell === live.inThisShell && session.secondsLeft > live.secondsLeft)) live = session;
+  }
+  // Built key by key, in the order `list --json` prints them (a spread costs more with thousands of profiles).
+  return {
+    name: facts.name,
+    kind: facts.kind,
+    needsMfa: facts.needsMfa,
+    mfaSerial: facts.mfaSerial,
+    roleArn: facts.roleArn,
+    sourceProfile: facts.sourceProfile,
+    chain: facts.chain,
+    region: facts.region,
+    files: facts.files,
+    usable: facts.usable,
+    problem: facts.problem,
     session:
-      live === undefined
+      login !== null || live === undefined
         ? null
         : { kind: live.kind, expiration: live.expiration, secondsLeft: live.secondsLeft, reusable: live.reusable, inThisShell: live.inThisShell },
-    loginSession: null,
+    loginSession:
+      login === null
+        ? null
+        : {
+            source: login.source ?? null,
+            expiration: login.expiration ?? null,
+            expired: login.expiration === undefined || Date.parse(login.expiration) <= nowMs,
+            renew: renewCommand(login, nowMs),
+          },
   };
 }
