@@ -31,7 +31,7 @@ test('npm pack, then npm install -g of the tarball: quiet, and the installed aws
   assert.equal(pack.code, 0, pack.stderr);
   const tarball = join(scratch, pack.stdout.trim().split('\n').pop()!);
 
-  const install = await runProgram('npm', ['install', '--global', '--prefer-offline', '--prefix', prefix, tarball], { env: npmEnv, timeoutMs: 300_000 });
+  const install = await runProgram('npm', ['install', '--global', '--prefer-offline', '--prefix', prefix, tarball], { env: npmEnv, timeoutMs: 900_000 });
   if (install.code !== 0 && /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|network/i.test(install.stderr)) {
     return t.skip(`the npm registry cannot be reached: ${install.stderr.split('\n')[0]}`);
   }
