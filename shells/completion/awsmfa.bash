@@ -33,16 +33,25 @@ __awsmfa_load_index() {
 # Reads the index in $1 when it was made for this environment and, with $4, when no watched file or
 # directory is newer than it (a file replaced by a rename changes its directory's time).
 __awsmfa_read_index() {
-    \builtin local format config credentials home path prefix w1 w2 w3 w4 count i=0
+    \builtin local path count i=0
+    \builtin local -a header
     [[ -f $1 && -r $1 ]] || \builtin return 1
     {
-        IFS= \builtin read -r format && IFS= \builtin read -r config && IFS= \builtin read -r credentials &&
-            IFS= \builtin read -r home && IFS= \builtin read -r path && IFS= \builtin read -r prefix &&
-            IFS= \builtin read -r w1 && IFS= \builtin read -r w2 && IFS= \builtin read -r w3 && IFS= \builtin read -r w4 &&
-            IFS= \builtin read -r _ && IFS= \builtin read -r count || \builtin return 1
-        [[ $format == 'awsmfa-index 1' && $config == "${AWS_CONFIG_FILE-}" && $credentials == "${AWS_SHARED_CREDENTIALS_FILE-}" && $home == "${HOME-}" ]] || \builtin return 1
-        [[ -z ${3-} || ($path == "${PATH-}" && $prefix == "$2") ]] || \builtin return 1
-        [[ -z ${4-} || ! ($w1 -nt $1 || $w2 -nt $1 || $w3 -nt $1 || $w4 -nt $1) ]] || \builtin return 1
+        # The twelve lines of the header: one mapfile costs bash less than a `read` for each.
+        if ((BASH_VERSINFO[0] >= 4)); then
+            \builtin mapfile -t -n 12 header
+        else
+            while ((i < 12)) && IFS= \builtin read -r path; do
+                header[i]=$path
+                ((i += 1))
+            done
+            i=0
+        fi
+        ((${#header[@]} == 12)) || \builtin return 1
+        [[ ${header[0]} == 'awsmfa-index 1' && ${header[1]} == "${AWS_CONFIG_FILE-}" && ${header[2]} == "${AWS_SHARED_CREDENTIALS_FILE-}" && ${header[3]} == "${HOME-}" ]] || \builtin return 1
+        [[ -z ${3-} || (${header[4]} == "${PATH-}" && ${header[5]} == "$2") ]] || \builtin return 1
+        [[ -z ${4-} || ! (${header[6]} -nt $1 || ${header[7]} -nt $1 || ${header[8]} -nt $1 || ${header[9]} -nt $1) ]] || \builtin return 1
+        count=${header[11]}
         [[ -n $count && $count != *[!0-9]* ]] || \builtin return 1
         __awsmfa_index_profiles=()
         [[ -z ${3-} ]] || \builtin return 0
