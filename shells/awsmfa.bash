@@ -60,6 +60,12 @@ __AWSMFA_CMD__() {
 }
 \builtin complete -o bashdefault -o default -F __awsmfa_complete __AWSMFA_CMD__
 
+# What each profile's alias runs (see Aliases below): `awsmfa use`, under a name shorter than
+# `__awsmfa_main use`, as a start pays for every character of thousands of alias definitions.
+__awsmfa_use() {
+    __awsmfa_main use "$@"
+}
+
 # --- Prompt ------------------------------------------------------------------------------------------
 # `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
 # left, red once expired; nothing without a session. It runs before every prompt, so it starts no
@@ -203,9 +209,9 @@ __awsmfa_define_aliases() {
         while IFS= \builtin read -r name; do
             # Only an alias made here goes (bash 3.2 has no BASH_ALIASES, so there its name decides).
             if ((BASH_VERSINFO[0] >= 4)); then
-                [[ ${BASH_ALIASES[$name]-} == '__awsmfa_main use '* ]] || continue
+                [[ ${BASH_ALIASES[$name]-} == '__awsmfa_use '* ]] || continue
             else
-                [[ " ${__awsmfa_index_aliases[*]}" == *" $name=__awsmfa_main use "* ]] || continue
+                [[ " ${__awsmfa_index_aliases[*]}" == *" $name=__awsmfa_use "* ]] || continue
             fi
             \builtin unalias -- "$name" 2>/dev/null
         done <"$probe"

@@ -48,7 +48,7 @@ __awsmfa_read_index() {
             i=0
         fi
         ((${#header[@]} == 12)) || \builtin return 1
-        [[ ${header[0]} == 'awsmfa-index 1' && ${header[1]} == "${AWS_CONFIG_FILE-}" && ${header[2]} == "${AWS_SHARED_CREDENTIALS_FILE-}" && ${header[3]} == "${HOME-}" ]] || \builtin return 1
+        [[ ${header[0]} == 'awsmfa-index 2' && ${header[1]} == "${AWS_CONFIG_FILE-}" && ${header[2]} == "${AWS_SHARED_CREDENTIALS_FILE-}" && ${header[3]} == "${HOME-}" ]] || \builtin return 1
         [[ -z ${3-} || (${header[4]} == "${PATH-}" && ${header[5]} == "$2") ]] || \builtin return 1
         [[ -z ${4-} || ! (${header[6]} -nt $1 || ${header[7]} -nt $1 || ${header[8]} -nt $1 || ${header[9]} -nt $1) ]] || \builtin return 1
         count=${header[11]}

@@ -100,12 +100,12 @@ export const bash: Dialect = {
 };
 
 /**
- * `name=value` of a profile's alias in bash and zsh. The profile is a word bare when it can be (every
- * character of an alias name is one neither shell reads specially), so that the shell has fewer
- * characters to unquote at each start, and when the alias is used.
+ * `name=value` of a profile's alias in bash and zsh, as short as it can be: a start pays for every
+ * character of every definition. `__awsmfa_use` is `awsmfa use`; the profile is a bare word when it
+ * can be (every character of an alias name is one neither shell reads specially).
  */
 export function aliasDefinition({ name, profile }: AliasEntry): string {
-  return `${name}=__awsmfa_main use ${/^[A-Za-z0-9_.@+:-]+$/.test(profile) ? profile : quoteSingle(profile)}`;
+  return `${name}=__awsmfa_use ${/^[A-Za-z0-9_.@+:-]+$/.test(profile) ? profile : quoteSingle(profile)}`;
 }
 
 /** A word bash and zsh take as an alias name: no blank, quote, `=`, `/` or `$`, not an option. */

@@ -25,7 +25,11 @@ import { profileNames } from '../report/profiles.js';
 import { SessionCache } from '../session/cache.js';
 import type { Dialect } from './dialect.js';
 
-export const INDEX_FORMAT = 'awsmfa-index 1';
+/**
+ * The first line of an index; a shell remakes an index with another. 2: bash's aliases left the index
+ * for a file of their own, and bash's and zsh's definitions run `__awsmfa_use`.
+ */
+export const INDEX_FORMAT = 'awsmfa-index 2';
 
 /** The lines before the profile names, in order; the shells read them by position. */
 export interface IndexHeader {
