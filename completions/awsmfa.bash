@@ -80,60 +80,63 @@ __awsmfa_command_spec() {
     esac
 }
 
-# The profile index: what awsmfa read from the AWS config files (profile names, the aliases), kept in
-# a file of plain lines under its cache directory. Reading it costs one builtin, whatever the size of
-# the config; noticing that the config changed costs a few `-nt` tests. Sets __awsmfa_index_profiles
-# and __awsmfa_index_aliases. $1 is the alias prefix; with $2 = strict the index must also have been
-# made for this PATH and prefix (the aliases depend on them; the profile names do not), and only the
-# aliases are loaded (the profile names are left empty).
+# The profile index: what awsmfa read from the AWS config files (the profile names; the aliases are
+# a file of their own beside it, see the integration), kept in a file of plain lines under its cache
+# directory. Reading it costs one builtin, whatever the size of the config; noticing that the config
+# changed costs a few `-nt` tests. Sets __awsmfa_index_file and __awsmfa_index_profiles. $1 is the
+# alias prefix; with $2 = strict the index must also have been made for this PATH and prefix (the
+# aliases depend on them; the profile names do not), and only its header is read: a shell start needs
+# no profile names.
 __awsmfa_load_index() {
     \builtin local file
     if [[ ${XDG_CACHE_HOME-} == /* ]]; then file=$XDG_CACHE_HOME; else file=$HOME/.cache; fi
     # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
     file=$file/awsmfa/shell/index-${1//[!A-Za-z0-9_-]/_}.bash
+    __awsmfa_index_file=$file
     __awsmfa_read_index "$file" "$1" "${2-}" check && \builtin return 0
     # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
     # (or, should that run fail, what there is).
     __awsmfa_refresh_index "$1" || :
     __awsmfa_read_index "$file" "$1" "${2-}" && \builtin return 0
     __awsmfa_index_profiles=()
-    __awsmfa_index_aliases=()
     \builtin return 1
 }
 
 # Reads the index in $1 when it was made for this environment and, with $4, when no watched file or
 # directory is newer than it (a file replaced by a rename changes its directory's time).
 __awsmfa_read_index() {
-    \builtin local format config credentials home path prefix w1 w2 w3 w4 count i=0
+    \builtin local path count i=0
+    \builtin local -a header
     [[ -f $1 && -r $1 ]] || \builtin return 1
     {
-        IFS= \builtin read -r format && IFS= \builtin read -r config && IFS= \builtin read -r credentials &&
-            IFS= \builtin read -r home && IFS= \builtin read -r path && IFS= \builtin read -r prefix &&
-            IFS= \builtin read -r w1 && IFS= \builtin read -r w2 && IFS= \builtin read -r w3 && IFS= \builtin read -r w4 &&
-            IFS= \builtin read -r _ && IFS= \builtin read -r count || \builtin return 1
-        [[ $format == 'awsmfa-index 1' && $config == "${AWS_CONFIG_FILE-}" && $credentials == "${AWS_SHARED_CREDENTIALS_FILE-}" && $home == "${HOME-}" ]] || \builtin return 1
-        [[ -z ${3-} || ($path == "${PATH-}" && $prefix == "$2") ]] || \builtin return 1
-        [[ -z ${4-} || ! ($w1 -nt $1 || $w2 -nt $1 || $w3 -nt $1 || $w4 -nt $1) ]] || \builtin return 1
+        # The twelve lines of the header: one mapfile costs bash less than a `read` for each.
+        if ((BASH_VERSINFO[0] >= 4)); then
+            \builtin mapfile -t -n 12 header
+        else
+            while ((i < 12)) && IFS= \builtin read -r path; do
+                header[i]=$path
+                ((i += 1))
+            done
+            i=0
+        fi
+        ((${#header[@]} == 12)) || \builtin return 1
+        [[ ${header[0]} == 'awsmfa-index 2' && ${header[1]} == "${AWS_CONFIG_FILE-}" && ${header[2]} == "${AWS_SHARED_CREDENTIALS_FILE-}" && ${header[3]} == "${HOME-}" ]] || \builtin return 1
+        [[ -z ${3-} || (${header[4]} == "${PATH-}" && ${header[5]} == "$2") ]] || \builtin return 1
+        [[ -z ${4-} || ! (${header[6]} -nt $1 || ${header[7]} -nt $1 || ${header[8]} -nt $1 || ${header[9]} -nt $1) ]] || \builtin return 1
+        count=${header[11]}
         [[ -n $count && $count != *[!0-9]* ]] || \builtin return 1
         __awsmfa_index_profiles=()
-        __awsmfa_index_aliases=()
-        # Straight into the arrays: copying an array of thousands in bash costs more than reading it.
-        # For the aliases (strict) the profile names are skipped, not kept: a shell start needs none.
+        [[ -z ${3-} ]] || \builtin return 0
+        # Straight into the array: copying an array of thousands in bash costs more than reading it.
+        # (`mapfile -n 0` would read everything.)
         if ((BASH_VERSINFO[0] >= 4)); then
-            if [[ -n ${3-} ]]; then
-                \builtin mapfile -t -s "$((10#$count))" __awsmfa_index_aliases
-            else
-                # (`mapfile -n 0` would read everything.)
-                ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
-                \builtin mapfile -t __awsmfa_index_aliases
-            fi
+            ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
         else
             # bash 3.2 has no mapfile: a line at a time, which is slower with thousands of profiles.
             while ((i < 10#$count)) && IFS= \builtin read -r path; do
-                [[ -n ${3-} ]] || __awsmfa_index_profiles[i]=$path
+                __awsmfa_index_profiles[i]=$path
                 ((i += 1))
             done
-            while IFS= \builtin read -r path; do __awsmfa_index_aliases[${#__awsmfa_index_aliases[@]}]=$path; done
         fi
     } <"$1"
 }

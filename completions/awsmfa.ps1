@@ -249,7 +249,7 @@ function global:__awsmfa_read_index([string] $file, [string] $prefix, [bool] $st
         $global:__awsmfa_index_cache = $cache
     }
     $lines = $cache.Lines
-    if ($lines.Count -lt 12 -or $lines[0] -cne 'awsmfa-index 1') { return $null }
+    if ($lines.Count -lt 12 -or $lines[0] -cne 'awsmfa-index 2') { return $null }
     if ($lines[1] -cne "$env:AWS_CONFIG_FILE" -or $lines[2] -cne "$env:AWS_SHARED_CREDENTIALS_FILE" -or $lines[3] -cne "$env:HOME") { return $null }
     if ($strict -and $lines[5] -cne $prefix) { return $null }
     if ($check) {

@@ -60,6 +60,12 @@ __AWSMFA_CMD__() {
 }
 \builtin complete -o bashdefault -o default -F __awsmfa_complete __AWSMFA_CMD__
 
+# What each profile's alias runs (see Aliases below): `awsmfa use`, under a name shorter than
+# `__awsmfa_main use`, as a start pays for every character of thousands of alias definitions.
+__awsmfa_use() {
+    __awsmfa_main use "$@"
+}
+
 # --- Prompt ------------------------------------------------------------------------------------------
 # `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
 # left, red once expired; nothing without a session. It runs before every prompt, so it starts no
@@ -168,27 +174,44 @@ __awsmfa_install_prompt() {
 }
 
 # --- Aliases -----------------------------------------------------------------------------------------
-# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn, from the profile index
-# (in the completion code above), so each new shell has the profiles the config has then, at the cost
-# of one `alias` call however many there are. awsmfa left out names bash cannot take and names of
-# builtins and of commands on PATH; a function of the same name defined before this keeps its name too.
+# `aws-doug` = `awsmfa use doug`, for every profile with mfa_serial or role_arn. awsmfa writes their
+# definitions next to the profile index (in the completion code above), one a line in a file of their
+# own, so each new shell has the profiles the config has then, at the cost of reading the index's
+# header, one `mapfile` and one `alias` call however many there are. awsmfa left out names bash cannot
+# take and names of builtins and of commands on PATH; a function of the same name defined before this
+# keeps its name too.
 __awsmfa_define_aliases() {
-    \builtin local probe name
+    \builtin local probe name file i=0
+    \builtin local -a __awsmfa_index_aliases
     __awsmfa_load_index "$__awsmfa_alias_prefix" strict || \builtin return 0
     # shellcheck disable=SC2154 # __awsmfa_load_index (in the completion code) sets it
+    file=${__awsmfa_index_file%/*}/aliases-${__awsmfa_alias_prefix//[!A-Za-z0-9_-]/_}.bash
+    # Made with the index by awsmfa since it keeps the aliases apart; an index made before has none yet.
+    if [[ ! -r $file ]]; then
+        __awsmfa_refresh_index "$__awsmfa_alias_prefix" || :
+        [[ -r $file ]] || \builtin return 0
+    fi
+    if ((BASH_VERSINFO[0] >= 4)); then
+        \builtin mapfile -t __awsmfa_index_aliases <"$file"
+    else
+        # bash 3.2 has no mapfile: a line at a time.
+        while IFS= \builtin read -r name; do
+            __awsmfa_index_aliases[i]=$name
+            ((i += 1))
+        done <"$file"
+    fi
     ((${#__awsmfa_index_aliases[@]} > 0)) || \builtin return 0
     __awsmfa_alias_all
     # The shell's functions are known only here. Listing them costs a write to a file of the index's
     # directory (capturing compgen's output would start a subshell); only those few are looked at.
-    if [[ ${XDG_CACHE_HOME-} == /* ]]; then probe=$XDG_CACHE_HOME; else probe=$HOME/.cache; fi
-    probe=$probe/awsmfa/shell/functions.bash
+    probe=${__awsmfa_index_file%/*}/functions.bash
     if \builtin compgen -A function -- "$__awsmfa_alias_prefix" >|"$probe" 2>/dev/null; then
         while IFS= \builtin read -r name; do
             # Only an alias made here goes (bash 3.2 has no BASH_ALIASES, so there its name decides).
             if ((BASH_VERSINFO[0] >= 4)); then
-                [[ ${BASH_ALIASES[$name]-} == '__awsmfa_main use '* ]] || continue
+                [[ ${BASH_ALIASES[$name]-} == '__awsmfa_use '* ]] || continue
             else
-                [[ " ${__awsmfa_index_aliases[*]}" == *" $name=__awsmfa_main use "* ]] || continue
+                [[ " ${__awsmfa_index_aliases[*]}" == *" $name=__awsmfa_use "* ]] || continue
             fi
             \builtin unalias -- "$name" 2>/dev/null
         done <"$probe"
@@ -196,10 +219,10 @@ __awsmfa_define_aliases() {
     \builtin return 0
 }
 
-# Gives every alias of the index to one `alias` call. Expanded unquoted, split at line breaks only and
-# with globbing off: a quoted "${array[@]}" costs bash a quarter more (it joins the elements and splits
-# them again either way), and no alias definition holds a line break. (Globbing is put back only if it
-# was on: `local -` would do that, from bash 4.4 on.)
+# Gives every alias in __awsmfa_index_aliases to one `alias` call. Expanded unquoted, split at line
+# breaks only and with globbing off: a quoted "${array[@]}" costs bash a quarter more (it joins the
+# elements and splits them again either way), and no alias definition holds a line break. (Globbing is
+# put back only if it was on: `local -` would do that, from bash 4.4 on.)
 __awsmfa_alias_all() {
     \builtin local IFS=$'\n' glob=
     [[ $- == *f* ]] || glob=1

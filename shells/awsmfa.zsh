@@ -48,6 +48,12 @@ __AWSMFA_CMD__() {
 __awsmfa_completion_names+=(__AWSMFA_CMD__)
 __awsmfa_register_completion
 
+# What each profile's alias runs (see Aliases below): `awsmfa use`, under a name shorter than
+# `__awsmfa_main use`, as a start pays for every character of thousands of alias definitions.
+__awsmfa_use() {
+    __awsmfa_main use "$@"
+}
+
 # --- Prompt ------------------------------------------------------------------------------------------
 # `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
 # left, red once expired; nothing without a session. It runs before every prompt and starts no
@@ -162,7 +168,7 @@ __awsmfa_define_aliases() {
     fi
     # Functions are found by a pattern on the names of zsh's function table: no loop over the aliases.
     for name in ${(k)functions[(I)${(b)__awsmfa_alias_prefix}*]}; do
-        [[ ${aliases[$name]-} == '__awsmfa_main use '* ]] && \builtin unalias -- $name
+        [[ ${aliases[$name]-} == '__awsmfa_use '* ]] && \builtin unalias -- $name
     done
     \builtin return 0
 }

@@ -119,12 +119,11 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
     await writeFile(credentials, TRICKY_CREDENTIALS);
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
     const init = await initFile(shell, env, dir, ['--no-prompt', '--no-aliases']);
-    const posix = `__awsmfa_load_index aws-; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
-__awsmfa_load_index aws- strict
-for a in "\${__awsmfa_index_aliases[@]}"; do a=\${a%%=__awsmfa_main use *}; printf 'mfa:%s\\n' "\${a#aws-}"; done`;
     const list = {
-      bash: posix,
-      // zsh defines its aliases from compiled code, not from the index's lines: the aliases it defines.
+      // bash and zsh define their aliases from a file of their own, not from the index's lines: the aliases they define.
+      bash: `__awsmfa_load_index aws-; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
+__awsmfa_alias_prefix=aws- __awsmfa_define_aliases
+for a in $(compgen -a aws-); do printf 'mfa:%s\\n' "\${a#aws-}"; done`,
       zsh: `__awsmfa_load_index aws-; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
 __awsmfa_alias_prefix=aws- __awsmfa_define_aliases
 for a in \${(k)aliases[(I)aws-*]}; do printf 'mfa:%s\\n' "\${a#aws-}"; done`,

@@ -78,7 +78,7 @@ const SCRIPTS: Readonly<Record<'bash' | 'zsh' | 'fish', (init: string, v: InitVa
       'if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then printf \'prompt=%s\\n\' "${PS1@P}"; else printf \'prompt=%s%s\\n\' "$__awsmfa_prompt_text" "${PS1##*\\\\]}"; fi',
       'printf \'candidates=%s\\n\' "${COMPREPLY[*]}"',
       // The aliases the integration defined: those that run its `use`.
-      'if ((BASH_VERSINFO[0] >= 4)); then printf \'aliases=\'; for __strict_alias in "${!BASH_ALIASES[@]}"; do [[ ${BASH_ALIASES[$__strict_alias]} != __awsmfa_main* ]] || printf \'%s \' "$__strict_alias"; done; echo; else printf \'aliases=%s\\n\' "$(alias -p | sed -n "s/^alias \\([^=]*\\)=\'__awsmfa_main .*/\\1/p" | tr \'\\n\' \' \')"; fi',
+      'if ((BASH_VERSINFO[0] >= 4)); then printf \'aliases=\'; for __strict_alias in "${!BASH_ALIASES[@]}"; do [[ ${BASH_ALIASES[$__strict_alias]} != __awsmfa_use* ]] || printf \'%s \' "$__strict_alias"; done; echo; else printf \'aliases=%s\\n\' "$(alias -p | sed -n "s/^alias \\([^=]*\\)=\'__awsmfa_use .*/\\1/p" | tr \'\\n\' \' \')"; fi',
       ...(runsWrapper(v) ? [`printf 'version=%s\\n' "$(${v.command} --version)"`, `${v.command} unset 2>/dev/null`, "printf 'unset=%s\\n' \"$?\""] : []),
       '',
     ].join('\n'),
@@ -96,7 +96,7 @@ const SCRIPTS: Readonly<Record<'bash' | 'zsh' | 'fish', (init: string, v: InitVa
       'printf \'awsmfa=%s\\n\' ${+functions[awsmfa]}',
       'printf \'hooked=%s\\n\' "${precmd_functions[*]-}"',
       'printf \'prompt=%s\\n\' "${(%)PROMPT}"',
-      'printf \'aliases=%s\\n\' "${(k)aliases[(R)__awsmfa_main *]}"',
+      'printf \'aliases=%s\\n\' "${(k)aliases[(R)__awsmfa_use *]}"',
       // Completion loaded after the integration: the next prompt's hook registers the wrapper.
       // (compinit takes almost half a second, so only where the wrapper's name or the hooks differ.)
       ...(loadsCompinit(v)

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CompletionSpec } from './completions.js';
+import type { AliasEntry } from './profile-index.js';
 import { checkRecordNames, checkShellWord, recordOf, RECORD_MARK, renderChanges, type Dialect, type EnvChange } from './dialect.js';
 
 /**
@@ -86,8 +87,10 @@ export const bash: Dialect = {
     completionData: bashCompletionData,
   },
   index: {
-    // Read by mapfile and given to one `alias` call as they are: nothing in them is parsed again.
-    aliasLines: (aliases) => aliases.map(({ name, profile }) => `${name}=__awsmfa_main use ${quoteSingle(profile)}`),
+    // The index lists only profile names: the aliases are a file of their own (aliasFile).
+    aliasLines: () => [],
+    // Read by one mapfile and given to one `alias` call as they are: nothing in them is parsed again.
+    aliasFile: (aliases) => aliases.map((alias) => `${aliasDefinition(alias)}\n`).join(''),
     isAliasName: isPosixAliasName,
     builtins: new Set(
       '. : [ alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo enable eval exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf pushd pwd read readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit umask unalias unset wait if then else elif fi case esac for select while until do done in function time { } ! [[ ]] coproc'.split(' '),
@@ -95,6 +98,15 @@ export const bash: Dialect = {
     aliasesShadowCommands: true,
   },
 };
+
+/**
+ * `name=value` of a profile's alias in bash and zsh, as short as it can be: a start pays for every
+ * character of every definition. `__awsmfa_use` is `awsmfa use`; the profile is a bare word when it
+ * can be (every character of an alias name is one neither shell reads specially).
+ */
+export function aliasDefinition({ name, profile }: AliasEntry): string {
+  return `${name}=__awsmfa_use ${/^[A-Za-z0-9_.@+:-]+$/.test(profile) ? profile : quoteSingle(profile)}`;
+}
 
 /** A word bash and zsh take as an alias name: no blank, quote, `=`, `/` or `$`, not an option. */
 export function isPosixAliasName(name: string): boolean {

@@ -25,7 +25,11 @@ import { profileNames } from '../report/profiles.js';
 import { SessionCache } from '../session/cache.js';
 import type { Dialect } from './dialect.js';
 
-export const INDEX_FORMAT = 'awsmfa-index 1';
+/**
+ * The first line of an index; a shell remakes an index with another. 2: bash's aliases left the index
+ * for a file of their own, and bash's and zsh's definitions run `__awsmfa_use`.
+ */
+export const INDEX_FORMAT = 'awsmfa-index 2';
 
 /** The lines before the profile names, in order; the shells read them by position. */
 export interface IndexHeader {
@@ -69,8 +73,12 @@ export interface IndexDialect {
   readonly aliasesShadowCommands: boolean;
   /** fish: one autoloaded function file per alias, kept in a directory; its file name and text. */
   functionFile?(alias: AliasEntry): { file: string; text: string };
-  /** zsh: the aliases as code of the shell, kept next to the index (`aliases-<prefix>.<shell>`). */
-  aliasCode?(aliases: readonly AliasEntry[]): string;
+  /**
+   * bash, zsh: the aliases in a file of their own next to the index (`aliases-<prefix>.<shell>`), so
+   * that a start reads the index's header and this file, never the profile names before the aliases:
+   * zsh's as code it compiles, bash's as the lines of its one `alias` call.
+   */
+  aliasFile?(aliases: readonly AliasEntry[]): string;
 }
 
 export function indexDirectory(env: NodeJS.ProcessEnv): string {
@@ -219,9 +227,9 @@ export async function refreshIndex(dialect: Dialect, env: NodeJS.ProcessEnv, ali
   if (content.header.functionDir) await syncFunctionFiles(dialect, content.header.functionDir, content.aliases);
   // Dated the whole second before the read began: see the comment at the top.
   const stamp = new Date((Math.floor(readAt / 1000) - 1) * 1000);
-  // Before the index, so that a shell that sees the new index finds the code that goes with it.
-  const code = dialect.index.aliasCode?.(content.aliases);
-  if (code !== undefined) await writeAtomically(join(dir, fileName('aliases', dialect, aliasPrefix)), code, stamp);
+  // Before the index, so that a shell that sees the new index finds the aliases that go with it.
+  const aliasText = dialect.index.aliasFile?.(content.aliases);
+  if (aliasText !== undefined) await writeAtomically(join(dir, fileName('aliases', dialect, aliasPrefix)), aliasText, stamp);
   await writeAtomically(indexFile(dialect, env, aliasPrefix), renderIndex(dialect, content), stamp);
   return content;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
+import { aliasDefinition, isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
 import { renderChanges, type Dialect, type EnvChange } from './dialect.js';
 import type { AliasEntry } from './profile-index.js';
@@ -42,14 +42,14 @@ export const zsh: Dialect = {
     completionData: zshCompletionData,
   },
   index: {
-    // The index lists only profile names: the aliases are code of their own (aliasCode), which zsh compiles.
+    // The index lists only profile names: the aliases are code of their own (aliasFile), which zsh compiles.
     aliasLines: () => [],
     isAliasName: isPosixAliasName,
     builtins: new Set(
       '- . : [ alias autoload bg bindkey break builtin bye cd chdir command compadd comparguments compcall compctl compdescribe compfiles compgroups compquote compset comptags comptry compvalues continue declare dirs disable disown echo echotc echoti emulate enable eval exec exit export false fc fg float functions getln getopts hash history integer jobs kill let limit local log logout noglob popd print printf private pushd pushln pwd r read readonly rehash return sched set setopt shift source suspend test times trap true ttyctl type typeset ulimit umask unalias unfunction unhash unlimit unset unsetopt vared wait whence where which zcompile zformat zle zmodload zparseopts zregexparse zstyle ! [[ case coproc do done elif else end esac fi for foreach function if nocorrect repeat select then time until while { }'.split(' '),
     ),
     aliasesShadowCommands: true,
-    aliasCode: zshAliasCode,
+    aliasFile: zshAliasCode,
   },
 };
 
@@ -61,7 +61,7 @@ export const zsh: Dialect = {
  * read from the text's first line and fails when they differ; the shell then compiles the text again.
  */
 function zshAliasCode(aliases: readonly AliasEntry[]): string {
-  const words = aliases.map(({ name, profile }) => `    ${quoteSingle(`${name}=__awsmfa_main use ${quoteSingle(profile)}`)}`);
+  const words = aliases.map((alias) => `    ${quoteSingle(aliasDefinition(alias))}`);
   const body = aliases.length === 0 ? '' : `\\builtin alias -- \\\n${words.join(' \\\n')}\n`;
   const digest = createHash('sha256').update(body).digest('hex');
   return [`# ${digest}`, '# The aliases of the awsmfa profile index, made by `awsmfa shell-index`; the integration compiles this file.', `[[ \${1-} == ${digest} ]] || \\builtin return 1`, body].join('\n');
