@@ -13,29 +13,44 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 // `env` only reads, and node:fs/promises (with the node:readline it loads) is not loaded for it.
 import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as t from 'typanion';
 import { AwsmfaError } from '../errors.js';
 import { platform } from '../platform/index.js';
 
-const isSession = t.isObject(
-  {
-    version: t.isLiteral(1),
-    kind: t.isEnum(['mfa', 'role'] as const),
-    profile: t.isString(),
-    sourceKeyId: t.isString(),
-    mfaSerial: t.isOptional(t.isString()),
-    roleArn: t.isOptional(t.isString()),
-    accessKeyId: t.isString(),
-    secretAccessKey: t.isString(),
-    sessionToken: t.isString(),
-    expiration: t.isString(),
-    createdAt: t.isString(),
-    assumedRoleArn: t.isOptional(t.isString()),
-  },
-  { extra: t.isUnknown() },
-);
+/** A session as the cache holds it; a file may carry other fields as well, which are ignored. */
+export interface CachedSession {
+  version: 1;
+  kind: 'mfa' | 'role';
+  profile: string;
+  sourceKeyId: string;
+  mfaSerial?: string | undefined;
+  roleArn?: string | undefined;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: string;
+  createdAt: string;
+  assumedRoleArn?: string | undefined;
+}
 
-export type CachedSession = t.InferType<typeof isSession>;
+const TEXT_FIELDS = ['profile', 'sourceKeyId', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'expiration', 'createdAt'] as const;
+const OPTIONAL_TEXT_FIELDS = ['mfaSerial', 'roleArn', 'assumedRoleArn'] as const;
+
+/**
+ * Whether parsed JSON is a session: its own fields only, and none named `constructor` or `__proto__`.
+ * A plain check rather than a validator library, which a cached `env` would load for these few lines.
+ */
+function isSession(value: unknown): value is CachedSession {
+  if (typeof value !== 'object' || value === null) return false;
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(value, key);
+  const field = (key: string): unknown => (has(key) ? (value as Record<string, unknown>)[key] : undefined);
+  if (has('constructor') || has('__proto__')) return false;
+  return (
+    field('version') === 1 &&
+    (field('kind') === 'mfa' || field('kind') === 'role') &&
+    TEXT_FIELDS.every((key) => typeof field(key) === 'string') &&
+    OPTIONAL_TEXT_FIELDS.every((key) => field(key) === undefined || typeof field(key) === 'string')
+  );
+}
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(platform.cacheBase(env), 'awsmfa');
