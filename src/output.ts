@@ -2,6 +2,8 @@
  * What people read: messages on stderr (stdout is for shell code and data), times as they think
  * of them ("11h 59m left, until 03:14"), colour only where it helps and only when wanted.
  */
+import { format } from 'date-fns/format';
+import { intervalToDuration } from 'date-fns/intervalToDuration';
 import { AwsmfaError } from './errors.js';
 import { wholeSecondsLeft } from './session/cache.js';
 import { inspect } from 'node:util';
@@ -18,43 +20,29 @@ function paint(stream: NodeJS.WritableStream, format: 'dim' | 'red' | 'yellow', 
   return `\u001b[${open}m${text}\u001b[${close}m`;
 }
 
-/** Parts of a duration, largest first. */
-const DURATION_UNITS: readonly [seconds: number, unit: string][] = [
-  [86_400, 'd'],
-  [3_600, 'h'],
-  [60, 'm'],
-  [1, 's'],
-];
-
-/**
- * "11h 59m", "41m", "45s", "1d 2h": the two largest parts, as a prompt-sized word. Plain arithmetic, no
- * date library: every command prints it, the cached `env` included, and a date library's locale
- * tables are most of what such a command would load for it.
- */
+/** "11h 59m", "41m", "45s", "1d 2h": the two largest parts, as a prompt-sized word. */
 export function formatRemaining(seconds: number): string {
   if (seconds <= 0) return 'expired';
-  let rest = Math.floor(seconds);
-  const parts = DURATION_UNITS.map(([size, unit]): [number, string] => {
-    const value = Math.floor(rest / size);
-    rest -= value * size;
-    return [value, unit];
-  });
-  const first = parts.findIndex(([value]) => value > 0);
+  const d = intervalToDuration({ start: 0, end: seconds * 1000 });
+  const parts: [number | undefined, string][] = [
+    [d.years, 'y'],
+    [d.months, 'mo'],
+    [d.days, 'd'],
+    [d.hours, 'h'],
+    [d.minutes, 'm'],
+    [d.seconds, 's'],
+  ];
+  const first = parts.findIndex(([value]) => (value ?? 0) > 0);
   return parts
     .slice(first, first + 2)
-    .filter(([value]) => value > 0)
+    .filter(([value]) => (value ?? 0) > 0)
     .map(([value, unit]) => `${value}${unit}`)
     .join(' ');
 }
 
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** A local wall-clock time ("14:05"), with the date when it is not today ("Tue 3 Dec 14:05"). */
+/** A local wall-clock time, with the date when it is not today. */
 export function formatUntil(instant: Date, now: Date = new Date()): string {
-  if (Number.isNaN(instant.getTime())) throw new RangeError('Invalid time value');
-  const clock = `${String(instant.getHours()).padStart(2, '0')}:${String(instant.getMinutes()).padStart(2, '0')}`;
-  return instant.toDateString() === now.toDateString() ? clock : `${WEEKDAYS[instant.getDay()]} ${instant.getDate()} ${MONTHS[instant.getMonth()]} ${clock}`;
+  return instant.toDateString() === now.toDateString() ? format(instant, 'HH:mm') : format(instant, 'EEE d MMM HH:mm');
 }
 
 export function describeExpiry(expiration: string, nowMs: number = Date.now()): string {

@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { loadProfiles } from '../src/aws/profiles.js';
 import { SessionCache } from '../src/session/cache.js';
 import { EXPIRES_VARIABLE, sessionChanges } from '../src/session/environment.js';
-import { formatRemaining, formatUntil } from '../src/output.js';
 import { obtainSession } from '../src/session/sessions.js';
 import { awsmfa, CLI, createWorld, DOUG_SERIAL, runProgram, type World, type WorldOptions } from './helpers/fixture.js';
 
@@ -176,26 +175,4 @@ test('for any expiry instant, the exported RFC 3339 time and epoch seconds agree
     }),
     { seed: 20_241_124, numRuns: 500 },
   );
-});
-
-test('time left is its two largest parts, and an expiry the local clock time, with the date when not today', () => {
-  const cases: [number, string][] = [
-    [-1, 'expired'],
-    [0, 'expired'],
-    [45, '45s'],
-    [60, '1m'],
-    [61, '1m 1s'],
-    [3_600, '1h'],
-    [3_661, '1h 1m'],
-    [43_170, '11h 59m'],
-    [86_400, '1d'],
-    [93_784, '1d 2h'],
-    [129_600, '1d 12h'],
-  ];
-  for (const [seconds, text] of cases) assert.equal(formatRemaining(seconds), text, `${seconds} s`);
-  const now = new Date(2026, 11, 2, 9, 0);
-  assert.equal(formatUntil(new Date(2026, 11, 2, 7, 5), now), '07:05');
-  assert.equal(formatUntil(new Date(2026, 11, 3, 0, 30), now), 'Thu 3 Dec 00:30');
-  assert.equal(formatUntil(new Date(2027, 0, 1, 14, 0), now), 'Fri 1 Jan 14:00');
-  assert.throws(() => formatUntil(new Date(Number.NaN), now), RangeError);
 });
