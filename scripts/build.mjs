@@ -48,9 +48,10 @@ const common = {
   // import() as require(): the bundle runs through vm.Script (see src/launcher.ts), which has no loader
   // for import(); what it imports lazily are CommonJS files beside it and Node's own modules.
   supported: { 'dynamic-import': false },
-  // import.meta.url (where the bundle lives, to find shells/ beside it) as a CommonJS module knows it.
-  banner: { js: "const __awsmfaUrl=require('node:url').pathToFileURL(__filename).href;" },
-  define: { AWSMFA_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__awsmfaUrl' },
+  // import.meta.url (where the bundle lives, to find shells/ beside it) as a CommonJS module knows it,
+  // made when first read: the cached `env` never reads it, and making it costs node:url's URL code.
+  banner: { js: "const __awsmfaMeta={get url(){return require('node:url').pathToFileURL(__filename).href}};" },
+  define: { AWSMFA_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__awsmfaMeta.url' },
 };
 
 await Promise.all([

@@ -9,8 +9,8 @@
  * and message, written through the same held output. Only the time differs.
  *
  * Not loaded here: clipanion and the command modules, the STS client, the MFA prompt, locking, chalk,
- * node:crypto, and the process's stdout/stderr streams (see descriptor-output.ts) — what the full CLI's
- * start spends its time on.
+ * node:crypto, node:fs/promises, and the process's stdout/stderr streams (see descriptor-output.ts) —
+ * what the full CLI's start spends its time on.
  */
 import { handOverProfileReads, loadProfiles } from './aws/profiles.js';
 import { sessionProfileName, writeSession } from './commands/env-session.js';

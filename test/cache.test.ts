@@ -81,6 +81,13 @@ for (const [what, text] of [
   ['not an object', '[1,2,3]'],
   ['missing the token', JSON.stringify({ ...entry('doug'), sessionToken: undefined })],
   ['a bad date', JSON.stringify({ ...entry('doug'), expiration: 'soon' })],
+  ['another version', JSON.stringify({ ...entry('doug'), version: 2 })],
+  ['another kind', JSON.stringify({ ...entry('doug'), kind: 'sso' })],
+  ['a number for a key', JSON.stringify({ ...entry('doug'), accessKeyId: 42 })],
+  ['an optional field that is not text', JSON.stringify({ ...entry('doug'), mfaSerial: null })],
+  ['a field named __proto__', `{"__proto__":{},${JSON.stringify(entry('doug')).slice(1)}`],
+  ['a field named constructor', JSON.stringify({ ...entry('doug'), constructor: 'x' })],
+  ['null', 'null'],
   ['binary', '\u0000\u0001\u00ff'],
 ] as const) {
   test(`a corrupt cache file (${what}) is a miss, not a crash`, async () => {

@@ -190,8 +190,11 @@ test('the fast path and the full CLI agree on cache entries that are expired, ab
     assert.notEqual((await dougOnly(['env', 'doug', '--shell', 'bash'])).code, 0);
     await withExpiry(200);
     assert.notEqual((await dougOnly(['env', 'doug', '--shell', 'zsh'])).code, 0);
-    // With a margin below what is left, the same entry is used.
-    assert.equal((await dougOnly(['env', 'doug', '--shell', 'zsh'], { AWSMFA_MIN_REMAINING: '60' })).code, 0);
+    // With a margin below what is left, the same entry is used: 2 h 30 s left against a 2 h margin, so
+    // that both runs print "2h left" however long apart a busy machine starts them (with minutes and
+    // seconds left, the second run could print a second less).
+    await withExpiry(7230);
+    assert.equal((await dougOnly(['env', 'doug', '--shell', 'zsh'], { AWSMFA_MIN_REMAINING: '7200' })).code, 0);
     await writeFile(dougFile, '{"version":1,"kind":"mfa",');
     await dougOnly(['env', 'doug', '--shell', 'bash']);
     await restore();

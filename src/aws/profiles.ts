@@ -3,8 +3,7 @@
  * `[profile x]` vs `[x]`, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, sub-sections, comments, key case
  * and duplicates mean exactly what they mean to the CLI. Each file is read once per run.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsmfaError } from '../errors.js';
 import { nearest } from '../nearest.js';
@@ -131,17 +130,19 @@ async function readProfileFile(path: string): Promise<FileRead | undefined> {
     shared.reads.delete(path);
     return read;
   }
-  const read = await readFileOnce(path);
+  const read = readFileOnce(path);
   if (shared.recording) shared.reads.set(path, read);
   return read;
 }
 
-async function readFileOnce(path: string): Promise<FileRead | undefined> {
+function readFileOnce(path: string): FileRead | undefined {
   const readAt = nowNs();
-  let handle;
+  let fd;
   try {
-    // Non-blocking, so that a FIFO nobody writes to is refused below instead of waiting forever.
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    // Non-blocking, so that a FIFO nobody writes to is refused below instead of waiting forever. Read
+    // synchronously: a file of a few kilobytes is read sooner than a promise settles, and node:fs/promises
+    // (which loads node:readline) is not loaded for it.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -154,7 +155,7 @@ async function readFileOnce(path: string): Promise<FileRead | undefined> {
   }
   try {
     // The file as opened (a link followed): what is read is what is identified.
-    const info = await handle.stat({ bigint: true });
+    const info = fstatSync(fd, { bigint: true });
     if (!info.isFile()) {
       throw new AwsmfaError(`${path} is not a regular file`, {
         hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file, or move the thing that is there.',
@@ -165,7 +166,7 @@ async function readFileOnce(path: string): Promise<FileRead | undefined> {
         hint: 'Point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at the real file (awsmfa reads files of up to 16 MB).',
       });
     }
-    const bytes = await handle.readFile();
+    const bytes = readFileSync(fd);
     // The size read, not the size stat'ed: a file growing meanwhile is not the version identified.
     const identity = { dev: info.dev, ino: info.ino, size: BigInt(bytes.length), mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs };
     return { bytes, identity, readAt };
@@ -176,7 +177,7 @@ async function readFileOnce(path: string): Promise<FileRead | undefined> {
       hint: `Check that ${path} exists and that you can read it (ls -l ${path}).`,
     });
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

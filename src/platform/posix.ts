@@ -1,7 +1,7 @@
 /** Linux, macOS and the BSDs: files are private by their owner and mode, the terminal is /dev/tty. */
 import type { Stats } from 'node:fs';
-import { readFileSync } from 'node:fs';
-import { chmod, rename, stat } from 'node:fs/promises';
+// fs.promises is loaded when first used (by a write): a cached `env` does not load it.
+import { promises as fs, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Platform } from './platform.js';
@@ -30,14 +30,14 @@ export const posix: Platform = {
   // mkdir(…, 0o700) already made it private.
   restrictDirectory: async () => undefined,
   async makeFilePrivate(path) {
-    const info = await stat(path).catch(() => undefined);
+    const info = await fs.stat(path).catch(() => undefined);
     if (info === undefined || (info.mode & 0o077) === 0) return undefined;
-    await chmod(path, 0o600);
+    await fs.chmod(path, 0o600);
     return `made ${path} private (it was mode ${octal(info.mode)}, now 0600)`;
   },
   // rename(2) replaces atomically even while readers hold the old file open.
   othersWithAccess: async (_path, info) => ((info.mode & 0o077) !== 0 ? [`mode ${octal(info.mode)}`] : []),
-  replaceFile: (temporary, target) => rename(temporary, target),
+  replaceFile: (temporary, target) => fs.rename(temporary, target),
   terminalInput: '/dev/tty',
   terminalOutput: '/dev/tty',
   parentProcessName() {

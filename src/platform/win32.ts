@@ -7,11 +7,12 @@
  * has its inherited ACL replaced by one that grants the user alone, with icacls, once. `awsmfa doctor`
  * reads the ACLs back (see ./acl.ts) and names anyone else who has access.
  */
-import { existsSync, type Stats } from 'node:fs';
-import { rename } from 'node:fs/promises';
+// fs.promises and timers.promises are loaded when first used: both platforms are in the cached `env`'s
+// bundle, which uses neither.
+import { existsSync, promises as fs, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { win32 as path } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { promises as timers } from 'node:timers';
 import { AwsmfaError } from '../errors.js';
 import type { Platform } from './platform.js';
 
@@ -68,7 +69,7 @@ const REPLACE_PATIENCE_MS = 5_000;
 export async function replaceWithRetry(
   temporary: string,
   target: string,
-  move: (from: string, to: string) => Promise<void> = rename,
+  move: (from: string, to: string) => Promise<void> = (from, to) => fs.rename(from, to),
   patienceMs = REPLACE_PATIENCE_MS,
 ): Promise<void> {
   const started = Date.now();
@@ -86,7 +87,7 @@ export async function replaceWithRetry(
         });
       }
     }
-    await sleep(wait);
+    await timers.setTimeout(wait);
   }
 }
 

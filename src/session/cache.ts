@@ -9,32 +9,48 @@
 // the rest of its work together; the hash of one short key is microseconds either way.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises';
+// Reads are synchronous and writes go through fs.promises, which is loaded when first used: a cached
+// `env` only reads, and node:fs/promises (with the node:readline it loads) is not loaded for it.
+import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as t from 'typanion';
 import { AwsmfaError } from '../errors.js';
 import { platform } from '../platform/index.js';
 
-const isSession = t.isObject(
-  {
-    version: t.isLiteral(1),
-    kind: t.isEnum(['mfa', 'role'] as const),
-    profile: t.isString(),
-    sourceKeyId: t.isString(),
-    mfaSerial: t.isOptional(t.isString()),
-    roleArn: t.isOptional(t.isString()),
-    accessKeyId: t.isString(),
-    secretAccessKey: t.isString(),
-    sessionToken: t.isString(),
-    expiration: t.isString(),
-    createdAt: t.isString(),
-    assumedRoleArn: t.isOptional(t.isString()),
-  },
-  { extra: t.isUnknown() },
-);
+/** A session as the cache holds it; a file may carry other fields as well, which are ignored. */
+export interface CachedSession {
+  version: 1;
+  kind: 'mfa' | 'role';
+  profile: string;
+  sourceKeyId: string;
+  mfaSerial?: string | undefined;
+  roleArn?: string | undefined;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: string;
+  createdAt: string;
+  assumedRoleArn?: string | undefined;
+}
 
-export type CachedSession = t.InferType<typeof isSession>;
+const TEXT_FIELDS = ['profile', 'sourceKeyId', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'expiration', 'createdAt'] as const;
+const OPTIONAL_TEXT_FIELDS = ['mfaSerial', 'roleArn', 'assumedRoleArn'] as const;
+
+/**
+ * Whether parsed JSON is a session: its own fields only, and none named `constructor` or `__proto__`.
+ * A plain check rather than a validator library, which a cached `env` would load for these few lines.
+ */
+function isSession(value: unknown): value is CachedSession {
+  if (typeof value !== 'object' || value === null) return false;
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(value, key);
+  const field = (key: string): unknown => (has(key) ? (value as Record<string, unknown>)[key] : undefined);
+  if (has('constructor') || has('__proto__')) return false;
+  return (
+    field('version') === 1 &&
+    (field('kind') === 'mfa' || field('kind') === 'role') &&
+    TEXT_FIELDS.every((key) => typeof field(key) === 'string') &&
+    OPTIONAL_TEXT_FIELDS.every((key) => field(key) === undefined || typeof field(key) === 'string')
+  );
+}
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(platform.cacheBase(env), 'awsmfa');
@@ -73,7 +89,7 @@ export class SessionCache {
   private async checkDir(): Promise<boolean> {
     let info;
     try {
-      info = await lstat(this.dir);
+      info = lstatSync(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw new AwsmfaError(`cannot use the cache directory ${this.dir} (${(error as NodeJS.ErrnoException).code})`, {
@@ -100,12 +116,12 @@ export class SessionCache {
   /** Creates the directory (0700) if it is missing; refuses one that is unsafe. */
   async ensureDirectory(): Promise<void> {
     if (await this.checkDir()) return;
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     try {
       await platform.restrictDirectory(this.dir);
     } catch (error) {
       // Left in place, the folder would pass for a protected one at the next run.
-      await rmdir(this.dir).catch(() => undefined);
+      await fs.rmdir(this.dir).catch(() => undefined);
       throw error;
     }
     await this.checkDir();
@@ -130,10 +146,10 @@ export class SessionCache {
   }
 
   private async readJson(path: string): Promise<unknown> {
-    let handle;
+    let fd;
     try {
       // O_NONBLOCK: opening a FIFO someone put here would otherwise wait for a writer forever.
-      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
@@ -143,7 +159,7 @@ export class SessionCache {
       throw new AwsmfaError(`cannot read the cache file ${path} (${code})`, { hint: `Remove it: rm ${path}` });
     }
     try {
-      const info = await handle.stat();
+      const info = fstatSync(fd);
       // A FIFO, socket or device holds no session: a miss, and the next write renames a file over it.
       if (info.isFIFO() || info.isSocket() || info.isCharacterDevice() || info.isBlockDevice()) return undefined;
       if (!info.isFile()) throw new AwsmfaError(`the cache file ${path} is not a regular file`, { hint: `Remove it: rm -r ${path}` });
@@ -156,14 +172,14 @@ export class SessionCache {
           hint: `Its keys may have been read: run \`awsmfa clear\`, or at least ${platform.privateCommand(path, false)}.`,
         });
       }
-      const text = await handle.readFile('utf8');
+      const text = readFileSync(fd, 'utf8');
       try {
         return JSON.parse(text) as unknown;
       } catch {
         return undefined;
       }
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 
@@ -177,20 +193,20 @@ export class SessionCache {
     await this.ensureDirectory();
     await this.sweepLeftovers();
     const temporary = join(this.dir, `.tmp-${process.pid}-${bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(6)))}`);
-    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const handle = await fs.open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       await handle.writeFile(`${JSON.stringify(value)}\n`, 'utf8');
       await handle.sync();
     } catch (error) {
       await handle.close();
-      await unlink(temporary).catch(() => undefined);
+      await fs.unlink(temporary).catch(() => undefined);
       throw error;
     }
     await handle.close();
     try {
       await platform.replaceFile(temporary, target);
     } catch (error) {
-      await unlink(temporary).catch(() => undefined);
+      await fs.unlink(temporary).catch(() => undefined);
       throw error;
     }
   }
@@ -203,7 +219,7 @@ export class SessionCache {
   private async sweepLeftovers(): Promise<void> {
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = await fs.readdir(this.dir);
     } catch {
       return;
     }
@@ -212,8 +228,8 @@ export class SessionCache {
       if (!name.startsWith('.tmp-') && !name.startsWith('.stale-')) continue;
       const path = join(this.dir, name);
       try {
-        const info = await lstat(path);
-        if (info.isFile() && info.mtimeMs < cutoff) await unlink(path);
+        const info = await fs.lstat(path);
+        if (info.isFile() && info.mtimeMs < cutoff) await fs.unlink(path);
       } catch {
         // Gone already, or removed by another run at the same moment.
       }
@@ -222,7 +238,7 @@ export class SessionCache {
 
   async remove(key: string): Promise<boolean> {
     try {
-      await unlink(this.fileFor(key));
+      await fs.unlink(this.fileFor(key));
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -233,7 +249,7 @@ export class SessionCache {
   /** Every readable cached session with the path it lives at. */
   async entries(): Promise<{ path: string; session: CachedSession }[]> {
     if (!(await this.checkDir())) return [];
-    const names = (await readdir(this.dir)).filter((name) => name.startsWith('session-') && name.endsWith('.json'));
+    const names = (await fs.readdir(this.dir)).filter((name) => name.startsWith('session-') && name.endsWith('.json'));
     // Node's readdir already sorts (libuv's scandir compares the names with strcmp); sorting here keeps
     // the order this function promises, whatever Node does.
     // Stryker disable next-line MethodExpression,BlockStatement: equivalent, see above.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { aliasDefinition, isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
@@ -63,6 +63,9 @@ export const zsh: Dialect = {
 function zshAliasCode(aliases: readonly AliasEntry[]): string {
   const words = aliases.map((alias) => `    ${quoteSingle(aliasDefinition(alias))}`);
   const body = aliases.length === 0 ? '' : `\\builtin alias -- \\\n${words.join(' \\\n')}\n`;
+  // node:crypto is loaded here, when an index is written, not with the module: a cached `env` carries
+  // every dialect and has no use for it (loading it is a tenth of that command's work).
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const digest = createHash('sha256').update(body).digest('hex');
   return [`# ${digest}`, '# The aliases of the awsmfa profile index, made by `awsmfa shell-index`; the integration compiles this file.', `[[ \${1-} == ${digest} ]] || \\builtin return 1`, body].join('\n');
 }
