@@ -44,34 +44,14 @@ Register-ArgumentCompleter -Native -CommandName $global:__awsmfa_completion_name
 }
 
 # The wrapper is an advanced function, and for a word that starts with one dash PowerShell offers
-# an advanced function's own parameters and never asks the completer: TabExpansion2 (which Tab and
-# MenuComplete call) is wrapped so that __awsmfa_dash_completion answers those. The completion
-# script has the same wrapper for when it is loaded on its own; this one loads the code first.
-if (-not ${function:__awsmfa_user_tabexpansion2}) {
-    ${function:global:__awsmfa_user_tabexpansion2} = ${function:TabExpansion2}
-    function global:TabExpansion2 {
-        [CmdletBinding(DefaultParameterSetName = 'ScriptInputSet')]
-        param(
-            [Parameter(ParameterSetName = 'ScriptInputSet', Mandatory = $true, Position = 0)]
-            [string] $inputScript,
-            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 1)]
-            [int] $cursorColumn = $inputScript.Length,
-            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 0)]
-            [System.Management.Automation.Language.Ast] $ast,
-            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 1)]
-            [System.Management.Automation.Language.Token[]] $tokens,
-            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 2)]
-            [System.Management.Automation.Language.IScriptPosition] $positionOfCursor,
-            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 2)]
-            [Parameter(ParameterSetName = 'AstInputSet', Position = 3)]
-            [Hashtable] $options = $null
-        )
-        __awsmfa_load
-        $result = __awsmfa_user_tabexpansion2 @PSBoundParameters
-        if ($result) { try { __awsmfa_dash_completion $result $PSBoundParameters } catch { } }
-        $result
-    }
+# an advanced function's own parameters and never asks the completer: the completion script wraps
+# TabExpansion2 (which Tab and MenuComplete call) so that __awsmfa_dash_completion answers those.
+# `awsmfa init` puts that wrapper on the line after this stand-in, which loads the code at the first Tab.
+function global:__awsmfa_dash_completion {
+    __awsmfa_load
+    __awsmfa_dash_completion @args
 }
+#AWSMFA-COMPLETION-START-UP
 
 $global:__awsmfa_deferred = @'
 # The completion script (shells/completion/awsmfa.ps1) is put on the next line by `awsmfa init`.

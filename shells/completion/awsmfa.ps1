@@ -51,7 +51,7 @@ function global:__awsmfa_read_index([string] $file, [string] $prefix, [bool] $st
         $global:__awsmfa_index_cache = $cache
     }
     $lines = $cache.Lines
-    if ($lines.Count -lt 12 -or $lines[0] -cne 'awsmfa-index 1') { return $null }
+    if ($lines.Count -lt 12 -or $lines[0] -cne 'awsmfa-index 2') { return $null }
     if ($lines[1] -cne "$env:AWS_CONFIG_FILE" -or $lines[2] -cne "$env:AWS_SHARED_CREDENTIALS_FILE" -or $lines[3] -cne "$env:HOME") { return $null }
     if ($strict -and $lines[5] -cne $prefix) { return $null }
     if ($check) {
@@ -249,9 +249,8 @@ __awsmfa_register_completion
 # The wrapper is an advanced function (so that its failures reach `&&`, `||` and `$?`), and for a word
 # that starts with one dash PowerShell offers an advanced function's own parameters (-Debug,
 # -ErrorAction, …) and never asks the completer registered above. So TabExpansion2, which Tab and
-# MenuComplete call, is wrapped: for such a word on an awsmfa command line the answer comes from
-# __awsmfa_complete; everything else is the answer of the TabExpansion2 that was there. Only once:
-# loading this again must not wrap the wrapper.
+# MenuComplete call, is wrapped (below): for such a word on an awsmfa command line the answer comes
+# from __awsmfa_complete; everything else is the answer of the TabExpansion2 that was there.
 function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
     if ($bound.ContainsKey('inputScript')) {
         $ast = [System.Management.Automation.Language.Parser]::ParseInput($bound['inputScript'], [ref] $null, [ref] $null)
@@ -280,6 +279,9 @@ function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
     }
 }
 
+# The wrapper itself, only once: loading this again must not wrap the wrapper. `awsmfa init` puts
+# what follows this line among the integration's start-up code (see shells/awsmfa.ps1).
+#AWSMFA-START-UP
 if (-not ${function:__awsmfa_user_tabexpansion2}) {
     ${function:global:__awsmfa_user_tabexpansion2} = ${function:TabExpansion2}
     function global:TabExpansion2 {

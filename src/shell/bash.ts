@@ -86,6 +86,7 @@ export const bash: Dialect = {
     completionData: bashCompletionData,
   },
   index: {
+    version: 1,
     // Read by mapfile and given to one `alias` call as they are: nothing in them is parsed again.
     aliasLines: (aliases) => aliases.map(({ name, profile }) => `${name}=__awsmfa_main use ${quoteSingle(profile)}`),
     isAliasName: isPosixAliasName,

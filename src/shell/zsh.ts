@@ -42,6 +42,7 @@ export const zsh: Dialect = {
     completionData: zshCompletionData,
   },
   index: {
+    version: 1,
     // The index lists only profile names: the aliases are code of their own (aliasCode), which zsh compiles.
     aliasLines: () => [],
     isAliasName: isPosixAliasName,
