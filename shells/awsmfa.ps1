@@ -30,27 +30,15 @@ function global:__awsmfa_load {
     . ([scriptblock]::Create($global:__awsmfa_deferred))
 }
 
-# The names the completer is registered for: awsmfa, and the wrappers' (`init --cmd`), this one's
-# added to those an earlier load registered.
+# The names the completer is registered for when the rest is compiled: awsmfa, and the wrappers'
+# (`init --cmd`), this one's added to those an earlier load registered. Registering it costs pwsh's
+# first cmdlet call, so it waits for the first use too: Tab and MenuComplete call TabExpansion2, which
+# the completion script wraps (its wrapper is put on the line after this) to compile the rest first.
 # Language statements only: a first generic .NET type or method call here cost tens of milliseconds.
 # A variable never set cannot be read by name under StrictMode: that is the first load.
 try { $previous = $global:__awsmfa_completion_names } catch { $previous = $null }
 # (Names an earlier load registered may come twice; registering a name again only replaces it.)
 $global:__awsmfa_completion_names = if ($previous) { @($previous) + 'awsmfa' + '__AWSMFA_CMD__' } else { 'awsmfa', '__AWSMFA_CMD__' }
-Register-ArgumentCompleter -Native -CommandName $global:__awsmfa_completion_names -ScriptBlock {
-    param($wordToComplete, $commandAst, $cursorPosition)
-    __awsmfa_load
-    __awsmfa_complete $wordToComplete $commandAst $cursorPosition
-}
-
-# The wrapper is an advanced function, and for a word that starts with one dash PowerShell offers
-# an advanced function's own parameters and never asks the completer: the completion script wraps
-# TabExpansion2 (which Tab and MenuComplete call) so that __awsmfa_dash_completion answers those.
-# `awsmfa init` puts that wrapper on the line after this stand-in, which loads the code at the first Tab.
-function global:__awsmfa_dash_completion {
-    __awsmfa_load
-    __awsmfa_dash_completion @args
-}
 #AWSMFA-COMPLETION-START-UP
 
 $global:__awsmfa_deferred = @'

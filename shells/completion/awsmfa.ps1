@@ -279,6 +279,10 @@ function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
     }
 }
 
+# The wrapper calls __awsmfa_load first: in `awsmfa init`'s code that compiles the rest of it, and
+# registers the completer, at the first Tab; this script on its own has it all already.
+if (-not ${function:__awsmfa_load}) { function global:__awsmfa_load { } }
+
 # The wrapper itself, only once: loading this again must not wrap the wrapper. `awsmfa init` puts
 # what follows this line among the integration's start-up code (see shells/awsmfa.ps1).
 #AWSMFA-START-UP
@@ -301,6 +305,7 @@ if (-not ${function:__awsmfa_user_tabexpansion2}) {
             [Parameter(ParameterSetName = 'AstInputSet', Position = 3)]
             [Hashtable] $options = $null
         )
+        __awsmfa_load
         $result = __awsmfa_user_tabexpansion2 @PSBoundParameters
         if ($result) { try { __awsmfa_dash_completion $result $PSBoundParameters } catch { } }
         $result
