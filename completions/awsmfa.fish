@@ -52,7 +52,7 @@ function __awsmfa_read_index
     end <$file
     # `set -q`, not `count`: counting expands the list into thousands of arguments.
     set -q lines[12]; or return 1
-    test "$lines[1]" = 'awsmfa-index 2' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
+    test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
     if test -n "$argv[3]"
         test "$lines[5]" = (string join : -- $PATH) -a "$lines[6]" = "$argv[2]"; or return 1
     end

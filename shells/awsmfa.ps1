@@ -30,48 +30,16 @@ function global:__awsmfa_load {
     . ([scriptblock]::Create($global:__awsmfa_deferred))
 }
 
-# The names the completer is registered for: awsmfa, and the wrappers' (`init --cmd`), this one's
-# added to those an earlier load registered.
+# The names the completer is registered for when the rest is compiled: awsmfa, and the wrappers'
+# (`init --cmd`), this one's added to those an earlier load registered. Registering it costs pwsh's
+# first cmdlet call, so it waits for the first use too: Tab and MenuComplete call TabExpansion2, which
+# the completion script wraps (its wrapper is put on the line after this) to compile the rest first.
 # Language statements only: a first generic .NET type or method call here cost tens of milliseconds.
 # A variable never set cannot be read by name under StrictMode: that is the first load.
 try { $previous = $global:__awsmfa_completion_names } catch { $previous = $null }
 # (Names an earlier load registered may come twice; registering a name again only replaces it.)
 $global:__awsmfa_completion_names = if ($previous) { @($previous) + 'awsmfa' + '__AWSMFA_CMD__' } else { 'awsmfa', '__AWSMFA_CMD__' }
-Register-ArgumentCompleter -Native -CommandName $global:__awsmfa_completion_names -ScriptBlock {
-    param($wordToComplete, $commandAst, $cursorPosition)
-    __awsmfa_load
-    __awsmfa_complete $wordToComplete $commandAst $cursorPosition
-}
-
-# The wrapper is an advanced function, and for a word that starts with one dash PowerShell offers
-# an advanced function's own parameters and never asks the completer: TabExpansion2 (which Tab and
-# MenuComplete call) is wrapped so that __awsmfa_dash_completion answers those. The completion
-# script has the same wrapper for when it is loaded on its own; this one loads the code first.
-if (-not ${function:__awsmfa_user_tabexpansion2}) {
-    ${function:global:__awsmfa_user_tabexpansion2} = ${function:TabExpansion2}
-    function global:TabExpansion2 {
-        [CmdletBinding(DefaultParameterSetName = 'ScriptInputSet')]
-        param(
-            [Parameter(ParameterSetName = 'ScriptInputSet', Mandatory = $true, Position = 0)]
-            [string] $inputScript,
-            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 1)]
-            [int] $cursorColumn = $inputScript.Length,
-            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 0)]
-            [System.Management.Automation.Language.Ast] $ast,
-            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 1)]
-            [System.Management.Automation.Language.Token[]] $tokens,
-            [Parameter(ParameterSetName = 'AstInputSet', Mandatory = $true, Position = 2)]
-            [System.Management.Automation.Language.IScriptPosition] $positionOfCursor,
-            [Parameter(ParameterSetName = 'ScriptInputSet', Position = 2)]
-            [Parameter(ParameterSetName = 'AstInputSet', Position = 3)]
-            [Hashtable] $options = $null
-        )
-        __awsmfa_load
-        $result = __awsmfa_user_tabexpansion2 @PSBoundParameters
-        if ($result) { try { __awsmfa_dash_completion $result $PSBoundParameters } catch { } }
-        $result
-    }
-}
+#AWSMFA-COMPLETION-START-UP
 
 $global:__awsmfa_deferred = @'
 # The completion script (shells/completion/awsmfa.ps1) is put on the next line by `awsmfa init`.

@@ -308,6 +308,34 @@ test('the index file is private to the user and dated before the config was read
   assert.doesNotMatch(text, /AKIA|wJalr/);
 });
 
+test('pwsh: an index in the layout before its version 2 is made again, not read as the new one', async (t) => {
+  if (!(await requireEngine(t, 'pwsh'))) return;
+  // No alias prefix and a profile named `1`: in the old layout the first alias, `1`, sits where the
+  // new one has the number of names Tab offers, and the lines after it would pass for those names.
+  const home = await makeHome(t, profiles(['1', 'doug', 'x']));
+  const init = await initFile('pwsh', home.env, home.dir, ['--alias-prefix', '']);
+  const index = join(home.dir, '.cache', 'awsmfa', 'shell', 'index-.pwsh');
+  const lines = (await readFile(index, 'utf8')).split('\n');
+  assert.equal(lines[0], 'awsmfa-index 2');
+  // Version 1: the header, the profiles, then each alias's name and profile; dated as awsmfa dates it.
+  const count = Number(lines[11]);
+  const old = ['awsmfa-index 1', ...lines.slice(1, 12 + count), ...lines.slice(12 + count).slice(-7, -1)];
+  assert.deepEqual(old.slice(-6), ['1', '1', 'doug', 'doug', 'x', 'x']);
+  await writeFile(index, `${old.join('\n')}\n`);
+  const past = new Date(Date.now() - 1000);
+  await utimes(index, past, past);
+  await utimes(home.config, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  const { stdout, stderr } = await startShell(
+    'pwsh',
+    home,
+    `. '${init}'\nforeach ($m in (TabExpansion2 'awsmfa env ' 11).CompletionMatches) { 'tab:' + $m.CompletionText }\n'alias:' + (__awsmfa_alias_profile 'doug')\n`,
+  );
+  assert.equal(stderr, '');
+  assert.deepEqual(stdout.split('\n').filter((l) => l.startsWith('tab:')), ['tab:1', 'tab:doug', 'tab:x']);
+  assert.ok(stdout.split('\n').includes('alias:doug'), stdout);
+  assert.equal((await readFile(index, 'utf8')).split('\n')[0], 'awsmfa-index 2');
+});
+
 test('fish: a prompt with a session starts no process, and counts down from the right time', async (t) => {
   if (!(await requireShell(t, 'fish'))) return;
   if (!(await straceAvailable())) {

@@ -53,6 +53,11 @@ test('pwsh in a terminal: use with the code typed at the hidden prompt, Ctrl-C t
   assert.equal(prompt.before, '', 'no session, no indicator');
   assert.ok(prompt.ok);
 
+  // Tab before anything else of awsmfa has run: its code is compiled, and its completer registered, then.
+  await term.type('awsmfa use do', 'Tab');
+  await term.waitFor(/ok=True > awsmfa use doug\s*$/m);
+  await clearLine();
+
   // The code typed at the hidden prompt: not echoed, and the session in the prompt, yellow near its end.
   const code = world.code();
   count += 1;

@@ -249,9 +249,8 @@ __awsmfa_register_completion
 # The wrapper is an advanced function (so that its failures reach `&&`, `||` and `$?`), and for a word
 # that starts with one dash PowerShell offers an advanced function's own parameters (-Debug,
 # -ErrorAction, …) and never asks the completer registered above. So TabExpansion2, which Tab and
-# MenuComplete call, is wrapped: for such a word on an awsmfa command line the answer comes from
-# __awsmfa_complete; everything else is the answer of the TabExpansion2 that was there. Only once:
-# loading this again must not wrap the wrapper.
+# MenuComplete call, is wrapped (below): for such a word on an awsmfa command line the answer comes
+# from __awsmfa_complete; everything else is the answer of the TabExpansion2 that was there.
 function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
     if ($bound.ContainsKey('inputScript')) {
         $ast = [System.Management.Automation.Language.Parser]::ParseInput($bound['inputScript'], [ref] $null, [ref] $null)
@@ -280,6 +279,13 @@ function global:__awsmfa_dash_completion($result, [hashtable] $bound) {
     }
 }
 
+# The wrapper calls __awsmfa_load first: in `awsmfa init`'s code that compiles the rest of it, and
+# registers the completer, at the first Tab; this script on its own has it all already.
+if (-not ${function:__awsmfa_load}) { function global:__awsmfa_load { } }
+
+# The wrapper itself, only once: loading this again must not wrap the wrapper. `awsmfa init` puts
+# what follows this line among the integration's start-up code (see shells/awsmfa.ps1).
+#AWSMFA-START-UP
 if (-not ${function:__awsmfa_user_tabexpansion2}) {
     ${function:global:__awsmfa_user_tabexpansion2} = ${function:TabExpansion2}
     function global:TabExpansion2 {
@@ -299,6 +305,7 @@ if (-not ${function:__awsmfa_user_tabexpansion2}) {
             [Parameter(ParameterSetName = 'AstInputSet', Position = 3)]
             [Hashtable] $options = $null
         )
+        __awsmfa_load
         $result = __awsmfa_user_tabexpansion2 @PSBoundParameters
         if ($result) { try { __awsmfa_dash_completion $result $PSBoundParameters } catch { } }
         $result

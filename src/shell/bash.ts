@@ -87,6 +87,8 @@ export const bash: Dialect = {
     completionData: bashCompletionData,
   },
   index: {
+    // 2: the aliases left the index for a file of their own, and run `__awsmfa_use`.
+    version: 2,
     // The index lists only profile names: the aliases are a file of their own (aliasFile).
     aliasLines: () => [],
     // Read by one mapfile and given to one `alias` call as they are: nothing in them is parsed again.

@@ -72,6 +72,7 @@ export const fish: Dialect = {
     completionData: fishCompletionData,
   },
   index: {
+    version: 1,
     // fish loads an alias's function from its file the first time the name is used: a shell start
     // defines none of them, however many there are. The index lists only profile names.
     aliasLines: () => [],

@@ -25,11 +25,10 @@ import { profileNames } from '../report/profiles.js';
 import { SessionCache } from '../session/cache.js';
 import type { Dialect } from './dialect.js';
 
-/**
- * The first line of an index; a shell remakes an index with another. 2: bash's aliases left the index
- * for a file of their own, and bash's and zsh's definitions run `__awsmfa_use`.
- */
-export const INDEX_FORMAT = 'awsmfa-index 2';
+/** The index's first line: its layout, which each shell's code checks before it reads anything else. */
+export function indexFormat(dialect: Dialect): string {
+  return `awsmfa-index ${dialect.index.version}`;
+}
 
 /** The lines before the profile names, in order; the shells read them by position. */
 export interface IndexHeader {
@@ -63,6 +62,11 @@ export interface IndexContent {
 
 /** How a dialect puts its part of the index into lines, and what its shell already names. */
 export interface IndexDialect {
+  /**
+   * The version of this shell's index, in its first line: raised whenever the lines change, so that an
+   * index an older awsmfa wrote is made again rather than read as the new layout.
+   */
+  readonly version: number;
   /** The lines after the profile names: the aliases, and whatever else this shell loads from the index. */
   aliasLines(aliases: readonly AliasEntry[], profiles: readonly string[]): string[];
   /** Whether the shell can take `name` as an alias (or alias function) name. */
@@ -166,7 +170,7 @@ function oneLine(value: string): string {
 export function renderIndex(dialect: Dialect, content: IndexContent): string {
   const h = content.header;
   const lines = [
-    INDEX_FORMAT,
+    indexFormat(dialect),
     h.configVariable,
     h.credentialsVariable,
     h.home,
@@ -241,7 +245,7 @@ export async function indexIsFresh(dialect: Dialect, env: NodeJS.ProcessEnv, ali
   if (!info || text === undefined) return false;
   const lines = text.split('\n');
   const h = headerFor(dialect, env, aliasPrefix);
-  const expected = [INDEX_FORMAT, h.configVariable, h.credentialsVariable, h.home, h.path, h.aliasPrefix].map(oneLine);
+  const expected = [indexFormat(dialect), h.configVariable, h.credentialsVariable, h.home, h.path, h.aliasPrefix].map(oneLine);
   if (expected.some((line, i) => lines[i] !== line)) return false;
   for (const watched of h.watched) {
     const seen = await stat(watched).catch(() => undefined);

@@ -103,6 +103,8 @@ export const pwsh: Dialect = {
     combine: combinePwsh,
   },
   index: {
+    // 2 put the names Tab offers, sorted, and their completion texts before the aliases.
+    version: 2,
     // First what Tab offers, ready to use (see completionLines); then each alias's name and profile on
     // lines of their own. The integration resolves an alias only when PowerShell found no command of
     // that name (CommandNotFoundAction), so an alias never hides anything.
@@ -136,14 +138,26 @@ export function completionText(value: string): string {
 
 /** The line of shells/awsmfa.ps1, inside the text compiled at first use, that the completion script replaces. */
 const COMPLETION_LINE = /^#AWSMFA-COMPLETION-SCRIPT$/m;
+/** The line of shells/awsmfa.ps1, among the start-up code, that the completion script's start-up part replaces. */
+const START_UP_LINE = /^#AWSMFA-COMPLETION-START-UP$/m;
+/** The line of the completion script after which comes what must run at start (the TabExpansion2 wrapper). */
+const START_UP_PART = /^#AWSMFA-START-UP\n/m;
 /** What would end that text (a single-quoted here-string) early. */
 const HERE_STRING_END = /^'@/m;
 
-/** `init`'s output: the completion script goes into the integration's deferred code (see shells/awsmfa.ps1). */
+/**
+ * `init`'s output: the completion script goes into the integration's deferred code (see
+ * shells/awsmfa.ps1), except its start-up part, which goes among the code that runs at start.
+ */
 function combinePwsh(completions: string, integration: string): string {
-  if (!COMPLETION_LINE.test(integration)) throw new AwsmfaError('shells/awsmfa.ps1 has no #AWSMFA-COMPLETION-SCRIPT line', { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
-  if (HERE_STRING_END.test(completions)) throw new AwsmfaError("the PowerShell completion script has a line starting with '@", { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
-  return integration.replace(COMPLETION_LINE, () => completions.replace(/\n*$/, ''));
+  const damaged = (what: string) => new AwsmfaError(what, { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
+  if (!COMPLETION_LINE.test(integration) || !START_UP_LINE.test(integration)) throw damaged('shells/awsmfa.ps1 lacks its #AWSMFA-COMPLETION-SCRIPT or #AWSMFA-COMPLETION-START-UP line');
+  const split = START_UP_PART.exec(completions);
+  if (!split) throw damaged('the PowerShell completion script has no #AWSMFA-START-UP line');
+  const deferred = completions.slice(0, split.index);
+  const startUp = completions.slice(split.index + split[0].length);
+  if (HERE_STRING_END.test(deferred)) throw damaged("the PowerShell completion script has a line starting with '@");
+  return integration.replace(COMPLETION_LINE, () => deferred.replace(/\n*$/, '')).replace(START_UP_LINE, () => startUp.replace(/\n*$/, ''));
 }
 
 /** PowerShell's keywords (case-insensitive), which cannot name a function one calls by name. */

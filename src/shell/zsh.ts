@@ -42,6 +42,8 @@ export const zsh: Dialect = {
     completionData: zshCompletionData,
   },
   index: {
+    // 2: the aliases run `__awsmfa_use`.
+    version: 2,
     // The index lists only profile names: the aliases are code of their own (aliasFile), which zsh compiles.
     aliasLines: () => [],
     isAliasName: isPosixAliasName,
