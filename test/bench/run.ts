@@ -241,8 +241,10 @@ async function promptCost(): Promise<void> {
         return text.split('\n').filter((line) => /\b(clone3?|v?fork)$/.test(line.trim())).reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[3] ?? 0), 0);
       };
       // A first start may refresh the shell's profile index (one awsmfa run, a dozen clones with its
-      // threads) when the config is younger than a second; that run is counted in the integration's
-      // rows, so it is done before counting here, where only the prompt's own cost is wanted.
+      // threads), and goes on doing so while the config is as young as the index's date allows; that
+      // run is counted in the integration's rows, so the files settle and it is done before counting
+      // here, where only the prompt's own cost is wanted.
+      await settled(world);
       await forks(0);
       const extra = (await forks(100)) - (await forks(0));
       rows.push({ case: 'processes started by 100 prompt renders, bash (strace -f)', floor: 'the same shell rendering none', value: String(extra), floorValue: '0', measured: extra, target: '0 processes', met: extra === 0 });
