@@ -43,7 +43,7 @@ ${EXPIRATION_KEY} = ${later}
 ${SOURCE_KEY} = doug
 
 [ended]
-aws_access_key_id = ASIAENDED00000EXAMPL
+aws_access_key_id = ASIAENDED0000EXAMPLE
 aws_secret_access_key = endedSecretEXAMPLE
 aws_session_token = endedTokenEXAMPLE
 ${EXPIRATION_KEY} = 2020-01-01T00:00:00Z
@@ -87,9 +87,9 @@ async function longSessions(world: World): Promise<string> {
   const cache = new SessionCache(cacheDir(world));
   const ends = new Date(Date.now() + 10 * 86_400_000 + 1_800_000).toISOString();
   const base = { version: 1 as const, sourceKeyId: world.user.accessKeyId, mfaSerial: world.user.mfaSerial, secretAccessKey: 'longSecretEXAMPLE', sessionToken: 'longTokenEXAMPLE', expiration: ends, createdAt: new Date().toISOString() };
-  await cache.write(JSON.stringify(['mfa', 'doug']), { ...base, kind: 'mfa', profile: 'doug', accessKeyId: 'ASIALONGDOUG00EXAMPL' });
-  await cache.write(JSON.stringify(['role', 'admin']), { ...base, kind: 'role', profile: 'admin', roleArn: 'arn:aws:iam::123456789012:role/admin', assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/admin/awsmfa-doug', accessKeyId: 'ASIALONGADMIN0EXAMPL' });
-  return 'ASIALONGDOUG00EXAMPL';
+  await cache.write(JSON.stringify(['mfa', 'doug']), { ...base, kind: 'mfa', profile: 'doug', accessKeyId: 'ASIALONGDOUG0EXAMPLE' });
+  await cache.write(JSON.stringify(['role', 'admin']), { ...base, kind: 'role', profile: 'admin', roleArn: 'arn:aws:iam::123456789012:role/admin', assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/admin/awsmfa-doug', accessKeyId: 'ASIALONGADMINEXAMPLE' });
+  return 'ASIALONGDOUG0EXAMPLE';
 }
 
 test('list prints byte for byte the same from its kept listing as from the files (text, colours, JSON, this shell\'s session), and the listing is private and holds no key', async () => {
