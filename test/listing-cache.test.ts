@@ -36,7 +36,7 @@ function loginSections(): string {
   const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
   return `
 [written]
-aws_access_key_id = ASIAWRITTEN000EXAMPL
+aws_access_key_id = ASIAWRITTEN0EXAMPLE0
 aws_secret_access_key = writtenSecretEXAMPLE
 aws_session_token = writtenTokenEXAMPLE
 ${EXPIRATION_KEY} = ${later}
