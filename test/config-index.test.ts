@@ -56,7 +56,7 @@ async function world(config = bigConfig(), credentials = bigCredentials()) {
 }
 
 type Env = Awaited<ReturnType<typeof world>>;
-const indexOf = (env: Env, path: string) => SessionCache.forEnvironment(env).fileFor(path, 'config-index');
+const indexOf = (env: Env, path: string) => SessionCache.forEnvironment(env).fileFor(path, 'config-index', 'txt');
 const exists = (path: string) => lstat(path).then(() => true, () => false);
 /** The index written as soon as the files are read (the CLI writes it once the command has succeeded). */
 const AT_ONCE = { index: { ...INDEX_POLICY, writeAtOnce: true } };
@@ -160,13 +160,27 @@ test('an index that is damaged or not of this file is not used', async () => {
   await settle();
   await loadProfiles(env, AT_ONCE);
   const index = indexOf(env, env.AWS_CONFIG_FILE);
-  const good = JSON.parse(await readFile(index, 'utf8')) as { starts: number[]; profiles: (string | number)[] };
+  const good = await readFile(index, 'utf8');
+  const [header, ...lines] = good.split('\n');
+  const stored = JSON.parse(header!) as Record<string, unknown>;
   const expected = view(await whole(env));
+  // Entries changed in place, the header's length of them made to match: only reading the sections can tell.
+  const rewritten = (body: string[]) => [JSON.stringify({ ...stored, body: body.join('\n').length }), ...body].join('\n');
+  const shifted = lines.map((line) => line.replace(/\t(\d+)\t(\d+)$/, (_, start: string, end: string) => `\t${Number(start) + 1}\t${Number(end) + 1}`));
   const variants = [
     'not json',
-    JSON.stringify({ ...good, starts: good.starts.map((start) => start + 1) }),
-    JSON.stringify({ ...good, profiles: good.profiles.map((entry) => (entry === 'filler7' ? 'filler8' : entry === 'filler8' ? 'filler7' : entry)) }),
-    JSON.stringify({ ...good, path: '/elsewhere' }),
+    // Every section one byte later: none reads as its profile.
+    rewritten(shifted),
+    // Two profiles' places swapped.
+    good.replace('"filler7"\t', '"filler#"\t').replace('"filler8"\t', '"filler7"\t').replace('"filler#"\t', '"filler8"\t'),
+    // Cut short at a line's end, and with a line more: profiles missing, or one too many.
+    good.slice(0, good.lastIndexOf('\n', good.length / 2) + 1),
+    `${good}"ghost"\t0\t10\n`,
+    // Another file's, and another format's.
+    [JSON.stringify({ ...stored, path: '/elsewhere' }), ...lines].join('\n'),
+    [JSON.stringify({ ...stored, format: 1 }), ...lines].join('\n'),
+    // An entry that is not numbers.
+    rewritten(lines.map((line) => line.replace(/^("filler3"\t)\d+/, '$1x'))),
   ];
   for (const variant of variants) {
     await writeFile(index, variant, { mode: 0o600 });

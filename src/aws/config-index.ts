@@ -1,9 +1,9 @@
 /**
  * The index of a large AWS config or credentials file: where each section starts and which profile,
  * sso-session or services section it is, so that a run parses the few sections it needs (its profile
- * and the chain) instead of thousands. It holds names and offsets only, never a value: the credentials
- * file's keys are not copied anywhere. One file per AWS file in the cache directory (0700), 0600,
- * replaced atomically (SessionCache.writeJson).
+ * and the chain) instead of thousands, and decodes only those: offsets are in bytes. It holds names and
+ * offsets only, never a value: the credentials file's keys are not copied anywhere. One file per AWS
+ * file in the cache directory (0700), 0600, replaced atomically (SessionCache.writeText).
  *
  * An index is made only from a file the AWS CLI reads without complaint (no duplicate, no BOM, no bad
  * line anywhere) and without `[DEFAULT]` (whose keys every section would need), and is used only for
@@ -12,10 +12,11 @@
  * seconds, may keep them), so, as git does with "racily clean" entries, no index is written for a file
  * whose times are not safely older than the moment it was read: any change made after that moment then
  * moves its change time, which nobody can set back. Anything in doubt (no index, another identity, an
- * index that does not fit the text) means the file is parsed whole, as without an index.
+ * index that does not fit the file, a section that does not read as the one looked for) means the file
+ * is parsed whole, as without an index.
  */
 import { stat } from 'node:fs/promises';
-import { configSectionRole, DEFAULT_SECTION, lineStarts, type ParsedIni } from './config-files.js';
+import { configSectionRole, DEFAULT_SECTION, type ParsedIni } from './config-files.js';
 import type { SessionCache } from '../session/cache.js';
 
 /** What identifies one version of a file, as fstat gives it. */
@@ -33,16 +34,28 @@ export interface FileVersion {
   readonly readAt: bigint;
 }
 
+/** Where one section is in the file, in bytes: from its header line's first byte to the next section's. */
+export interface SectionSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface SectionIndex {
-  /** The length of the text it was made from, in UTF-16 code units. */
-  readonly chars: number;
-  /** Where each section's header line starts in the text; a section ends where the next one starts. */
-  readonly starts: readonly number[];
-  /** Profile name → its section (the last one naming it, as the AWS CLI takes it). */
-  readonly profiles: ReadonlyMap<string, number>;
+  /** The length of the file it was made from, in bytes. */
+  readonly bytes: number;
+  /** How many sections the file has. */
+  readonly sections: number;
+  /**
+   * Where profile `name`'s section is (the last one naming it, as the AWS CLI takes it), undefined when
+   * the file has no such profile. Looked up in the stored text, without reading the other entries: a run
+   * asks for a few of thousands. The span is checked where it is used (sectionSpan), not here.
+   */
+  profile(name: string): SectionSpan | undefined;
+  /** Every profile name, in the order the file first names them; undefined when an entry is not readable. */
+  profileNames(): string[] | undefined;
   /** `[sso-session x]` and `[services x]` sections of a config file. */
-  readonly ssoSessions: ReadonlyMap<string, number>;
-  readonly services: ReadonlyMap<string, number>;
+  readonly ssoSessions: ReadonlyMap<string, SectionSpan>;
+  readonly services: ReadonlyMap<string, SectionSpan>;
 }
 
 export interface IndexPolicy {
@@ -70,24 +83,47 @@ export function settled(identity: FileIdentity, readAtNs: bigint, marginNs: bigi
   return identity.mtimeNs < readAtNs - marginNs && identity.ctimeNs < readAtNs - marginNs;
 }
 
-/** The index of a parsed file, or undefined when the file may not have one. */
-export function buildIndex(text: string, parsed: ParsedIni, credentials: boolean): SectionIndex | undefined {
+/** Where each line splitLines gives starts in the file, in bytes (a line break is one byte or CR LF, never inside a character). */
+function lineByteStarts(bytes: Uint8Array): number[] {
+  const starts = [0];
+  for (let at = 0; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === 0x0d && bytes[at + 1] === 0x0a) at++;
+    else if (byte !== 0x0a && byte !== 0x0d) continue;
+    starts.push(at + 1);
+  }
+  return starts;
+}
+
+/** An index as made from a parsed file, kept in memory until it is written. */
+interface MadeIndex {
+  readonly bytes: number;
+  readonly sections: number;
+  readonly profiles: ReadonlyMap<string, SectionSpan>;
+  readonly ssoSessions: ReadonlyMap<string, SectionSpan>;
+  readonly services: ReadonlyMap<string, SectionSpan>;
+}
+
+/** The index of a parsed file (its bytes and their reading), or undefined when the file may not have one. */
+export function buildIndex(bytes: Uint8Array, parsed: ParsedIni, credentials: boolean): MadeIndex | undefined {
   if (parsed.problem !== undefined || parsed.headers.some((header) => header.name === DEFAULT_SECTION)) return undefined;
-  const lineAt = lineStarts(text);
-  const profiles = new Map<string, number>();
-  const ssoSessions = new Map<string, number>();
-  const services = new Map<string, number>();
+  const lineAt = lineByteStarts(bytes);
+  const starts = parsed.headers.map((header) => lineAt[header.line]!);
+  const profiles = new Map<string, SectionSpan>();
+  const ssoSessions = new Map<string, SectionSpan>();
+  const services = new Map<string, SectionSpan>();
   parsed.headers.forEach((header, section) => {
+    const span = { start: starts[section]!, end: starts[section + 1] ?? bytes.length };
     if (credentials) {
-      profiles.set(header.name, section);
+      profiles.set(header.name, span);
       return;
     }
     const role = configSectionRole(header.name);
-    if (role.kind === 'profile') profiles.set(role.name, section);
-    else if (role.kind === 'sso-session') ssoSessions.set(role.name, section);
-    else if (role.kind === 'services') services.set(role.name, section);
+    if (role.kind === 'profile') profiles.set(role.name, span);
+    else if (role.kind === 'sso-session') ssoSessions.set(role.name, span);
+    else if (role.kind === 'services') services.set(role.name, span);
   });
-  return { chars: text.length, starts: parsed.headers.map((header) => lineAt[header.line]!), profiles, ssoSessions, services };
+  return { bytes: bytes.length, sections: starts.length, profiles, ssoSessions, services };
 }
 
 /**
@@ -105,20 +141,26 @@ export async function currentIdentity(path: string): Promise<FileIdentity | null
   }
 }
 
-/** The index as kept in its file: sections by number, names beside them (JSON, no values). */
-interface Stored {
-  readonly format: 1;
+/**
+ * The index as kept in its file: a first line of JSON (the file it describes, its sso-session and
+ * services sections as `[name, start, end, …]`), then one line per profile, its name as a JSON string,
+ * a tab, and its section's start and end: `"doug"\t120\t188`. A JSON string holds no raw line break
+ * or tab, so a name's line is found by searching for it, and a run parses no other line.
+ */
+interface StoredHeader {
+  readonly format: 2;
   readonly path: string;
   readonly file: { readonly dev: string; readonly ino: string; readonly size: string; readonly mtimeNs: string; readonly ctimeNs: string };
-  readonly chars: number;
-  readonly starts: readonly number[];
-  readonly profiles: readonly (string | number)[];
+  readonly bytes: number;
+  readonly sections: number;
   readonly ssoSessions: readonly (string | number)[];
   readonly services: readonly (string | number)[];
+  /** The length of the profiles' lines together: a file cut short or added to is not used. */
+  readonly body: number;
 }
 
 /** A file identity as JSON keeps it (numbers as decimal strings: nanoseconds do not fit a double). */
-export type StoredIdentity = Stored['file'];
+export type StoredIdentity = StoredHeader['file'];
 
 export function storedIdentity(identity: FileIdentity): StoredIdentity {
   return { dev: String(identity.dev), ino: String(identity.ino), size: String(identity.size), mtimeNs: String(identity.mtimeNs), ctimeNs: String(identity.ctimeNs) };
@@ -133,75 +175,113 @@ export function isIdentity(have: unknown, identity: FileIdentity): boolean {
 }
 
 function indexPath(cache: SessionCache, path: string): string {
-  return cache.fileFor(path, 'config-index');
+  return cache.fileFor(path, 'config-index', 'txt');
 }
 
-/** `[name, section, name, section, …]` as a map, or undefined when it is not that. (A plain loop: 5,000 entries are read at every run.) */
-function entriesOf(flat: unknown, sections: number): Map<string, number> | undefined {
-  if (!Array.isArray(flat) || flat.length % 2 !== 0) return undefined;
-  const entries = new Map<string, number>();
-  for (let at = 0; at < flat.length; at += 2) {
-    const name: unknown = flat[at];
-    const section: unknown = flat[at + 1];
-    if (typeof name !== 'string' || !Number.isInteger(section) || (section as number) < 0 || (section as number) >= sections) return undefined;
-    entries.set(name, section as number);
+/** `[name, start, end, …]` as a map, or undefined when it is not that. */
+function spansOf(flat: unknown): Map<string, SectionSpan> | undefined {
+  if (!Array.isArray(flat) || flat.length % 3 !== 0) return undefined;
+  const spans = new Map<string, SectionSpan>();
+  for (let at = 0; at < flat.length; at += 3) {
+    const [name, start, end]: unknown[] = flat.slice(at, at + 3);
+    if (typeof name !== 'string' || typeof start !== 'number' || typeof end !== 'number') return undefined;
+    spans.set(name, { start, end });
   }
-  return entries;
+  return spans;
+}
+
+/** A profile's line after its name: `\tSTART\tEND`, as a span (NaN where it does not read as numbers). */
+function spanAfter(line: string): SectionSpan {
+  const fields = line.split('\t');
+  const number = (field: string | undefined) => (field !== undefined && /^\d{1,15}$/.test(field) ? Number(field) : NaN);
+  return fields.length === 3 && fields[0] === '' ? { start: number(fields[1]), end: number(fields[2]) } : { start: NaN, end: NaN };
 }
 
 /** The index of exactly this version of the file at `path`, or undefined. */
 export async function readIndex(cache: SessionCache, path: string, identity: FileIdentity): Promise<SectionIndex | undefined> {
-  let stored: Partial<Stored> | null | undefined;
+  let text: string | undefined;
   try {
-    stored = (await cache.readRecord(indexPath(cache, path))) as Partial<Stored> | null | undefined;
+    text = await cache.readText(indexPath(cache, path));
   } catch {
     // A cache directory awsmfa would refuse for sessions is no place to trust an index from.
     return undefined;
   }
-  if (typeof stored !== 'object' || stored === null || stored.format !== 1 || stored.path !== path) return undefined;
-  if (!isIdentity(stored.file, identity)) return undefined;
-  const { starts, chars } = stored;
-  // Each start is checked when its section is looked up (sectionBounds): a run looks up a few of thousands.
-  if (!Number.isInteger(chars) || !Array.isArray(starts)) return undefined;
-  const profiles = entriesOf(stored.profiles, starts.length);
-  const ssoSessions = entriesOf(stored.ssoSessions, starts.length);
-  const services = entriesOf(stored.services, starts.length);
-  if (profiles === undefined || ssoSessions === undefined || services === undefined) return undefined;
-  return { chars: chars!, starts, profiles, ssoSessions, services };
-}
-
-/** Whether the index was made from a text of this length (the identity says it is this very version of the file). */
-export function fitsText(index: SectionIndex, text: string): boolean {
-  return index.chars === text.length;
+  if (text === undefined || !text.endsWith('\n')) return undefined;
+  const headerEnd = text.indexOf('\n');
+  let header: Partial<StoredHeader>;
+  try {
+    header = JSON.parse(text.slice(0, headerEnd)) as Partial<StoredHeader>;
+  } catch {
+    return undefined;
+  }
+  if (typeof header !== 'object' || header === null || header.format !== 2 || header.path !== path) return undefined;
+  if (!isIdentity(header.file, identity)) return undefined;
+  const { bytes, sections } = header;
+  if (!Number.isInteger(bytes) || !Number.isInteger(sections) || header.body !== text.length - headerEnd - 1) return undefined;
+  const ssoSessions = spansOf(header.ssoSessions);
+  const services = spansOf(header.services);
+  if (ssoSessions === undefined || services === undefined) return undefined;
+  const body = text;
+  return {
+    bytes: bytes!,
+    sections: sections!,
+    ssoSessions,
+    services,
+    profile(name) {
+      const key = `\n${JSON.stringify(name)}\t`;
+      const at = body.indexOf(key, headerEnd);
+      if (at < 0) return undefined;
+      const from = at + key.length - 1;
+      return spanAfter(body.slice(from, body.indexOf('\n', from)));
+    },
+    profileNames() {
+      const names: string[] = [];
+      for (let at = headerEnd + 1; at < body.length; ) {
+        const end = body.indexOf('\n', at);
+        const tab = body.indexOf('\t', at);
+        if (tab < 0 || tab > end) return undefined;
+        try {
+          const name: unknown = JSON.parse(body.slice(at, tab));
+          if (typeof name !== 'string') return undefined;
+          names.push(name);
+        } catch {
+          return undefined;
+        }
+        at = end + 1;
+      }
+      return names;
+    },
+  };
 }
 
 /**
- * Where section number `section` is in the text: from its header line to the next section's, or
- * undefined when the index says something impossible there. The caller then checks that the text
- * there reads as the section it looked for.
+ * Where section `span` is in a file of `bytes` bytes, or undefined when the index says something
+ * impossible there. The caller then checks that the text there reads as the section it looked for.
  */
-export function sectionBounds(index: SectionIndex, section: number): { start: number; end: number } | undefined {
-  const start: unknown = index.starts[section];
-  const next: unknown = section + 1 < index.starts.length ? index.starts[section + 1] : index.chars;
-  if (!Number.isInteger(start) || !Number.isInteger(next) || (start as number) < 0 || (start as number) >= (next as number) || (next as number) > index.chars) return undefined;
-  return { start: start as number, end: next as number };
+export function sectionSpan(index: SectionIndex, span: SectionSpan): SectionSpan | undefined {
+  const { start, end } = span;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start >= end || end > index.bytes) return undefined;
+  return span;
 }
 
 /** Keeps the index of a file read at `readAtNs`, when its times are settled; failing to is only a slower next run. */
-export async function writeIndex(cache: SessionCache, path: string, identity: FileIdentity, readAtNs: bigint, index: SectionIndex, policy: IndexPolicy): Promise<boolean> {
+export async function writeIndex(cache: SessionCache, path: string, identity: FileIdentity, readAtNs: bigint, index: MadeIndex, policy: IndexPolicy): Promise<boolean> {
   if (!settled(identity, readAtNs, policy.settledNs)) return false;
-  const stored: Stored = {
-    format: 1,
+  const flat = (spans: ReadonlyMap<string, SectionSpan>) => [...spans].flatMap(([name, span]) => [name, span.start, span.end]);
+  let body = '';
+  for (const [name, span] of index.profiles) body += `${JSON.stringify(name)}\t${span.start}\t${span.end}\n`;
+  const header: StoredHeader = {
+    format: 2,
     path,
     file: storedIdentity(identity),
-    chars: index.chars,
-    starts: [...index.starts],
-    profiles: [...index.profiles].flat(),
-    ssoSessions: [...index.ssoSessions].flat(),
-    services: [...index.services].flat(),
+    bytes: index.bytes,
+    sections: index.sections,
+    ssoSessions: flat(index.ssoSessions),
+    services: flat(index.services),
+    body: body.length,
   };
   try {
-    await cache.writeJson(indexPath(cache, path), stored);
+    await cache.writeText(indexPath(cache, path), `${JSON.stringify(header)}\n${body}`);
     return true;
   } catch {
     return false;

@@ -10,7 +10,7 @@ import { nearest } from '../nearest.js';
 import { platform } from '../platform/index.js';
 import { SessionCache } from '../session/cache.js';
 import { configProfiles, configSectionRole, credentialsProfiles, decodeIni, parseIni, splitLines, type IniProblem, type IniSection, type IniValue, type ParsedIni, type ProfileSource } from './config-files.js';
-import { afterSuccess, buildIndex, fitsText, INDEX_POLICY, nowNs, readIndex, sectionBounds, settled, writeIndex, type FileIdentity, type FileVersion, type IndexPolicy, type SectionIndex } from './config-index.js';
+import { afterSuccess, buildIndex, INDEX_POLICY, nowNs, readIndex, sectionSpan, settled, writeIndex, type FileIdentity, type FileVersion, type IndexPolicy, type SectionIndex, type SectionSpan } from './config-index.js';
 import { KEYRING_SETTING, keyringKeys, marksKeyring } from './keyring.js';
 import { describeLoginSession, loginSessionOf, renewCommand } from './login-session.js';
 
@@ -198,13 +198,24 @@ interface FileContents {
 
 /** One AWS file as this run read it (a missing one is empty): its text, parsed whole only when asked. */
 class AwsFile {
+  private decoded: string | undefined;
   private parsedText: ParsedIni | undefined;
   private whole: FileContents | undefined;
   constructor(
     readonly path: string,
-    readonly text: string,
+    readonly bytes: Uint8Array,
     readonly credentials: boolean,
   ) {}
+
+  /** The whole file as text, decoded when first needed (a run through the index decodes only its sections). */
+  get text(): string {
+    if (this.decoded === undefined) {
+      const decoded = decodeIni(this.bytes);
+      if ('problem' in decoded) throw unparsableFile(this.path, decoded.problem);
+      this.decoded = decoded.text;
+    }
+    return this.decoded;
+  }
 
   /** The whole text parsed, once, refused or not. */
   parsed(): ParsedIni {
@@ -327,18 +338,18 @@ class IndexedProfiles extends SectionProfiles {
   }
 
   names(): readonly string[] {
-    if (this.whole !== undefined) return this.whole.names();
-    this.nameList ??= [...this.index.profiles.keys()];
-    return this.nameList;
+    if (this.whole === undefined) this.nameList ??= this.index.profileNames();
+    // An index whose entries cannot all be read: the file parsed whole.
+    return this.whole?.names() ?? this.nameList ?? this.parseWhole().names();
   }
   has(name: string): boolean {
-    return this.whole !== undefined ? this.whole.has(name) : this.index.profiles.has(name);
+    return this.whole !== undefined ? this.whole.has(name) : this.index.profile(name) !== undefined;
   }
   raw(name: string): IniSection | undefined {
     if (this.whole !== undefined) return this.whole.raw(name);
     const known = this.found.get(name);
     if (known !== undefined) return known;
-    const section = this.index.profiles.get(name);
+    const section = this.index.profile(name);
     if (section === undefined) return undefined;
     const keys = ++this.lookups > LOOKUPS_BEFORE_WHOLE ? undefined : this.section(section, { kind: 'profile', name });
     if (keys === undefined) return this.parseWhole().raw(name);
@@ -352,19 +363,24 @@ class IndexedProfiles extends SectionProfiles {
     return this.section(section, { kind: 'services', name }) ?? this.parseWhole().service(name);
   }
 
-  /** The text of section number `section`, from its header line to the next section's; undefined when the index is wrong there. */
-  sectionText(section: number): string | undefined {
-    const bounds = sectionBounds(this.index, section);
-    return bounds === undefined ? undefined : this.file.text.slice(bounds.start, bounds.end);
+  /**
+   * The text of a section, from its header line to the next section's: undefined when the index is wrong
+   * there (bounds outside the file, not at a line's start, or not whole characters).
+   */
+  sectionText(section: SectionSpan): string | undefined {
+    const span = sectionSpan(this.index, section);
+    if (span === undefined) return undefined;
+    const before = span.start === 0 ? 0x0a : this.file.bytes[span.start - 1];
+    if (before !== 0x0a && before !== 0x0d) return undefined;
+    const decoded = decodeIni(this.file.bytes.subarray(span.start, span.end));
+    return 'problem' in decoded ? undefined : decoded.text;
   }
 
   /** One section parsed alone, or undefined when it is not the section the index says it is. */
-  private section(section: number, expected: { kind: 'profile' | 'services'; name: string }): IniSection | undefined {
+  private section(section: SectionSpan, expected: { kind: 'profile' | 'services'; name: string }): IniSection | undefined {
     const text = this.sectionText(section);
     // A section starts at a line's start, with its header.
     if (text === undefined || !/^[ \t]*\[/.test(text)) return undefined;
-    const before = this.index.starts[section]! === 0 ? 0x0a : this.file.text.charCodeAt(this.index.starts[section]! - 1);
-    if (before !== 0x0a && before !== 0x0d) return undefined;
     const parsed = parseIni(text);
     if (parsed.problem !== undefined || parsed.headers.length !== 1 || parsed.sections.size !== 1) return undefined;
     const header = parsed.headers[0]!.name;
@@ -384,11 +400,11 @@ class IndexedProfiles extends SectionProfiles {
 
   /** What the SDK reads of this file for `profile` (see filesAsRead), from the index. */
   sdkExcerpt(profile: string): string {
-    const sections = new Set<number>();
-    const own = this.index.profiles.get(profile);
-    if (own !== undefined) sections.add(own);
-    if (!this.file.credentials) for (const section of [...this.index.ssoSessions.values(), ...this.index.services.values()]) sections.add(section);
-    const texts = [...sections].sort((a, b) => a - b).map((section) => this.sectionText(section));
+    const sections = new Map<number, SectionSpan>();
+    const own = this.index.profile(profile);
+    if (own !== undefined) sections.set(own.start, own);
+    if (!this.file.credentials) for (const section of [...this.index.ssoSessions.values(), ...this.index.services.values()]) sections.set(section.start, section);
+    const texts = [...sections.values()].sort((a, b) => a.start - b.start).map((section) => this.sectionText(section));
     // An index wrong about these sections: the excerpt of the file parsed whole.
     if (texts.some((text) => text === undefined)) return parsedExcerpt(this.file)(profile);
     const lines = texts.flatMap((text) => splitLines(text!));
@@ -444,15 +460,15 @@ export interface LoadOptions {
 async function readProfiles(path: string, credentials: boolean, env: NodeJS.ProcessEnv, policy: IndexPolicy, everyProfile: boolean): Promise<{ file: AwsFile; profiles: FileProfiles; version: FileVersion | null }> {
   const read = await readProfileFile(path);
   if (read === undefined) {
-    const file = new AwsFile(path, '', credentials);
+    const file = new AwsFile(path, new Uint8Array(0), credentials);
     asRead.set(path, () => '');
     return { file, profiles: new ParsedProfiles(file.contents()), version: null };
   }
   const version = { identity: read.identity, readAt: read.readAt };
-  const decoded = decodeIni(read.bytes);
-  if ('problem' in decoded) throw unparsableFile(path, decoded.problem);
-  const file = new AwsFile(path, decoded.text, credentials);
+  const file = new AwsFile(path, read.bytes, credentials);
   if (read.bytes.length < policy.minBytes || everyProfile) {
+    // A file that is not UTF-8 is refused before this run keeps anything of it.
+    void file.text;
     asRead.set(path, parsedExcerpt(file));
     const contents = file.contents();
     debug(env, `${path}: ${contents.parsed.headers.length} sections, parsed whole`);
@@ -460,12 +476,13 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
   }
   const cache = SessionCache.forEnvironment(env);
   const index = await readIndex(cache, path, read.identity);
-  if (index !== undefined && fitsText(index, file.text)) {
+  if (index !== undefined && index.bytes === read.bytes.length) {
     const profiles = new IndexedProfiles(file, index);
     asRead.set(path, (profile) => (profiles.throughIndex ? profiles.sdkExcerpt(profile) : parsedExcerpt(file)(profile)));
-    debug(env, `${path}: ${index.starts.length} sections, read through its index`);
+    debug(env, `${path}: ${index.sections} sections, read through its index`);
     return { file, profiles, version };
   }
+  void file.text;
   asRead.set(path, parsedExcerpt(file));
   const contents = file.contents();
   const whole = `${path}: ${contents.parsed.headers.length} sections, parsed whole`;
@@ -475,7 +492,7 @@ async function readProfiles(path: string, credentials: boolean, env: NodeJS.Proc
     return { file, profiles: new ParsedProfiles(contents), version };
   }
   const keep = async () => {
-    const made = buildIndex(file.text, contents.parsed, credentials);
+    const made = buildIndex(file.bytes, contents.parsed, credentials);
     if (made === undefined) debug(env, `${path}: no index ([DEFAULT] is in it)`);
     else debug(env, `${path}: index ${(await writeIndex(cache, path, read.identity, readAt, made, policy)) ? 'written' : 'not written (the cache cannot be written)'}`);
   };

@@ -145,7 +145,24 @@ export class SessionCache {
     return this.readJson(path);
   }
 
+  /** The text of a file in the cache, on the same terms as a session's; undefined when there is none. */
+  async readText(path: string): Promise<string | undefined> {
+    if (!(await this.checkDir())) return undefined;
+    return this.readTrusted(path);
+  }
+
   private async readJson(path: string): Promise<unknown> {
+    const text = this.readTrusted(path);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A file of the cache as text, refused if it is a link, someone else's or open to others. */
+  private readTrusted(path: string): string | undefined {
     let fd;
     try {
       // O_NONBLOCK: opening a FIFO someone put here would otherwise wait for a writer forever.
@@ -172,12 +189,7 @@ export class SessionCache {
           hint: `Its keys may have been read: run \`awsmfa clear\`, or at least ${platform.privateCommand(path, false)}.`,
         });
       }
-      const text = readFileSync(fd, 'utf8');
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        return undefined;
-      }
+      return readFileSync(fd, 'utf8');
     } finally {
       closeSync(fd);
     }
@@ -190,12 +202,17 @@ export class SessionCache {
 
   /** Writes JSON to a file of the cache atomically, creating the cache directory if needed. */
   async writeJson(target: string, value: unknown): Promise<void> {
+    await this.writeText(target, `${JSON.stringify(value)}\n`);
+  }
+
+  /** Writes text to a file of the cache atomically (0600), creating the cache directory if needed. */
+  async writeText(target: string, text: string): Promise<void> {
     await this.ensureDirectory();
     await this.sweepLeftovers();
     const temporary = join(this.dir, `.tmp-${process.pid}-${bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(6)))}`);
     const handle = await fs.open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      await handle.writeFile(`${JSON.stringify(value)}\n`, 'utf8');
+      await handle.writeFile(text, 'utf8');
       await handle.sync();
     } catch (error) {
       await handle.close();
