@@ -109,9 +109,12 @@ end
 # (how many of its arguments come before the word being completed), _expect (that word is an option's
 # value) and _option (that word is an option, and no `--` came before it).
 # The conditions below test whether the line is the one parsed themselves: a function call more for
-# each of them would cost a Tab a tenth of its time again.
+# each of them would cost a Tab a tenth of its time again. They take the line with `read`, not a
+# command substitution: fish runs every entry's condition on each Tab (a few dozen of them), and a
+# command substitution costs several times what the rest of a condition does. (`read -z` keeps the
+# line's final line break, which the parsed line has too.)
 function __awsmfa_parse
-    set -l line (commandline -cp | string collect)
+    commandline -cp | read -lz line
     set -l command ''
     set -l expect ''
     set -l ended ''
@@ -144,13 +147,13 @@ function __awsmfa_parse
 end
 
 function __awsmfa_needs_command
-    set -l line (commandline -cp | string collect)
+    commandline -cp | read -lz line
     set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
     test -z "$__awsmfa_parsed_command"
 end
 
 function __awsmfa_using
-    set -l line (commandline -cp | string collect)
+    commandline -cp | read -lz line
     set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
     test -n "$__awsmfa_parsed_command"; and contains -- $__awsmfa_parsed_command $argv
 end
@@ -158,7 +161,7 @@ end
 # Whether the word being completed is argument number $index (1-based; `rest`: any after the last
 # fixed one) of $command: the arguments before it counted, options and their values skipped.
 function __awsmfa_argument --argument-names command index
-    set -l line (commandline -cp | string collect)
+    commandline -cp | read -lz line
     set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
     test "$__awsmfa_parsed_command" = "$command" -a -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; or return 1
     if test "$index" = rest
