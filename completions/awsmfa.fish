@@ -169,16 +169,17 @@ function __awsmfa_using
     test -n "$__awsmfa_parsed_command"; and contains -- $__awsmfa_parsed_command $argv
 end
 
-# Whether the word being completed is argument number $index (1-based; `rest`: any after the last
-# fixed one) of $command: the arguments before it counted, options and their values skipped.
-function __awsmfa_argument --argument-names command index
+# Whether the word being completed is argument number $argv[1] (1-based; `rest`: any after the last
+# fixed one) of one of the commands after it: the arguments before it counted, options and their
+# values skipped.
+function __awsmfa_argument
     commandline -cp | read -lz line
     set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
-    test "$__awsmfa_parsed_command" = "$command" -a -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; or return 1
-    if test "$index" = rest
-        test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $command)
+    test -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; and contains -- "$__awsmfa_parsed_command" $argv[2..-1]; or return 1
+    if test "$argv[1]" = rest
+        test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $__awsmfa_parsed_command)
     else
-        test $__awsmfa_parsed_position -eq (math $index - 1)
+        test $__awsmfa_parsed_position -eq (math $argv[1] - 1)
     end
 end
 
@@ -252,7 +253,6 @@ complete -c awsmfa -n '__awsmfa_using env' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using env' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using env' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using env' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument env 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using unset' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
 complete -c awsmfa -n '__awsmfa_using unset' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using exec' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
@@ -260,18 +260,14 @@ complete -c awsmfa -n '__awsmfa_using exec' -l duration -s d -x -d 'Session leng
 complete -c awsmfa -n '__awsmfa_using exec' -l force -s f -d 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec'
 complete -c awsmfa -n '__awsmfa_using exec' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using exec' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument exec 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
-complete -c awsmfa -n '__awsmfa_argument exec rest' -F
 complete -c awsmfa -n '__awsmfa_using credential-process' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using credential-process' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument credential-process 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using login; and __awsmfa_offer_profiles' -l to-profile -s t -x -a '$__awsmfa_index_profiles' -d 'The profile (section of the credentials file) to write the session to'
 complete -c awsmfa -n '__awsmfa_using login' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
 complete -c awsmfa -n '__awsmfa_using login' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using login' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using login' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using login' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument login 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using status' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using status' -l verify -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
 complete -c awsmfa -n '__awsmfa_using status' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
@@ -282,7 +278,6 @@ complete -c awsmfa -n '__awsmfa_using list' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using clear' -l all -s a -d 'Also forget the records of used MFA codes and leftover temporary files'
 complete -c awsmfa -n '__awsmfa_using clear' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using clear' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument clear 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using setup' -l access-key-id -x -d 'The IAM user\'s access key ID (AKIA…)'
 complete -c awsmfa -n '__awsmfa_using setup' -l secret-stdin -d 'Read the secret access key from the first line of standard input'
 complete -c awsmfa -n '__awsmfa_using setup' -l mfa-serial -x -d 'The MFA device ARN (default: the one named after the user, arn:aws:iam::ACCOUNT:mfa/USER)'
@@ -293,7 +288,6 @@ complete -c awsmfa -n '__awsmfa_using setup' -l store -x -d 'Where the secret is
 complete -c awsmfa -n '__awsmfa_using setup' -l remove-keys -d 'Delete the profile\'s long-term keys from the keyring and the files; keep the rest'
 complete -c awsmfa -n '__awsmfa_using setup' -l yes -s y -d 'Ask nothing: take the current or proposed value of every answer not given as a flag'
 complete -c awsmfa -n '__awsmfa_using setup' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument setup 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using policy; and __awsmfa_offer_profiles' -l profile -s p -x -a '$__awsmfa_index_profiles' -d 'Fill in the account and user of this profile\'s keys (asks GetCallerIdentity)'
 complete -c awsmfa -n '__awsmfa_using policy' -l account -x -d 'The IAM user\'s account ID (12 digits)'
 complete -c awsmfa -n '__awsmfa_using policy' -l user -x -d 'The IAM user name (with its path, if any: team/doug)'
@@ -301,12 +295,10 @@ complete -c awsmfa -n '__awsmfa_using policy' -l role-account -x -d 'mfa-role-tr
 complete -c awsmfa -n '__awsmfa_using policy' -l role-name -x -d 'mfa-role-trust: the role\'s name, for the commands in the explanation (default: mfa-role)'
 complete -c awsmfa -n '__awsmfa_using policy' -l max-age -x -d 'mfa-role-trust: the most seconds since the MFA code was typed (aws:MultiFactorAuthAge)'
 complete -c awsmfa -n '__awsmfa_using policy' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument policy 1' -F
 complete -c awsmfa -n '__awsmfa_using doctor' -l offline -d 'Skip the checks that ask STS (keys accepted, clock offset)'
 complete -c awsmfa -n '__awsmfa_using doctor' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using doctor' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using doctor' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument doctor 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using demo' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)'
 complete -c awsmfa -n '__awsmfa_using demo' -l script -d 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)'
 complete -c awsmfa -n '__awsmfa_using demo' -l help -s h -d 'show the help'
@@ -316,12 +308,13 @@ complete -c awsmfa -n '__awsmfa_using use' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using use' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using use' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using use' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument use 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using init' -l cmd -x -a '(__fish_complete_command)' -d 'Name of the wrapper function (default: awsmfa)'
 complete -c awsmfa -n '__awsmfa_using init' -l no-prompt -d 'Leave the prompt alone'
 complete -c awsmfa -n '__awsmfa_using init' -l no-aliases -d 'Define no per-profile aliases'
 complete -c awsmfa -n '__awsmfa_using init' -l alias-prefix -x -d 'What the per-profile aliases start with (default: aws-)'
 complete -c awsmfa -n '__awsmfa_using init' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument init 1' -a 'bash zsh fish pwsh'
 complete -c awsmfa -n '__awsmfa_using completions' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument completions 1' -a 'bash zsh fish pwsh'
+complete -c awsmfa -n '__awsmfa_argument 1 env exec credential-process login clear setup doctor use; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
+complete -c awsmfa -n '__awsmfa_argument rest exec' -F
+complete -c awsmfa -n '__awsmfa_argument 1 policy' -F
+complete -c awsmfa -n '__awsmfa_argument 1 init completions' -a 'bash zsh fish pwsh'

@@ -169,16 +169,17 @@ function __awsmfa_using
     test -n "$__awsmfa_parsed_command"; and contains -- $__awsmfa_parsed_command $argv
 end
 
-# Whether the word being completed is argument number $index (1-based; `rest`: any after the last
-# fixed one) of $command: the arguments before it counted, options and their values skipped.
-function __awsmfa_argument --argument-names command index
+# Whether the word being completed is argument number $argv[1] (1-based; `rest`: any after the last
+# fixed one) of one of the commands after it: the arguments before it counted, options and their
+# values skipped.
+function __awsmfa_argument
     commandline -cp | read -lz line
     set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
-    test "$__awsmfa_parsed_command" = "$command" -a -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; or return 1
-    if test "$index" = rest
-        test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $command)
+    test -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; and contains -- "$__awsmfa_parsed_command" $argv[2..-1]; or return 1
+    if test "$argv[1]" = rest
+        test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $__awsmfa_parsed_command)
     else
-        test $__awsmfa_parsed_position -eq (math $index - 1)
+        test $__awsmfa_parsed_position -eq (math $argv[1] - 1)
     end
 end
 
