@@ -37,21 +37,18 @@ end
 function __awsmfa_read_index
     set -l file $argv[1]
     test -f $file -a -r $file; or return 1
+    # The twelve lines of the header by one `read` (a line a variable; those a short file lacks are
+    # left empty, and the twelfth, a number, then fails its test below); for the aliases nothing more is
+    # needed, for completion the names after it go straight into the list by one builtin (a `string
+    # split` of the text would pass thousands of lines through a command substitution, and each copy of
+    # a list of thousands costs milliseconds).
     set -l lines
-    # The twelve lines of the header a line at a time; for the aliases nothing more is needed, for
-    # completion the names after it go straight into the list by one builtin (a `string split` of the
-    # text would pass thousands of lines through a command substitution, and each copy of a list of
-    # thousands costs milliseconds).
     set -g __awsmfa_index_profiles
     begin
-        for i in 1 2 3 4 5 6 7 8 9 10 11 12
-            read -l line; or break
-            set -a lines "$line"
-        end
+        read -l -L h1 h2 h3 h4 h5 h6 h7 h8 h9 h10 h11 h12
+        set lines "$h1" "$h2" "$h3" "$h4" "$h5" "$h6" "$h7" "$h8" "$h9" "$h10" "$h11" "$h12"
         test -n "$argv[3]"; or read -g -z -d \n -a __awsmfa_index_profiles
     end <$file
-    # `set -q`, not `count`: counting expands the list into thousands of arguments.
-    set -q lines[12]; or return 1
     test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
     if test -n "$argv[3]"
         test "$lines[5]" = (string join : -- $PATH) -a "$lines[6]" = "$argv[2]"; or return 1
