@@ -156,14 +156,14 @@ end
 
 function __awsmfa_needs_command
     commandline -cp | read -lz line
-    set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
+    test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
     test -z "$__awsmfa_parsed_command"
 end
 
 function __awsmfa_using
     commandline -cp | read -lz line
-    set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
-    test -n "$__awsmfa_parsed_command"; and contains -- $__awsmfa_parsed_command $argv
+    test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
+    contains -- "$__awsmfa_parsed_command" $argv
 end
 
 # Whether the word being completed is argument number $argv[1] (1-based; `rest`: any after the last
@@ -171,7 +171,7 @@ end
 # values skipped.
 function __awsmfa_argument
     commandline -cp | read -lz line
-    set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
+    test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
     test -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; and contains -- "$__awsmfa_parsed_command" $argv[2..-1]; or return 1
     if test "$argv[1]" = rest
         test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $__awsmfa_parsed_command)
