@@ -13,7 +13,7 @@ complete -c awsmfa -f
 # The profile index: what awsmfa read from the AWS config files (profile names, the directory of the
 # alias functions), kept in a file of plain lines under its cache directory. Reading it costs one
 # `read`, whatever the size of the config; noticing that the config changed costs a few `path mtime`.
-# Sets __awsmfa_index_profiles and __awsmfa_index_functions. $argv[1] is the alias prefix; with
+# Sets __awsmfa_index_profiles (the names, then an empty element) and __awsmfa_index_functions. $argv[1] is the alias prefix; with
 # `strict` the index must also have been made for this PATH and prefix (the aliases depend on them;
 # the profile names do not), and only its header is read: a shell start needs no profile names.
 function __awsmfa_load_index
@@ -37,40 +37,45 @@ end
 function __awsmfa_read_index
     set -l file $argv[1]
     test -f $file -a -r $file; or return 1
+    # The twelve lines of the header by one `read` (a line a variable; those a short file lacks are
+    # left empty, and the twelfth, a number, then fails its test below); for the aliases nothing more is
+    # needed, for completion the names after it go straight into the list by one builtin (a `string
+    # split` of the text would pass thousands of lines through a command substitution, and each copy of
+    # a list of thousands costs milliseconds).
     set -l lines
-    # The twelve lines of the header a line at a time; for the aliases nothing more is needed, for
-    # completion the names after it go straight into the list by one builtin (a `string split` of the
-    # text would pass thousands of lines through a command substitution, and each copy of a list of
-    # thousands costs milliseconds).
     set -g __awsmfa_index_profiles
     begin
-        for i in 1 2 3 4 5 6 7 8 9 10 11 12
-            read -l line; or break
-            set -a lines "$line"
-        end
+        read -l -L h1 h2 h3 h4 h5 h6 h7 h8 h9 h10 h11 h12
+        set lines "$h1" "$h2" "$h3" "$h4" "$h5" "$h6" "$h7" "$h8" "$h9" "$h10" "$h11" "$h12"
         test -n "$argv[3]"; or read -g -z -d \n -a __awsmfa_index_profiles
     end <$file
-    # `set -q`, not `count`: counting expands the list into thousands of arguments.
-    set -q lines[12]; or return 1
     test "$lines[1]" = 'awsmfa-index 1' -a "$lines[2]" = "$AWS_CONFIG_FILE" -a "$lines[3]" = "$AWS_SHARED_CREDENTIALS_FILE" -a "$lines[4]" = "$HOME"; or return 1
     if test -n "$argv[3]"
         test "$lines[5]" = (string join : -- $PATH) -a "$lines[6]" = "$argv[2]"; or return 1
     end
     if test -n "$argv[4]"
-        set -l made (path mtime -- $file); or return 1
-        for watched in $lines[7..10]
-            set -l changed (path mtime -- $watched); or continue
-            test $changed -gt $made; and return 1
+        # The index's own time, then those of the watched files that exist (a missing one prints
+        # nothing): one command substitution for all of them.
+        set -l times (path mtime -- $file $lines[7..10]); or return 1
+        for changed in $times[2..-1]
+            test $changed -gt $times[1]; and return 1
         end
     end
     string match -qr '^[0-9]+$' -- $lines[12]; or return 1
     set -g __awsmfa_index_functions $lines[11]
     test -n "$argv[3]"; and return 0
-    # The file ends with a line break, which leaves an empty last element; any other count than the
-    # header's is a file cut short (or not awsmfa's), and offers no names rather than some.
-    set -q __awsmfa_index_profiles[1]; and test -z "$__awsmfa_index_profiles[-1]"; and set -e __awsmfa_index_profiles[-1]
-    if test $lines[12] -gt 0; and set -q __awsmfa_index_profiles[$lines[12]]; and not set -q __awsmfa_index_profiles[(math $lines[12] + 1)]
-        return 0
+    # The file ends with a line break, which leaves an empty element after the names. It stays: fish
+    # offers no empty candidate, and removing it would copy the whole list. Any other count than the
+    # header's (one more with that empty element, the header's without it) is a file cut short (or not
+    # awsmfa's), and offers no names rather than some.
+    set -l count $lines[12]
+    set -l after (math $count + 1; math $count + 2)
+    if test $count -gt 0
+        if set -q __awsmfa_index_profiles[$after[1]]
+            test -z "$__awsmfa_index_profiles[$after[1]]"; and not set -q __awsmfa_index_profiles[$after[2]]; and return 0
+        else
+            test -n "$__awsmfa_index_profiles[$count]"; and return 0
+        end
     end
     set -g __awsmfa_index_profiles
     return 0
@@ -90,12 +95,13 @@ end
 # variable spares fish a command substitution of thousands of lines; and with a word begun, only the
 # names that start with it are offered (fish matches each candidate against that word again, at a
 # cost per candidate). When none starts with it, all are, so that fish's own substring and fuzzy
-# matching still find `admin` in `acct1-admin`. Always true: it only prepares the candidates.
+# matching still find `admin` in `acct1-admin`. Always true: it only prepares the candidates. It comes
+# after a condition that parsed the line, and takes the word begun from there.
 function __awsmfa_offer_profiles
     set -l prefix aws-
     set -q __awsmfa_alias_prefix; and set prefix $__awsmfa_alias_prefix
     __awsmfa_load_index $prefix
-    set -l token (commandline -ct)
+    set -l token $__awsmfa_parsed_token
     if test -n "$token"
         set -l starting (string match -- "$token*" $__awsmfa_index_profiles)
         and set -g __awsmfa_index_profiles $starting
@@ -107,11 +113,15 @@ end
 # asks, a few dozen times per Tab, and each walk of the words costs a command substitution and a loop.
 # Sets __awsmfa_parsed_command (the first argument that is not an option; empty before it), _position
 # (how many of its arguments come before the word being completed), _expect (that word is an option's
-# value) and _option (that word is an option, and no `--` came before it).
+# value), _option (that word is an option, and no `--` came before it) and _token (that word, as far
+# as the cursor).
 # The conditions below test whether the line is the one parsed themselves: a function call more for
-# each of them would cost a Tab a tenth of its time again.
+# each of them would cost a Tab a tenth of its time again. They take the line with `read`, not a
+# command substitution: fish runs every entry's condition on each Tab (a few dozen of them), and a
+# command substitution costs several times what the rest of a condition does. (`read -z` keeps the
+# line's final line break, which the parsed line has too.)
 function __awsmfa_parse
-    set -l line (commandline -cp | string collect)
+    commandline -cp | read -lz line
     set -l command ''
     set -l expect ''
     set -l ended ''
@@ -137,34 +147,36 @@ function __awsmfa_parse
     set -g __awsmfa_parsed_expect $expect
     set -g __awsmfa_parsed_position $position
     set -g __awsmfa_parsed_option ''
-    if test -z "$ended"; and string match -q -- '-*' (commandline -ct)
+    set -g __awsmfa_parsed_token (commandline -ct)
+    if test -z "$ended"; and string match -q -- '-*' $__awsmfa_parsed_token
         set __awsmfa_parsed_option 1
     end
     set -g __awsmfa_parsed_line $line
 end
 
 function __awsmfa_needs_command
-    set -l line (commandline -cp | string collect)
-    set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
+    commandline -cp | read -lz line
+    test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
     test -z "$__awsmfa_parsed_command"
 end
 
 function __awsmfa_using
-    set -l line (commandline -cp | string collect)
-    set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
-    test -n "$__awsmfa_parsed_command"; and contains -- $__awsmfa_parsed_command $argv
+    commandline -cp | read -lz line
+    test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
+    contains -- "$__awsmfa_parsed_command" $argv
 end
 
-# Whether the word being completed is argument number $index (1-based; `rest`: any after the last
-# fixed one) of $command: the arguments before it counted, options and their values skipped.
-function __awsmfa_argument --argument-names command index
-    set -l line (commandline -cp | string collect)
-    set -q __awsmfa_parsed_line; and test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
-    test "$__awsmfa_parsed_command" = "$command" -a -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; or return 1
-    if test "$index" = rest
-        test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $command)
+# Whether the word being completed is argument number $argv[1] (1-based; `rest`: any after the last
+# fixed one) of one of the commands after it: the arguments before it counted, options and their
+# values skipped.
+function __awsmfa_argument
+    commandline -cp | read -lz line
+    test "$line" = "$__awsmfa_parsed_line"; or __awsmfa_parse
+    test -z "$__awsmfa_parsed_expect" -a -z "$__awsmfa_parsed_option"; and contains -- "$__awsmfa_parsed_command" $argv[2..-1]; or return 1
+    if test "$argv[1]" = rest
+        test $__awsmfa_parsed_position -ge (__awsmfa_fixed_arguments $__awsmfa_parsed_command)
     else
-        test $__awsmfa_parsed_position -eq (math $index - 1)
+        test $__awsmfa_parsed_position -eq (math $argv[1] - 1)
     end
 end
 
@@ -238,7 +250,6 @@ complete -c awsmfa -n '__awsmfa_using env' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using env' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using env' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using env' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument env 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using unset' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to print code for: bash, zsh, fish or pwsh (default: detected)'
 complete -c awsmfa -n '__awsmfa_using unset' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using exec' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
@@ -246,18 +257,14 @@ complete -c awsmfa -n '__awsmfa_using exec' -l duration -s d -x -d 'Session leng
 complete -c awsmfa -n '__awsmfa_using exec' -l force -s f -d 'Get a new session even if a cached one is valid, and run even inside another awsmfa exec'
 complete -c awsmfa -n '__awsmfa_using exec' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using exec' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument exec 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
-complete -c awsmfa -n '__awsmfa_argument exec rest' -F
 complete -c awsmfa -n '__awsmfa_using credential-process' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using credential-process' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument credential-process 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using login; and __awsmfa_offer_profiles' -l to-profile -s t -x -a '$__awsmfa_index_profiles' -d 'The profile (section of the credentials file) to write the session to'
 complete -c awsmfa -n '__awsmfa_using login' -l token-code -s c -x -d 'The six-digit MFA code (default: mfa_process, else asked on the terminal)'
 complete -c awsmfa -n '__awsmfa_using login' -l duration -s d -x -d 'Session length in seconds (default: duration_seconds, else 12 hours; 1 hour for roles)'
 complete -c awsmfa -n '__awsmfa_using login' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using login' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using login' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument login 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using status' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using status' -l verify -d 'Ask STS (GetCallerIdentity) whose keys this shell\'s are'
 complete -c awsmfa -n '__awsmfa_using status' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
@@ -268,7 +275,6 @@ complete -c awsmfa -n '__awsmfa_using list' -l help -s h -d 'show the help'
 complete -c awsmfa -n '__awsmfa_using clear' -l all -s a -d 'Also forget the records of used MFA codes and leftover temporary files'
 complete -c awsmfa -n '__awsmfa_using clear' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using clear' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument clear 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using setup' -l access-key-id -x -d 'The IAM user\'s access key ID (AKIA…)'
 complete -c awsmfa -n '__awsmfa_using setup' -l secret-stdin -d 'Read the secret access key from the first line of standard input'
 complete -c awsmfa -n '__awsmfa_using setup' -l mfa-serial -x -d 'The MFA device ARN (default: the one named after the user, arn:aws:iam::ACCOUNT:mfa/USER)'
@@ -279,7 +285,6 @@ complete -c awsmfa -n '__awsmfa_using setup' -l store -x -d 'Where the secret is
 complete -c awsmfa -n '__awsmfa_using setup' -l remove-keys -d 'Delete the profile\'s long-term keys from the keyring and the files; keep the rest'
 complete -c awsmfa -n '__awsmfa_using setup' -l yes -s y -d 'Ask nothing: take the current or proposed value of every answer not given as a flag'
 complete -c awsmfa -n '__awsmfa_using setup' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument setup 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using policy; and __awsmfa_offer_profiles' -l profile -s p -x -a '$__awsmfa_index_profiles' -d 'Fill in the account and user of this profile\'s keys (asks GetCallerIdentity)'
 complete -c awsmfa -n '__awsmfa_using policy' -l account -x -d 'The IAM user\'s account ID (12 digits)'
 complete -c awsmfa -n '__awsmfa_using policy' -l user -x -d 'The IAM user name (with its path, if any: team/doug)'
@@ -287,12 +292,10 @@ complete -c awsmfa -n '__awsmfa_using policy' -l role-account -x -d 'mfa-role-tr
 complete -c awsmfa -n '__awsmfa_using policy' -l role-name -x -d 'mfa-role-trust: the role\'s name, for the commands in the explanation (default: mfa-role)'
 complete -c awsmfa -n '__awsmfa_using policy' -l max-age -x -d 'mfa-role-trust: the most seconds since the MFA code was typed (aws:MultiFactorAuthAge)'
 complete -c awsmfa -n '__awsmfa_using policy' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument policy 1' -F
 complete -c awsmfa -n '__awsmfa_using doctor' -l offline -d 'Skip the checks that ask STS (keys accepted, clock offset)'
 complete -c awsmfa -n '__awsmfa_using doctor' -l json -d 'Print stable JSON on stdout instead of text (schema in schemas/)'
 complete -c awsmfa -n '__awsmfa_using doctor' -l debug -d 'Show each STS request (secrets redacted) and stack traces on stderr'
 complete -c awsmfa -n '__awsmfa_using doctor' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument doctor 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using demo' -l shell -x -a 'bash zsh fish pwsh' -d 'The shell to start: bash, zsh, fish or pwsh (default: the one you are in)'
 complete -c awsmfa -n '__awsmfa_using demo' -l script -d 'Run the whole flow without a terminal and print it (the default when stdin is not a terminal)'
 complete -c awsmfa -n '__awsmfa_using demo' -l help -s h -d 'show the help'
@@ -302,12 +305,13 @@ complete -c awsmfa -n '__awsmfa_using use' -l duration -s d -x -d 'Session lengt
 complete -c awsmfa -n '__awsmfa_using use' -l force -s f -d 'Get a new session even if a cached one is still valid (for a role, the role\'s; its MFA session is kept)'
 complete -c awsmfa -n '__awsmfa_using use' -l force-mfa -d 'Also get a new MFA session, the one a role is assumed with (asks for a code)'
 complete -c awsmfa -n '__awsmfa_using use' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument use 1; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
 complete -c awsmfa -n '__awsmfa_using init' -l cmd -x -a '(__fish_complete_command)' -d 'Name of the wrapper function (default: awsmfa)'
 complete -c awsmfa -n '__awsmfa_using init' -l no-prompt -d 'Leave the prompt alone'
 complete -c awsmfa -n '__awsmfa_using init' -l no-aliases -d 'Define no per-profile aliases'
 complete -c awsmfa -n '__awsmfa_using init' -l alias-prefix -x -d 'What the per-profile aliases start with (default: aws-)'
 complete -c awsmfa -n '__awsmfa_using init' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument init 1' -a 'bash zsh fish pwsh'
 complete -c awsmfa -n '__awsmfa_using completions' -l help -s h -d 'show the help'
-complete -c awsmfa -n '__awsmfa_argument completions 1' -a 'bash zsh fish pwsh'
+complete -c awsmfa -n '__awsmfa_argument 1 env exec credential-process login clear setup doctor use; and __awsmfa_offer_profiles' -a '$__awsmfa_index_profiles'
+complete -c awsmfa -n '__awsmfa_argument rest exec' -F
+complete -c awsmfa -n '__awsmfa_argument 1 policy' -F
+complete -c awsmfa -n '__awsmfa_argument 1 init completions' -a 'bash zsh fish pwsh'

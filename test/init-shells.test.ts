@@ -127,7 +127,8 @@ for a in $(compgen -a aws-); do printf 'mfa:%s\\n' "\${a#aws-}"; done`,
       zsh: `__awsmfa_load_index aws-; printf 'all:%s\\n' "\${__awsmfa_index_profiles[@]}"
 __awsmfa_alias_prefix=aws- __awsmfa_define_aliases
 for a in \${(k)aliases[(I)aws-*]}; do printf 'mfa:%s\\n' "\${a#aws-}"; done`,
-      fish: `__awsmfa_load_index aws-; printf 'all:%s\\n' $__awsmfa_index_profiles
+      // fish keeps the empty element the index's final line break leaves after the names (fish offers no empty candidate).
+      fish: `__awsmfa_load_index aws-; printf 'all:%s\\n' $__awsmfa_index_profiles[1..-2]; test -z "$__awsmfa_index_profiles[-1]"; or echo 'all:(no empty element last)'
 __awsmfa_load_index aws- strict
 for f in $__awsmfa_index_functions/*.fish; printf 'mfa:%s\\n' (string replace -r '^aws-(.*)\\.fish$' '$1' (path basename $f)); end`,
     }[shell];

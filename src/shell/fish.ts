@@ -156,15 +156,24 @@ function fishCompletionData(spec: CompletionSpec): string {
     lines.push(`complete -c awsmfa -n __awsmfa_needs_command -a ${fishWord(command.name)} -d ${fishWord(command.description)}`);
   }
   for (const option of spec.globalOptions) lines.push(optionLine('__awsmfa_needs_command', option, spec));
+  // One entry for each argument position and kind, whatever the commands that take it: fish runs the
+  // condition of every entry on each Tab, and one condition for the profile argument of eight commands
+  // costs an eighth of eight.
+  const positions = new Map<string, { index: string; kind: ValueKind; commands: string[] }>();
+  const position = (command: string, index: string, kind: ValueKind) => {
+    const key = `${index} ${kind}`;
+    const entry = positions.get(key) ?? { index, kind, commands: [] };
+    entry.commands.push(command);
+    positions.set(key, entry);
+  };
   for (const command of spec.commands) {
     const using = `__awsmfa_using ${command.name}`;
     for (const option of command.options) lines.push(optionLine(using, option, spec));
-    command.positionals.forEach((kind, i) => {
-      lines.push(`complete -c awsmfa -n ${quoteFish(conditionFor(`__awsmfa_argument ${command.name} ${i + 1}`, kind))} ${valueCandidates(kind, spec)}`);
-    });
-    if (command.rest !== undefined) {
-      lines.push(`complete -c awsmfa -n ${quoteFish(conditionFor(`__awsmfa_argument ${command.name} rest`, command.rest))} ${valueCandidates(command.rest, spec)}`);
-    }
+    command.positionals.forEach((kind, i) => position(command.name, String(i + 1), kind));
+    if (command.rest !== undefined) position(command.name, 'rest', command.rest);
+  }
+  for (const { index, kind, commands } of positions.values()) {
+    lines.push(`complete -c awsmfa -n ${quoteFish(conditionFor(`__awsmfa_argument ${index} ${commands.join(' ')}`, kind))} ${valueCandidates(kind, spec)}`);
   }
   return lines.join('\n');
 }
