@@ -79,13 +79,13 @@ __awsmfa_use() {
 # --- Prompt ------------------------------------------------------------------------------------------
 # `[doug 41m] ` before the prompt, yellow when AWSMFA_PROMPT_WARN_SECONDS (default 900) or less are
 # left, red once expired; nothing without a session. It runs before every prompt and starts no
-# process: the clock is zsh/datetime's $EPOCHSECONDS, a module loaded at the first prompt with a
-# session (not at the start: loading a module is a good part of what a start would cost).
+# process: the clock is zsh/datetime's $EPOCHSECONDS.
 #
 # The profile name is never expanded as prompt code: `%` is doubled (and `!` too under PROMPT_BANG).
 # Under PROMPT_SUBST, PROMPT refers to __awsmfa_prompt_segment, whose value is not expanded again for
 # `$(…)`; without it, the escaped text itself is put in front of PROMPT for each prompt.
 
+\builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 typeset -g __awsmfa_prompt_segment=
 typeset -g __awsmfa_prompt_literal=
 
@@ -100,7 +100,6 @@ __awsmfa_prompt_render() {
     # Read as numbers only once known to be digits: zsh evaluates a variable's contents in arithmetic.
     [[ $warn == <-> ]] || warn=900
     if [[ $expires == <-> ]]; then
-        (( ${+EPOCHSECONDS} )) || \builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
         if (( ${+EPOCHSECONDS} )); then
             now=$EPOCHSECONDS
         else
