@@ -2,7 +2,8 @@
 #
 #     eval "$(awsmfa init zsh)"
 #
-# or source the file install.sh writes. `awsmfa init` fills the __AWSMFA_*__ placeholders below.
+# or source the file install.sh writes. `awsmfa init` fills the __AWSMFA_*__ placeholders below and
+# puts the completion script (shells/completion/_awsmfa) in place of its #AWSMFA-COMPLETION-SCRIPT line.
 #
 #     awsmfa use <profile> [flags]   start a session in this shell (`awsmfa env` applied here)
 #     awsmfa unset                   end it, restoring what was there before
@@ -195,10 +196,10 @@ __awsmfa_define_aliases() {
     \builtin return 0
 }
 
-# Compiles $1 into $1.zwc, which `source $1` then loads instead of parsing the text ($2: more zcompile
-# flags). Written under
-# another name and renamed (zsh/files' zf_mv: no process), so that a shell starting meanwhile never
-# loads half a file; no compiled file at all (a module or a write missing) leaves the text to parse.
+# Compiles $1 into $1.zwc, which `source $1` then loads instead of parsing the text; $2 is a further
+# zcompile flag. Written under another name and renamed (zsh/files' zf_mv: no process), so that a
+# shell starting meanwhile never loads half a file; no compiled file at all (a module or a write
+# missing) leaves the text to parse.
 __awsmfa_compile() {
     \builtin emulate -L zsh
     \builtin local made=$1.$$.zwc

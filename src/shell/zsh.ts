@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { AwsmfaError } from '../errors.js';
 import { join } from 'node:path';
+import { AwsmfaError } from '../errors.js';
 import { aliasDefinition, isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
 import { renderChanges, type Dialect, type EnvChange } from './dialect.js';
