@@ -13,17 +13,21 @@
 # do not change them; names are kept under __awsmfa_ and builtins called as \builtin / \command.
 
 # --- Compiled copy -----------------------------------------------------------------------------------
-# Parsing this text is most of what it costs a start. Sourced from a file (as install.sh does), it
+# Parsing this text is most of what it costs a start. Sourced from a file that holds `init`'s output
+# alone (as install.sh writes it: its first line is the digest `init` writes into the test below), it
 # compiles that file once (the end of this code), and later starts load the compiled copy, parsing
-# nothing. zsh loads a copy no older than its text, to the second, so a file written again in the
-# second it was compiled would still load the old copy: the copy checks that the file's first line is
-# still the digest it was made with (which `init` writes into the test below), and otherwise removes
+# nothing. A file that holds more (a .zshrc the output was appended to) is the user's, and is never
+# compiled or touched. zsh loads a copy no older than its text, to the second, so a file written again
+# in the second it was compiled would still load the old copy: the copy checks that the file's first
+# line is still its own digest, and when it is another digest (the file rewritten by `init`), removes
 # itself and runs the file's text instead.
 
-typeset -g __awsmfa_source=${(%):-%x}
-if [[ ${zsh_eval_context[-1]-} == filecode ]]; then
+typeset -g __awsmfa_source=${(%):-%x} __awsmfa_own_file=
+if [[ ${zsh_eval_context[-1]-} == file* ]]; then
     IFS= \builtin read -r __awsmfa_source_line <$__awsmfa_source 2>/dev/null || :
-    if [[ ${__awsmfa_source_line-} != '# AWSMFA-DIGEST' ]]; then
+    if [[ ${__awsmfa_source_line-} == '# AWSMFA-DIGEST' ]]; then
+        __awsmfa_own_file=1
+    elif [[ ${zsh_eval_context[-1]} == filecode && ${#__awsmfa_source_line} == 18 && $__awsmfa_source_line == '# '* && ${__awsmfa_source_line#'# '} != *[^0-9a-f]* ]]; then
         \builtin unset __awsmfa_source_line
         \builtin zmodload -F zsh/files b:zf_rm 2>/dev/null && zf_rm -f -- $__awsmfa_source.zwc 2>/dev/null
         \builtin eval "$(<$__awsmfa_source)"
@@ -216,6 +220,6 @@ if [[ -n $__awsmfa_want_aliases ]]; then __awsmfa_define_aliases; fi
 # Sourced as text from a file of its own (not eval'd, not a file zsh made for `=(…)`, which is gone
 # afterwards): compiled, for the next start to load. Aliases are not expanded in it (-U), as a later
 # start might have other aliases than this one.
-if [[ ${zsh_eval_context[-1]-} == file && $__awsmfa_source == /* && $__awsmfa_source != ${TMPPREFIX:-/tmp/zsh}* && -w ${__awsmfa_source:h} ]]; then
+if [[ ${zsh_eval_context[-1]-} == file && -n $__awsmfa_own_file && $__awsmfa_source == /* && $__awsmfa_source != ${TMPPREFIX:-/tmp/zsh}* && -w ${__awsmfa_source:h} ]]; then
     __awsmfa_compile $__awsmfa_source -U || :
 fi

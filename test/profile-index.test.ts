@@ -324,6 +324,27 @@ test('zsh: an integration file sourced at start is compiled once, later starts l
   assert.match(await start(), /^awsmfa: none\nmfa: function\naws-doug: alias\n$/);
 });
 
+test('zsh: init\'s output appended to a file of the user\'s own is never compiled, nor is a compiled copy the user made of it touched', async (t) => {
+  if (!(await requireShell(t, 'zsh'))) return;
+  const { stat } = await import('node:fs/promises');
+  const home = await makeHome(t, profiles(['doug']));
+  const init = await initFile('zsh', home.env, home.dir);
+  const zdotdir = join(home.dir, 'zdot');
+  await mkdir(zdotdir);
+  const zshrc = join(zdotdir, '.zshrc');
+  await writeFile(zshrc, `typeset -g mine=1\n${await readFile(init, 'utf8')}print -r -- "mine=$mine"\n`);
+  const start = async (): Promise<string> => (await run('zsh', ['-i', '-c', 'whence -w awsmfa aws-doug; true'], { env: { ...home.env, ZDOTDIR: zdotdir } })).stdout;
+  const anHourAgo = new Date(Date.now() - 3600_000);
+  await utimes(zshrc, anHourAgo, anHourAgo);
+  assert.equal(await start(), 'mine=1\nawsmfa: function\naws-doug: alias\n');
+  assert.equal(existsSync(`${zshrc}.zwc`), false, 'the user\'s file is not compiled');
+  // The user compiles it: the copy runs as it is, once, and stays.
+  await run('zsh', ['-f', '-c', `zcompile ${zshrc}`], { env: home.env });
+  const compiled = (await stat(`${zshrc}.zwc`)).mtimeMs;
+  assert.equal(await start(), 'mine=1\nawsmfa: function\naws-doug: alias\n');
+  assert.equal((await stat(`${zshrc}.zwc`)).mtimeMs, compiled, 'the user\'s copy is left alone');
+});
+
 test('the index file is private to the user and dated before the config was read', async (t) => {
   const home = await makeHome(t, profiles(['doug']));
   await initFile('bash', home.env, home.dir);
