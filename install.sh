@@ -213,7 +213,11 @@ EOF
                 rc=${entry#rc-created }
                 [ -f "$rc" ] && [ ! -s "$rc" ] && rm -f "$rc"
                 ;;
-            'file '*) rm -f "${entry#file }" ;;
+            'file '*)
+                rm -f "${entry#file }"
+                # zsh compiles the integration file it sources into a copy beside it.
+                case $entry in *.zsh) rm -f "${entry#file }.zwc" ;; esac
+                ;;
         esac
     done <<EOF
 $entries

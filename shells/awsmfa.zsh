@@ -2,7 +2,8 @@
 #
 #     eval "$(awsmfa init zsh)"
 #
-# or source the file install.sh writes. `awsmfa init` fills the __AWSMFA_*__ placeholders below.
+# or source the file install.sh writes. `awsmfa init` fills the __AWSMFA_*__ placeholders below and
+# puts the completion script (shells/completion/_awsmfa) in place of its #AWSMFA-COMPLETION-SCRIPT line.
 #
 #     awsmfa use <profile> [flags]   start a session in this shell (`awsmfa env` applied here)
 #     awsmfa unset                   end it, restoring what was there before
@@ -10,6 +11,32 @@
 #
 # Functions start with `emulate -L zsh` so that the user's options (ksh_arrays, sh_word_split, …)
 # do not change them; names are kept under __awsmfa_ and builtins called as \builtin / \command.
+
+# --- Compiled copy -----------------------------------------------------------------------------------
+# Parsing this text is most of what it costs a start. Sourced from a file that holds `init`'s output
+# alone (as install.sh writes it: its first line is the digest `init` writes into the test below), it
+# compiles that file once (the end of this code), and later starts load the compiled copy, parsing
+# nothing. A file that holds more (a .zshrc the output was appended to) is the user's, and is never
+# compiled or touched. zsh loads a copy no older than its text, to the second, so a file written again
+# in the second it was compiled would still load the old copy: the copy checks that the file's first
+# line is still its own digest, and when it is another digest (the file rewritten by `init`), removes
+# itself and runs the file's text instead.
+
+typeset -g __awsmfa_source=${(%):-%x} __awsmfa_own_file=
+if [[ ${zsh_eval_context[-1]-} == file* ]]; then
+    IFS= \builtin read -r __awsmfa_source_line <$__awsmfa_source 2>/dev/null || :
+    if [[ ${__awsmfa_source_line-} == '# AWSMFA-DIGEST' ]]; then
+        __awsmfa_own_file=1
+    elif [[ ${zsh_eval_context[-1]} == filecode && ${#__awsmfa_source_line} == 18 && $__awsmfa_source_line == '# '* && ${__awsmfa_source_line#'# '} != *[^0-9a-f]* ]]; then
+        \builtin unset __awsmfa_source_line
+        \builtin zmodload -F zsh/files b:zf_rm 2>/dev/null && zf_rm -f -- $__awsmfa_source.zwc 2>/dev/null
+        \builtin eval "$(<$__awsmfa_source)"
+        \builtin return
+    fi
+    \builtin unset __awsmfa_source_line
+fi
+
+#AWSMFA-COMPLETION-SCRIPT
 
 typeset -g __awsmfa_node=__AWSMFA_NODE__
 typeset -g __awsmfa_script=__AWSMFA_SCRIPT__
@@ -173,14 +200,15 @@ __awsmfa_define_aliases() {
     \builtin return 0
 }
 
-# Compiles $1 into $1.zwc, which `source $1` then loads instead of parsing the text. Written under
-# another name and renamed (zsh/files' zf_mv: no process), so that a shell starting meanwhile never
-# loads half a file; no compiled file at all (a module or a write missing) leaves the text to parse.
+# Compiles $1 into $1.zwc, which `source $1` then loads instead of parsing the text; $2 is a further
+# zcompile flag. Written under another name and renamed (zsh/files' zf_mv: no process), so that a
+# shell starting meanwhile never loads half a file; no compiled file at all (a module or a write
+# missing) leaves the text to parse.
 __awsmfa_compile() {
     \builtin emulate -L zsh
     \builtin local made=$1.$$.zwc
     \builtin zmodload -F zsh/files b:zf_mv 2>/dev/null || \builtin return 1
-    if \builtin zcompile -R $made $1 2>/dev/null && zf_mv -f $made $1.zwc 2>/dev/null; then
+    if \builtin zcompile -R ${2-} $made $1 2>/dev/null && zf_mv -f $made $1.zwc 2>/dev/null; then
         \builtin return 0
     fi
     [[ -e $made ]] && \builtin zmodload -F zsh/files b:zf_rm 2>/dev/null && zf_rm -f $made
@@ -188,3 +216,10 @@ __awsmfa_compile() {
 }
 
 if [[ -n $__awsmfa_want_aliases ]]; then __awsmfa_define_aliases; fi
+
+# Sourced as text from a file of its own (not eval'd, not a file zsh made for `=(…)`, which is gone
+# afterwards): compiled, for the next start to load. Aliases are not expanded in it (-U), as a later
+# start might have other aliases than this one.
+if [[ ${zsh_eval_context[-1]-} == file && -n $__awsmfa_own_file && $__awsmfa_source == /* && $__awsmfa_source != ${TMPPREFIX:-/tmp/zsh}* && -w ${__awsmfa_source:h} ]]; then
+    __awsmfa_compile $__awsmfa_source -U || :
+fi

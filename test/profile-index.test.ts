@@ -291,6 +291,60 @@ test('zsh: the aliases are compiled once with zcompile, and later starts load th
   assert.ok((await stat(compiled)).mtimeMs > Date.now() - 60_000, 'compiled again');
 });
 
+test('zsh: an integration file sourced at start is compiled once, later starts load the copy, and a copy of another text never runs', async (t) => {
+  if (!(await requireShell(t, 'zsh'))) return;
+  const { stat } = await import('node:fs/promises');
+  const home = await makeHome(t, profiles(['doug']));
+  const init = await initFile('zsh', home.env, home.dir);
+  const other = await initFile('zsh', home.env, home.dir, ['--cmd', 'mfa']);
+  const text = await readFile(init, 'utf8');
+  const zdotdir = join(home.dir, 'zdot');
+  await mkdir(zdotdir);
+  await writeFile(join(zdotdir, '.zshrc'), `source '${init}'\n`);
+  const start = async (): Promise<string> => (await run('zsh', ['-i', '-c', 'whence -w awsmfa mfa aws-doug; true'], { env: { ...home.env, ZDOTDIR: zdotdir } })).stdout;
+  const anHourAgo = new Date(Date.now() - 3600_000);
+  await utimes(init, anHourAgo, anHourAgo);
+
+  assert.match(await start(), /^awsmfa: function\nmfa: none\naws-doug: alias\n$/);
+  const made = await stat(`${init}.zwc`);
+  // What runs now is the copy: the text cut down to its first line (the digest), dated as before, still
+  // defines everything.
+  await writeFile(init, `${text.split('\n')[0]}\n`);
+  await utimes(init, anHourAgo, anHourAgo);
+  assert.match(await start(), /^awsmfa: function\nmfa: none\naws-doug: alias\n$/);
+  assert.equal((await stat(`${init}.zwc`)).mtimeMs, made.mtimeMs, 'not compiled again');
+  // Another text (another wrapper name) written in the copy's own second, which zsh still loads the
+  // copy for: the copy sees the first line changed and the new text runs instead, and is compiled next.
+  await writeFile(init, await readFile(other, 'utf8'));
+  await utimes(init, made.mtime, made.mtime);
+  assert.match(await start(), /^awsmfa: none\nmfa: function\naws-doug: alias\n$/);
+  assert.equal(existsSync(`${init}.zwc`), false, 'the stale copy is removed');
+  assert.match(await start(), /^awsmfa: none\nmfa: function\naws-doug: alias\n$/);
+  assert.ok(existsSync(`${init}.zwc`), 'compiled again');
+  assert.match(await start(), /^awsmfa: none\nmfa: function\naws-doug: alias\n$/);
+});
+
+test('zsh: init\'s output appended to a file of the user\'s own is never compiled, nor is a compiled copy the user made of it touched', async (t) => {
+  if (!(await requireShell(t, 'zsh'))) return;
+  const { stat } = await import('node:fs/promises');
+  const home = await makeHome(t, profiles(['doug']));
+  const init = await initFile('zsh', home.env, home.dir);
+  const zdotdir = join(home.dir, 'zdot');
+  await mkdir(zdotdir);
+  const zshrc = join(zdotdir, '.zshrc');
+  await writeFile(zshrc, `typeset -g mine=1\n${await readFile(init, 'utf8')}print -r -- "mine=$mine"\n`);
+  const start = async (): Promise<string> => (await run('zsh', ['-i', '-c', 'whence -w awsmfa aws-doug; true'], { env: { ...home.env, ZDOTDIR: zdotdir } })).stdout;
+  const anHourAgo = new Date(Date.now() - 3600_000);
+  await utimes(zshrc, anHourAgo, anHourAgo);
+  assert.equal(await start(), 'mine=1\nawsmfa: function\naws-doug: alias\n');
+  assert.equal(existsSync(`${zshrc}.zwc`), false, 'the user\'s file is not compiled');
+  // The user compiles it: the copy runs as it is, once, and stays.
+  await run('zsh', ['-f', '-c', `zcompile ${zshrc}`], { env: home.env });
+  const compiled = (await stat(`${zshrc}.zwc`)).mtimeMs;
+  assert.equal(await start(), 'mine=1\nawsmfa: function\naws-doug: alias\n');
+  assert.equal((await stat(`${zshrc}.zwc`)).mtimeMs, compiled, 'the user\'s copy is left alone');
+});
+
 test('the index file is private to the user and dated before the config was read', async (t) => {
   const home = await makeHome(t, profiles(['doug']));
   await initFile('bash', home.env, home.dir);

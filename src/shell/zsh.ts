@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { AwsmfaError } from '../errors.js';
 import { aliasDefinition, isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
 import type { CompletionOption, CompletionSpec, ValueKind } from './completions.js';
 import { renderChanges, type Dialect, type EnvChange } from './dialect.js';
@@ -40,6 +41,7 @@ export const zsh: Dialect = {
     completionFile: '_awsmfa',
     isFunctionName: (name) => isPosixFunctionName(name, ZSH_RESERVED),
     completionData: zshCompletionData,
+    combine: combineZsh,
   },
   index: {
     // 2: the aliases run `__awsmfa_use`.
@@ -56,6 +58,15 @@ export const zsh: Dialect = {
 };
 
 /**
+ * node:crypto is loaded here, when an index or `init`'s output is written, not with the module: a
+ * cached `env` carries every dialect and has no use for it (loading it is a tenth of that command's work).
+ */
+function sha256Hex(text: string): string {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
  * The aliases as one `alias` command, which the integration compiles with zcompile and sources: zsh
  * then neither reads nor splits the thousands of lines of the index at a start, nor parses the code.
  * A compiled file can outlive the text it was made from (zsh loads it while it is no older than the
@@ -65,11 +76,29 @@ export const zsh: Dialect = {
 function zshAliasCode(aliases: readonly AliasEntry[]): string {
   const words = aliases.map((alias) => `    ${quoteSingle(aliasDefinition(alias))}`);
   const body = aliases.length === 0 ? '' : `\\builtin alias -- \\\n${words.join(' \\\n')}\n`;
-  // node:crypto is loaded here, when an index is written, not with the module: a cached `env` carries
-  // every dialect and has no use for it (loading it is a tenth of that command's work).
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  const digest = createHash('sha256').update(body).digest('hex');
+  const digest = sha256Hex(body);
   return [`# ${digest}`, '# The aliases of the awsmfa profile index, made by `awsmfa shell-index`; the integration compiles this file.', `[[ \${1-} == ${digest} ]] || \\builtin return 1`, body].join('\n');
+}
+
+/** The line of shells/awsmfa.zsh that the completion script replaces. */
+const COMPLETION_LINE = /^#AWSMFA-COMPLETION-SCRIPT$/m;
+/** The word of shells/awsmfa.zsh that the digest of `init`'s output replaces. */
+const DIGEST_WORD = /AWSMFA-DIGEST/g;
+
+/**
+ * `init`'s output: the integration with the completion script in it, led by a line with a digest of
+ * that text. A file of it that a shell sources is compiled at its first start (see shells/awsmfa.zsh),
+ * and zsh then loads the compiled copy instead of parsing the text; the copy checks the file's first
+ * line against the digest it was made with, as zsh trusts a copy no older than its text to the second.
+ */
+function combineZsh(completions: string, integration: string): string {
+  if (!COMPLETION_LINE.test(integration) || integration.match(DIGEST_WORD)?.length !== 1) {
+    throw new AwsmfaError('shells/awsmfa.zsh lacks its #AWSMFA-COMPLETION-SCRIPT line or its one AWSMFA-DIGEST', { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
+  }
+  const text = integration.replace(COMPLETION_LINE, () => completions.replace(/\n*$/, ''));
+  // Made from the text with the word in it; that text is all the digest stands for.
+  const digest = sha256Hex(text).slice(0, 16);
+  return `# ${digest}\n${text.replace(DIGEST_WORD, digest)}`;
 }
 
 /** zsh's reserved words and the builtins the integration calls, which a wrapper must not shadow. */
