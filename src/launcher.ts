@@ -49,8 +49,12 @@ function compile(file: string): Script {
   return script;
 }
 
+/**
+ * Runs a compiled bundle as a CommonJS module. Its `require` is this file's own: every bundle lives beside
+ * it, so that one resolves what a require made for the bundle would, and making one costs each start.
+ */
 function run(script: Script, module: Module, file: string): void {
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
 }
 
 // Node's loader hands a .js file to this function; the lazy bundles go through their cache instead.

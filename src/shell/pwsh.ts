@@ -129,11 +129,16 @@ export function completionLines(profiles: readonly string[]): string[] {
 
 /** .NET's `\w`, which the completion code's own test of a bare word uses. */
 const WORD = String.raw`\p{L}\p{Mn}\p{Nd}\p{Pc}`;
-const BARE_WORD = new RegExp(`^[${WORD}.:/%+-][${WORD}.:/%+@=-]*$`, 'u');
+/**
+ * Made at first use: V8 compiles a pattern when it is constructed, and the Unicode classes of this one
+ * cost about 7 M instructions, which every run that loads this module (a cached `env` in any shell) paid.
+ */
+let bareWord: RegExp | undefined;
 
 /** A value as Tab puts it on the line: bare when PowerShell reads the bare word back as itself. */
 export function completionText(value: string): string {
-  return BARE_WORD.test(value) ? value : quoteLiteral(value);
+  bareWord ??= new RegExp(`^[${WORD}.:/%+-][${WORD}.:/%+@=-]*$`, 'u');
+  return bareWord.test(value) ? value : quoteLiteral(value);
 }
 
 /** The line of shells/awsmfa.ps1, inside the text compiled at first use, that the completion script replaces. */
