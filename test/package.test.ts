@@ -10,15 +10,21 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, runProgram } from './helpers/fixture.js';
 
+/** What tells npm and Node how to reach the registry: a proxy, the certificates to trust, the registry itself. */
+const NETWORK_VARIABLES = /^(?:(?:https?|no|all)_proxy|NODE_EXTRA_CA_CERTS|SSL_CERT_(?:FILE|DIR)|npm_config_(?:registry|cafile|ca|proxy|https_proxy|noproxy|strict_ssl))$/i;
+
 test('npm pack, then npm install -g of the tarball: quiet, and the installed awsmfa, init, completions and install.sh work', async (t) => {
   const scratch = await mkdtemp(join(tmpdir(), 'awsmfa-package-'));
   t.after(() => rm(scratch, { recursive: true, force: true }));
   const prefix = join(scratch, 'prefix');
   const home = join(scratch, 'home');
   await mkdir(home);
-  // npm's own cache stays where it is (the dependencies are usually in it already); nothing else of
-  // the user's npm configuration applies.
+  // npm's own cache stays where it is (the dependencies are usually in it already), and so does the
+  // way this machine reaches the registry (its proxy, the certificates it trusts); nothing else of the
+  // user's npm configuration applies.
+  const network = Object.entries(process.env).filter(([name]) => NETWORK_VARIABLES.test(name));
   const npmEnv = {
+    ...Object.fromEntries(network),
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? home,
     npm_config_update_notifier: 'false',
