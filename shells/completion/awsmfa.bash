@@ -76,8 +76,10 @@ __awsmfa_refresh_index() {
     fi
 }
 
-# (bash looks the function up at each Tab: it need not be defined yet.)
-\builtin complete -o bashdefault -o default -F __awsmfa_complete awsmfa
+# (bash looks the function up at each Tab: it need not be defined yet.) Not when the integration's
+# first Tab loads this file: the registrations made at the start stay as they are, with any change the
+# user made to them since.
+[[ -n ${__awsmfa_loading_tab-} ]] || \builtin complete -o bashdefault -o default -F __awsmfa_complete awsmfa
 
 # What only Tab runs. `awsmfa init bash` keeps it out of what bash parses at a start (see the
 # integration); the line below marks where it begins.
