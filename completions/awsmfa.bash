@@ -6,6 +6,84 @@
 # Tab must stay instant whatever the size of the config, so profile names come from the index awsmfa
 # keeps (below); a Tab starts a process only when a config file changed since the index was made.
 
+# The profile index: what awsmfa read from the AWS config files (the profile names; the aliases are
+# a file of their own beside it, see the integration), kept in a file of plain lines under its cache
+# directory. Reading it costs one builtin, whatever the size of the config; noticing that the config
+# changed costs a few `-nt` tests. Sets __awsmfa_index_file and __awsmfa_index_profiles. $1 is the
+# alias prefix; with $2 = strict the index must also have been made for this PATH and prefix (the
+# aliases depend on them; the profile names do not), and only its header is read: a shell start needs
+# no profile names.
+__awsmfa_load_index() {
+    \builtin local file
+    if [[ ${XDG_CACHE_HOME-} == /* ]]; then file=$XDG_CACHE_HOME; else file=$HOME/.cache; fi
+    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
+    file=$file/awsmfa/shell/index-${1//[!A-Za-z0-9_-]/_}.bash
+    __awsmfa_index_file=$file
+    __awsmfa_read_index "$file" "$1" "${2-}" check && \builtin return 0
+    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
+    # (or, should that run fail, what there is).
+    __awsmfa_refresh_index "$1" || :
+    __awsmfa_read_index "$file" "$1" "${2-}" && \builtin return 0
+    __awsmfa_index_profiles=()
+    \builtin return 1
+}
+
+# Reads the index in $1 when it was made for this environment and, with $4, when no watched file or
+# directory is newer than it (a file replaced by a rename changes its directory's time).
+__awsmfa_read_index() {
+    \builtin local path count i=0
+    \builtin local -a header
+    [[ -f $1 && -r $1 ]] || \builtin return 1
+    {
+        # The twelve lines of the header: one mapfile costs bash less than a `read` for each.
+        if ((BASH_VERSINFO[0] >= 4)); then
+            \builtin mapfile -t -n 12 header
+        else
+            while ((i < 12)) && IFS= \builtin read -r path; do
+                header[i]=$path
+                ((i += 1))
+            done
+            i=0
+        fi
+        ((${#header[@]} == 12)) || \builtin return 1
+        [[ ${header[0]} == 'awsmfa-index 2' && ${header[1]} == "${AWS_CONFIG_FILE-}" && ${header[2]} == "${AWS_SHARED_CREDENTIALS_FILE-}" && ${header[3]} == "${HOME-}" ]] || \builtin return 1
+        [[ -z ${3-} || (${header[4]} == "${PATH-}" && ${header[5]} == "$2") ]] || \builtin return 1
+        [[ -z ${4-} || ! (${header[6]} -nt $1 || ${header[7]} -nt $1 || ${header[8]} -nt $1 || ${header[9]} -nt $1) ]] || \builtin return 1
+        count=${header[11]}
+        [[ -n $count && $count != *[!0-9]* ]] || \builtin return 1
+        __awsmfa_index_profiles=()
+        [[ -z ${3-} ]] || \builtin return 0
+        # Straight into the array: copying an array of thousands in bash costs more than reading it.
+        # (`mapfile -n 0` would read everything.)
+        if ((BASH_VERSINFO[0] >= 4)); then
+            ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
+        else
+            # bash 3.2 has no mapfile: a line at a time, which is slower with thousands of profiles.
+            while ((i < 10#$count)) && IFS= \builtin read -r path; do
+                __awsmfa_index_profiles[i]=$path
+                ((i += 1))
+            done
+        fi
+    } <"$1"
+}
+
+# Asks awsmfa to make the index again; quiet, as nobody asked for it.
+__awsmfa_refresh_index() {
+    if \builtin declare -F __awsmfa_run >/dev/null; then
+        __awsmfa_run shell-index --shell bash --alias-prefix "$1" >/dev/null 2>&1
+    else
+        \command awsmfa shell-index --shell bash --alias-prefix "$1" >/dev/null 2>&1
+    fi
+}
+
+# (bash looks the function up at each Tab: it need not be defined yet.) Not when the integration's
+# first Tab loads this file: the registrations made at the start stay as they are, with any change the
+# user made to them since.
+[[ -n ${__awsmfa_loading_tab-} ]] || \builtin complete -o bashdefault -o default -F __awsmfa_complete awsmfa
+
+# What only Tab runs. `awsmfa init bash` keeps it out of what bash parses at a start (see the
+# integration); the line below marks where it begins.
+#AWSMFA-TAB-ONLY
 __awsmfa_commands=('env' 'unset' 'exec' 'credential-process' 'login' 'status' 'list' 'clear' 'setup' 'policy' 'doctor' 'demo' 'use' 'init' 'completions')
 __awsmfa_global_options=('--help' '-h' '--version')
 __awsmfa_shell_names=('bash' 'zsh' 'fish' 'pwsh')
@@ -80,76 +158,6 @@ __awsmfa_command_spec() {
     esac
 }
 
-# The profile index: what awsmfa read from the AWS config files (the profile names; the aliases are
-# a file of their own beside it, see the integration), kept in a file of plain lines under its cache
-# directory. Reading it costs one builtin, whatever the size of the config; noticing that the config
-# changed costs a few `-nt` tests. Sets __awsmfa_index_file and __awsmfa_index_profiles. $1 is the
-# alias prefix; with $2 = strict the index must also have been made for this PATH and prefix (the
-# aliases depend on them; the profile names do not), and only its header is read: a shell start needs
-# no profile names.
-__awsmfa_load_index() {
-    \builtin local file
-    if [[ ${XDG_CACHE_HOME-} == /* ]]; then file=$XDG_CACHE_HOME; else file=$HOME/.cache; fi
-    # One index per alias prefix, its characters other than letters, digits, _ and - spelled as _.
-    file=$file/awsmfa/shell/index-${1//[!A-Za-z0-9_-]/_}.bash
-    __awsmfa_index_file=$file
-    __awsmfa_read_index "$file" "$1" "${2-}" check && \builtin return 0
-    # Changed (or never made): awsmfa makes it again, once, and what it just wrote is used as it is
-    # (or, should that run fail, what there is).
-    __awsmfa_refresh_index "$1" || :
-    __awsmfa_read_index "$file" "$1" "${2-}" && \builtin return 0
-    __awsmfa_index_profiles=()
-    \builtin return 1
-}
-
-# Reads the index in $1 when it was made for this environment and, with $4, when no watched file or
-# directory is newer than it (a file replaced by a rename changes its directory's time).
-__awsmfa_read_index() {
-    \builtin local path count i=0
-    \builtin local -a header
-    [[ -f $1 && -r $1 ]] || \builtin return 1
-    {
-        # The twelve lines of the header: one mapfile costs bash less than a `read` for each.
-        if ((BASH_VERSINFO[0] >= 4)); then
-            \builtin mapfile -t -n 12 header
-        else
-            while ((i < 12)) && IFS= \builtin read -r path; do
-                header[i]=$path
-                ((i += 1))
-            done
-            i=0
-        fi
-        ((${#header[@]} == 12)) || \builtin return 1
-        [[ ${header[0]} == 'awsmfa-index 2' && ${header[1]} == "${AWS_CONFIG_FILE-}" && ${header[2]} == "${AWS_SHARED_CREDENTIALS_FILE-}" && ${header[3]} == "${HOME-}" ]] || \builtin return 1
-        [[ -z ${3-} || (${header[4]} == "${PATH-}" && ${header[5]} == "$2") ]] || \builtin return 1
-        [[ -z ${4-} || ! (${header[6]} -nt $1 || ${header[7]} -nt $1 || ${header[8]} -nt $1 || ${header[9]} -nt $1) ]] || \builtin return 1
-        count=${header[11]}
-        [[ -n $count && $count != *[!0-9]* ]] || \builtin return 1
-        __awsmfa_index_profiles=()
-        [[ -z ${3-} ]] || \builtin return 0
-        # Straight into the array: copying an array of thousands in bash costs more than reading it.
-        # (`mapfile -n 0` would read everything.)
-        if ((BASH_VERSINFO[0] >= 4)); then
-            ((10#$count == 0)) || \builtin mapfile -t -n "$((10#$count))" __awsmfa_index_profiles
-        else
-            # bash 3.2 has no mapfile: a line at a time, which is slower with thousands of profiles.
-            while ((i < 10#$count)) && IFS= \builtin read -r path; do
-                __awsmfa_index_profiles[i]=$path
-                ((i += 1))
-            done
-        fi
-    } <"$1"
-}
-
-# Asks awsmfa to make the index again; quiet, as nobody asked for it.
-__awsmfa_refresh_index() {
-    if \builtin declare -F __awsmfa_run >/dev/null; then
-        __awsmfa_run shell-index --shell bash --alias-prefix "$1" >/dev/null 2>&1
-    else
-        \command awsmfa shell-index --shell bash --alias-prefix "$1" >/dev/null 2>&1
-    fi
-}
-
 # Lists that may be empty are expanded as ${list[@]+"${list[@]}"}: bash before 4.4 calls an empty
 # array unbound, which `set -u` makes an error.
 
@@ -162,7 +170,7 @@ __awsmfa_offer() {
     done
 }
 
-# shellcheck disable=SC2154 # the data at the top defines the __awsmfa_* lists
+# shellcheck disable=SC2154 # the data above defines the __awsmfa_* lists
 __awsmfa_offer_values() {
     case $1 in
         profile)
@@ -242,7 +250,7 @@ __awsmfa_complete() {
         [[ $cur == = ]] && cur=
         __awsmfa_offer_values "$expect" "$cur"
     elif [[ -z $command ]]; then
-        # shellcheck disable=SC2154 # the data at the top defines the __awsmfa_* lists
+        # shellcheck disable=SC2154 # the data above defines the __awsmfa_* lists
         if [[ $cur == -* ]]; then
             __awsmfa_offer "$cur" "${__awsmfa_global_options[@]}"
         else
@@ -271,5 +279,3 @@ __awsmfa_complete() {
     fi
     \builtin return 0
 }
-
-\builtin complete -o bashdefault -o default -F __awsmfa_complete awsmfa

@@ -22,6 +22,39 @@
     __awsmfa_alias_prefix=__AWSMFA_ALIAS_PREFIX__
 }
 
+# What only Tab runs, two thirds of the completion script, is not read at a start: bash spends about
+# as long reading text as parsing it, comments and quoted strings included. Until the first Tab the
+# function below stands for the completer. It loads the completion script awsmfa ships, the file
+# whose path `awsmfa init` put here, having checked that it holds what awsmfa would print (or, when
+# it has gone, what `awsmfa completions bash` prints); that defines the real completer in its place,
+# which it then calls. No alias is expanded in that code (it calls builtins as \builtin anyway, but an
+# alias defined since the start was never seen by it), and `set -v` and `set -x` do not print it.
+# When the file differs, `init` puts the whole script below, and its completer replaces this one.
+__awsmfa_completion_file=__AWSMFA_COMPLETION_FILE__
+__awsmfa_complete() {
+    # Dynamic scope: called again from here, it finds this local and stops, should nothing have
+    # replaced it.
+    [[ -z ${__awsmfa_loading_tab-} ]] || \builtin return 1
+    \builtin local __awsmfa_loading_tab=1 __awsmfa_flags=$- __awsmfa_expand=
+    if \builtin shopt -q expand_aliases; then __awsmfa_expand=1; fi
+    \builtin shopt -u expand_aliases
+    \builtin set +vx
+    if [[ -n $__awsmfa_completion_file && -r $__awsmfa_completion_file ]]; then
+        \builtin source "$__awsmfa_completion_file"
+    else
+        \builtin eval "$(__awsmfa_run completions bash 2>/dev/null)"
+    fi
+    if [[ -n $__awsmfa_expand ]]; then \builtin shopt -s expand_aliases; fi
+    if [[ $__awsmfa_flags == *v* ]]; then \builtin set -v; fi
+    if [[ $__awsmfa_flags == *x* ]]; then \builtin set -x; fi
+    __awsmfa_complete "$@"
+}
+
+# The completion script (shells/completion/awsmfa.bash) is put on the next line by `awsmfa init`: what
+# a start needs (the profile index, which the aliases read, and the `complete` registration), or all
+# of it when the shipped file is not what awsmfa would print.
+#AWSMFA-COMPLETION-SCRIPT
+
 __awsmfa_run() {
     \command "$__awsmfa_node" "$__awsmfa_script" "$@"
 }

@@ -117,8 +117,8 @@ async function setUp(t: TestContext, shell: ShellName): Promise<Setup> {
 
 /**
  * An interactive bash or zsh in tmux whose completion reports what it offered: each Tab appends the
- * candidates to a file, then `--end--`. bash's are COMPREPLY after __awsmfa_complete (still called by
- * readline through the `complete` registration of the init); zsh's are what compadd was given to add
+ * candidates to a file, then `--end--`. bash's are COMPREPLY after __awsmfa_complete (called by
+ * readline through the `complete` registration of the init, with the same options); zsh's are what compadd was given to add
  * (calls that only filter, with -O, -A or -D, are passed through).
  */
 class PtyCompletion {
@@ -136,8 +136,10 @@ class PtyCompletion {
             "PS1='ready> '",
             `source '${setup.init}'`,
             "bind 'set bell-style none'; bind 'set completion-query-items 10000'",
-            `eval "__capture_$(declare -f __awsmfa_complete)"`,
-            `__awsmfa_complete() { __capture___awsmfa_complete "$@"; { printf '%s\\n' "\${COMPREPLY[@]}"; echo --end--; } >>'${captured}'; }`,
+            // The registration is wrapped, not the function: until the first Tab __awsmfa_complete is the
+            // small completer that loads the real one in its own place.
+            `__capture_tab() { __awsmfa_complete "$@"; { printf '%s\\n' "\${COMPREPLY[@]}"; echo --end--; } >>'${captured}'; }`,
+            `__capture_spec=$(complete -p awsmfa); eval "\${__capture_spec/-F __awsmfa_complete /-F __capture_tab }"`,
           ]
         : [
             "PROMPT='ready> '",

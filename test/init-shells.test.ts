@@ -4,7 +4,7 @@
  * there and keeps $?, and the profile index the shells load names the profiles the AWS SDK reads.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,7 +13,8 @@ import { loadProfiles } from '../src/aws/profiles.js';
 import { profileNames } from '../src/report/profiles.js';
 import { dialectFor } from '../src/shell/index.js';
 import { aliasProfiles } from '../src/shell/profile-index.js';
-import { createWorld, DEFAULT_CONFIG } from './helpers/fixture.js';
+import { createWorld, DEFAULT_CONFIG, ROOT } from './helpers/fixture.js';
+import { INIT_VARIANTS, renderVariant } from './helpers/init-variants.js';
 import { TRICKY_CONFIG, TRICKY_CREDENTIALS, initFile } from './helpers/integration.js';
 import { requireShell, runShell } from './helpers/shells.js';
 
@@ -188,6 +189,72 @@ printf 'version=%s\\n' "\${BASH_VERSINFO[0]}.\${BASH_VERSINFO[1]}"
     assert.equal(out.get('shown'), '\\[${__awsmfa_prompt_color}\\]${__awsmfa_prompt_text}\\[${__awsmfa_prompt_reset}\\]> ');
     assert.equal(out.get('literal'), '\\[\\][a\\\\w$(echo PWNED) 10m] \\[\\]> ');
   }
+});
+
+test("bash: Tab's code is read at the first Tab, from the shipped script, whatever the shell set since, and the registrations stay as they were", async (t) => {
+  if (!(await requireShell(t, 'bash'))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  const init = await initFile('bash', world.env, world.home);
+  // What only Tab runs is not in what a start reads.
+  assert.doesNotMatch(await readFile(init, 'utf8'), /__awsmfa_offer_values\(\)/);
+  const tab = `COMP_WORDS=(awsmfa use d); COMP_CWORD=2; COMP_LINE='awsmfa use d'; COMP_POINT=12`;
+  // An alias of a function the completion code calls, defined after the start: expanded while that
+  // code is read, it would print ALIASED and offer nothing.
+  const script = `
+source '${init}'
+printf 'start=%s\\n' "$(type -t __awsmfa_offer_values)"
+complete -o nospace -F __awsmfa_complete awsmfa
+alias __awsmfa_offer='echo ALIASED'; shopt -s expand_aliases
+${tab}
+{ set -v; __awsmfa_complete; status=$?; flags=$-; set +v; } 2>'${world.home}/tab.err'
+printf 'first=%s %s\\n' "$status" "\${COMPREPLY[*]}"
+printf 'verbose=%s\\n' "\${flags//[!v]/}"
+shopt -q expand_aliases && echo 'aliases=on'
+printf 'alias=%s\\n' "$(alias __awsmfa_offer)"
+printf 'registered=%s\\n' "$(complete -p awsmfa)"
+printf 'loaded=%s\\n' "$(type -t __awsmfa_offer_values)"
+${tab}
+__awsmfa_complete; printf 'second=%s %s\\n' "$?" "\${COMPREPLY[*]}"
+# Without the shipped file, the first Tab loads what \`awsmfa completions bash\` prints.
+source '${init}'; unset -f __awsmfa_offer_values; __awsmfa_completion_file=${join(world.home, 'gone.bash')}
+${tab}
+__awsmfa_complete; printf 'without=%s %s\\n' "$?" "\${COMPREPLY[*]}"
+`;
+  const run = await runShell('bash', script, { env: world.env });
+  const out = lines(run.stdout);
+  assert.equal(run.stderr, '');
+  assert.equal(await readFile(join(world.home, 'tab.err'), 'utf8'), '', 'set -v printed nothing at the first Tab');
+  assert.equal(out.get('start'), '');
+  assert.equal(out.get('first'), '0 default doug');
+  assert.equal(out.get('verbose'), 'v');
+  assert.equal(out.get('aliases'), 'on');
+  assert.equal(out.get('alias'), "alias __awsmfa_offer='echo ALIASED'");
+  assert.equal(out.get('registered'), 'complete -o nospace -F __awsmfa_complete awsmfa');
+  assert.equal(out.get('loaded'), 'function');
+  assert.equal(out.get('second'), '0 default doug');
+  assert.equal(out.get('without'), '0 default doug');
+});
+
+test('bash: when the shipped completion script is not what awsmfa would print, init holds all of it, read at the start', async (t) => {
+  if (!(await requireShell(t, 'bash'))) return;
+  const world = await createWorld();
+  t.after(() => world.close());
+  // An installation whose completions/ holds an older build of the script.
+  const install = join(world.home, 'install');
+  await cp(join(ROOT, 'shells'), join(install, 'shells'), { recursive: true });
+  await mkdir(join(install, 'completions'));
+  await writeFile(join(install, 'completions', 'awsmfa.bash'), (await readFile(join(ROOT, 'completions', 'awsmfa.bash'), 'utf8')).replace('__awsmfa_offer()', '__awsmfa_older()'));
+  const text = await renderVariant('bash', INIT_VARIANTS[0]!, join(install, 'shells'));
+  assert.match(text, /^__awsmfa_completion_file=''$/m);
+  assert.match(text, /^__awsmfa_offer_values\(\) \{$/m);
+  const init = join(world.home, 'init.bash');
+  await writeFile(init, text);
+  const run = await runShell('bash', `source '${init}'\nprintf 'start=%s\\n' "$(type -t __awsmfa_offer_values)"\nCOMP_WORDS=(awsmfa use d); COMP_CWORD=2; COMP_LINE='awsmfa use d'; COMP_POINT=12\n__awsmfa_complete; printf 'tab=%s %s\\n' "$?" "\${COMPREPLY[*]}"\n`, { env: world.env });
+  const out = lines(run.stdout);
+  assert.equal(run.stderr, '');
+  assert.equal(out.get('start'), 'function');
+  assert.equal(out.get('tab'), '0 default doug');
 });
 
 test('zsh: the precmd hook is added once, keeps $?, and the prompt shows names literally with or without PROMPT_SUBST', async (t) => {

@@ -54,9 +54,13 @@ test('npm pack, then npm install -g of the tarball: quiet, and the installed aws
   assert.equal(version.code, 0, version.stderr);
   assert.match(version.stdout, /^awsmfa \d/);
 
-  const loaded = await runProgram('bash', ['-c', 'eval "$(awsmfa init bash)" && type -t awsmfa && complete -p awsmfa'], { env, cwd: home });
+  // Tab's code is read from the package's own completion script, which is what init would print.
+  const tab = 'COMP_WORDS=(awsmfa en); COMP_CWORD=1; COMP_LINE="awsmfa en"; COMP_POINT=9; __awsmfa_complete && printf "tab=%s\\n" "${COMPREPLY[*]}"';
+  const loaded = await runProgram('bash', ['-c', `eval "$(awsmfa init bash)" && type -t awsmfa && complete -p awsmfa && printf 'file=%s\\n' "$__awsmfa_completion_file" && ${tab}`], { env, cwd: home });
   assert.equal(loaded.code, 0, loaded.stderr);
   assert.match(loaded.stdout, /^function\ncomplete .* awsmfa$/m);
+  assert.match(loaded.stdout, /^file=\/.*\/node_modules\/awsmfa\/completions\/awsmfa\.bash$/m);
+  assert.match(loaded.stdout, /^tab=env$/m);
 
   const completions = await runProgram(bin, ['completions', 'fish'], { env, cwd: home });
   assert.equal(completions.code, 0, completions.stderr);

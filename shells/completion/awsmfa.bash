@@ -6,8 +6,6 @@
 # Tab must stay instant whatever the size of the config, so profile names come from the index awsmfa
 # keeps (below); a Tab starts a process only when a config file changed since the index was made.
 
-__AWSMFA_COMPLETION_DATA__
-
 # The profile index: what awsmfa read from the AWS config files (the profile names; the aliases are
 # a file of their own beside it, see the integration), kept in a file of plain lines under its cache
 # directory. Reading it costs one builtin, whatever the size of the config; noticing that the config
@@ -78,6 +76,16 @@ __awsmfa_refresh_index() {
     fi
 }
 
+# (bash looks the function up at each Tab: it need not be defined yet.) Not when the integration's
+# first Tab loads this file: the registrations made at the start stay as they are, with any change the
+# user made to them since.
+[[ -n ${__awsmfa_loading_tab-} ]] || \builtin complete -o bashdefault -o default -F __awsmfa_complete awsmfa
+
+# What only Tab runs. `awsmfa init bash` keeps it out of what bash parses at a start (see the
+# integration); the line below marks where it begins.
+#AWSMFA-TAB-ONLY
+__AWSMFA_COMPLETION_DATA__
+
 # Lists that may be empty are expanded as ${list[@]+"${list[@]}"}: bash before 4.4 calls an empty
 # array unbound, which `set -u` makes an error.
 
@@ -90,7 +98,7 @@ __awsmfa_offer() {
     done
 }
 
-# shellcheck disable=SC2154 # the data at the top defines the __awsmfa_* lists
+# shellcheck disable=SC2154 # the data above defines the __awsmfa_* lists
 __awsmfa_offer_values() {
     case $1 in
         profile)
@@ -170,7 +178,7 @@ __awsmfa_complete() {
         [[ $cur == = ]] && cur=
         __awsmfa_offer_values "$expect" "$cur"
     elif [[ -z $command ]]; then
-        # shellcheck disable=SC2154 # the data at the top defines the __awsmfa_* lists
+        # shellcheck disable=SC2154 # the data above defines the __awsmfa_* lists
         if [[ $cur == -* ]]; then
             __awsmfa_offer "$cur" "${__awsmfa_global_options[@]}"
         else
@@ -199,5 +207,3 @@ __awsmfa_complete() {
     fi
     \builtin return 0
 }
-
-\builtin complete -o bashdefault -o default -F __awsmfa_complete awsmfa

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { AwsmfaError } from '../errors.js';
 import type { CompletionSpec } from './completions.js';
 import type { AliasEntry } from './profile-index.js';
 import { checkRecordNames, checkShellWord, recordOf, RECORD_MARK, renderChanges, type Dialect, type EnvChange } from './dialect.js';
@@ -85,6 +86,7 @@ export const bash: Dialect = {
     completionFile: 'awsmfa.bash',
     isFunctionName: (name) => isPosixFunctionName(name, BASH_RESERVED),
     completionData: bashCompletionData,
+    combine: combineBash,
   },
   index: {
     // 2: the aliases left the index for a file of their own, and run `__awsmfa_use`.
@@ -100,6 +102,25 @@ export const bash: Dialect = {
     aliasesShadowCommands: true,
   },
 };
+
+/** The line of shells/awsmfa.bash that the completion script (or its start-up part) replaces. */
+const COMPLETION_LINE = /^#AWSMFA-COMPLETION-SCRIPT$/m;
+/** The line of the completion script after which comes what only Tab runs. */
+const TAB_ONLY_PART = /^#AWSMFA-TAB-ONLY$/m;
+
+/**
+ * `init`'s output: the integration with the completion script in it. When awsmfa ships the same
+ * script, only its start-up part (the profile index and the `complete` registration) is put in, and
+ * the first Tab loads the shipped file (see shells/awsmfa.bash); otherwise all of it.
+ */
+function combineBash(completions: string, integration: string, shipped: string | undefined): string {
+  const damaged = (what: string) => new AwsmfaError(what, { hint: 'Reinstall awsmfa: its shells/ directory is damaged.' });
+  if (!COMPLETION_LINE.test(integration)) throw damaged('shells/awsmfa.bash lacks its #AWSMFA-COMPLETION-SCRIPT line');
+  const split = TAB_ONLY_PART.exec(completions);
+  if (!split) throw damaged('the bash completion script has no #AWSMFA-TAB-ONLY line');
+  const script = shipped === undefined ? completions : completions.slice(0, split.index);
+  return integration.replace(COMPLETION_LINE, () => script.replace(/\n*$/, ''));
+}
 
 /**
  * `name=value` of a profile's alias in bash and zsh, as short as it can be: a start pays for every

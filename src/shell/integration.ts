@@ -29,8 +29,12 @@ export interface ShellIntegration {
    * complete awsmfa, and the fix when it would not.
    */
   readonly completionProbe?: { readonly program: string; readonly args: readonly string[]; readonly fix: string };
-  /** How the completion script and the filled integration become `init`'s output (default: one after the other). */
-  combine?(completions: string, integration: string): string;
+  /**
+   * How the completion script and the filled integration become `init`'s output (default: one after
+   * the other). `shipped` is the completion script awsmfa ships (completions/ of this installation)
+   * when that file holds exactly `completions`, for a shell that can load it later instead.
+   */
+  combine?(completions: string, integration: string, shipped: string | undefined): string;
 }
 
 export interface StartupFiles {
@@ -119,6 +123,8 @@ export async function renderInit(dialect: Dialect, spec: CompletionSpec, options
   }
   const path = join(shells, integration.integrationFile);
   const flag = (on: boolean) => quote(on ? '1' : '');
+  const completions = await renderCompletions(dialect, spec, shells);
+  const shipped = await shippedCompletions(join(dirname(shells), 'completions', integration.completionFile), completions);
   const body = fillPlaceholders(
     await template(path),
     {
@@ -128,9 +134,15 @@ export async function renderInit(dialect: Dialect, spec: CompletionSpec, options
       __AWSMFA_PROMPT__: flag(options.prompt),
       __AWSMFA_ALIASES__: flag(options.aliases),
       __AWSMFA_ALIAS_PREFIX__: quote(options.aliasPrefix),
+      __AWSMFA_COMPLETION_FILE__: quote(shipped ?? ''),
     },
     path,
   );
-  const completions = await renderCompletions(dialect, spec, shells);
-  return integration.combine ? integration.combine(completions, body) : `${completions}\n${body}`;
+  return integration.combine ? integration.combine(completions, body, shipped) : `${completions}\n${body}`;
+}
+
+/** `path` when that file holds exactly `text` (a build of this very version), else undefined. */
+async function shippedCompletions(path: string, text: string): Promise<string | undefined> {
+  const found = await readFile(path, 'utf8').catch(() => undefined);
+  return found === text ? path : undefined;
 }

@@ -49,15 +49,12 @@ export const INIT_VARIANTS: readonly InitVariant[] = [true, false].flatMap((prom
 
 let spec: Promise<CompletionSpec> | undefined;
 
-/** `awsmfa init <shell> <variant.args>` as the built CLI prints it when run by this node. */
-export async function renderVariant(shell: ShellName, init: InitVariant): Promise<string> {
+/**
+ * `awsmfa init <shell> <variant.args>` as the built CLI prints it when run by this node (or, given
+ * `shells`, as an installation whose shells/ directory is that one would).
+ */
+export async function renderVariant(shell: ShellName, init: InitVariant, shells?: string): Promise<string> {
   spec ??= allDefinitions().then((definitions) => completionSpec(definitions, SHELL_NAMES));
-  return renderInit(dialectFor(shell), await spec, {
-    node: process.execPath,
-    script: CLI,
-    command: init.command,
-    prompt: init.prompt,
-    aliases: init.aliases,
-    aliasPrefix: init.aliasPrefix,
-  });
+  const options = { node: process.execPath, script: CLI, command: init.command, prompt: init.prompt, aliases: init.aliases, aliasPrefix: init.aliasPrefix };
+  return renderInit(dialectFor(shell), await spec, options, shells);
 }
