@@ -36,7 +36,10 @@ function cacheFileOf(file: string): string {
   return file.replace(/\.js$/, '.cache');
 }
 
-/** The file as a CommonJS module function, compiled with its code cache when there is one. */
+/**
+ * The bundle, compiled with its code cache when there is one. The build wrote it as a CommonJS module's
+ * function (scripts/build.mjs): the text is compiled as read, with no wrapper to add.
+ */
 function compile(file: string): Script {
   let cachedData: Buffer | undefined;
   try {
@@ -44,7 +47,7 @@ function compile(file: string): Script {
   } catch {
     cachedData = undefined;
   }
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  const script = new Script(readFileSync(file, 'utf8'), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   compiled.set(file, script);
   return script;
 }
