@@ -12,6 +12,7 @@
  * node:crypto, node:fs/promises, and the process's stdout/stderr streams (see descriptor-output.ts) —
  * what the full CLI's start spends its time on.
  */
+import { runAfterSuccess } from './aws/config-index.js';
 import { handOverProfileReads, loadProfiles } from './aws/profiles.js';
 import { sessionProfileName, writeSession } from './commands/env-session.js';
 import { descriptorWriter } from './commands/descriptor-output.js';
@@ -56,7 +57,10 @@ export function fastRequest(argv: readonly string[]): FastRequest | undefined {
   return { command, profile, shell };
 }
 
-/** Runs the command line if it is a cached `env`: true when it did, false when the full CLI should. */
+/**
+ * Runs the command line if it is a cached `env`: true when it did, with all of its work done (the
+ * launcher then ends the process), false when the full CLI should.
+ */
 export async function fastEnv(argv: readonly string[]): Promise<boolean> {
   const request = fastRequest(argv);
   if (request === undefined) return false;
@@ -67,7 +71,7 @@ export async function fastEnv(argv: readonly string[]): Promise<boolean> {
     // stdout or stderr is not open: the full CLI, with the process's own streams, says what that means.
     return false;
   }
-  return runHeld([...argv], true, async (_words, context) => {
+  const done = await runHeld([...argv], true, async (_words, context) => {
     // Keys printed on a terminal: the full CLI refuses that, and says how to apply them.
     if ((context.out as NodeJS.WriteStream).isTTY === true) return undefined;
     try {
@@ -96,4 +100,8 @@ export async function fastEnv(argv: readonly string[]): Promise<boolean> {
       return undefined;
     }
   }, outputs);
+  // The launcher ends the process as soon as this is done (process.exit, which skips what a natural exit
+  // would wait for): the work kept for a success (a config index to write) is done first.
+  if (done && Number(process.exitCode ?? 0) === 0) await runAfterSuccess();
+  return done;
 }

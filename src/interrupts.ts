@@ -9,7 +9,7 @@
  * child (`exec`) are not disturbed once the session has been obtained.
  */
 import { writeSync } from 'node:fs';
-import { constants } from 'node:os';
+import { nodeOs } from './platform/node-os.js';
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /**
@@ -50,7 +50,7 @@ function onSignal(signal: NodeJS.Signals): void {
   uninstall();
   if (!CORE_DUMPING.has(signal)) process.kill(process.pid, signal);
   // Only reached if the signal did not end the process.
-  process.exit(128 + (constants.signals[signal] ?? 0));
+  process.exit(128 + (nodeOs().constants.signals[signal] ?? 0));
 }
 
 /** Also on a plain exit: process.exit() elsewhere skips every `finally`. */

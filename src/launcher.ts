@@ -36,7 +36,10 @@ function cacheFileOf(file: string): string {
   return file.replace(/\.js$/, '.cache');
 }
 
-/** The file as a CommonJS module function, compiled with its code cache when there is one. */
+/**
+ * The bundle, compiled with its code cache when there is one. The build wrote it as a CommonJS module's
+ * function (scripts/build.mjs): the text is compiled as read, with no wrapper to add.
+ */
 function compile(file: string): Script {
   let cachedData: Buffer | undefined;
   try {
@@ -44,7 +47,7 @@ function compile(file: string): Script {
   } catch {
     cachedData = undefined;
   }
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  const script = new Script(readFileSync(file, 'utf8'), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   compiled.set(file, script);
   return script;
 }
@@ -102,7 +105,11 @@ const argv = process.argv.slice(2);
 if ((argv[0] === 'env' || argv[0] === 'use') && process.env.AWSMFA_FULL_CLI !== '1') {
   const fast = start(FAST_ENV) as { fastEnv: (argv: readonly string[]) => Promise<boolean> };
   void fast.fastEnv(argv).then((done) => {
-    if (!done) runFullCli();
+    // Done, with everything written: the process ends now, as tearing down Node's environment the way a
+    // natural exit does costs a cached `env` about a millisecond. A tick later, so that a write error
+    // the output reports on the next tick (its 'error' event, which sets the status) comes first.
+    if (done) process.nextTick(() => process.exit());
+    else runFullCli();
   });
 } else {
   runFullCli();

@@ -261,3 +261,51 @@ test('a cached env loads only the fast bundle; anything it declines loads the fu
     await world.close();
   }
 });
+
+test('the fast path ends the process itself: what it keeps for a success (the config index) is written first, and a stdout closed early still fails', async (t) => {
+  if (spawnSync('strace', ['-V']).status !== 0) {
+    t.skip('strace is not installed (apt-get install strace)');
+    return;
+  }
+  // Over 32 KiB, so that a run keeps an index of it once its times are over 2 s old.
+  let filler = '';
+  for (let i = 0; i < 600; i++) filler += `[profile filler${i}]\nregion = us-east-1\nmfa_serial = arn:aws:iam::123456789012:mfa/filler${i}\n\n`;
+  const world = await createWorld({ config: (user) => `${DEFAULT_CONFIG(user)}\n${filler}` });
+  try {
+    const made = await awsmfa(['env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(made.code, 0, made.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const dir = join(world.home, '.cache', 'awsmfa');
+    const indexes = async () => (await readdir(dir)).filter((name) => name.startsWith('config-index-'));
+    assert.deepEqual(await indexes(), []);
+    const trace = join(world.home, 'strace.txt');
+    const traced = await runProgram('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, CLI, 'env', 'doug', '--shell', 'bash'], { env: world.env });
+    assert.equal(traced.code, 0, traced.stderr);
+    const opened = await readFile(trace, 'utf8');
+    assert.ok(opened.includes('/dist/awsmfa-env.js"') && !opened.includes('/dist/awsmfa-main.js"'), 'the fast path answered');
+    assert.equal((await indexes()).length, 1, 'the index was written before the process ended');
+    // The next run reads through it, and prints the same.
+    const again = await run(['env', 'doug', '--shell', 'bash'], { ...world.env, AWSMFA_DEBUG: '1' });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /config: \d+ sections, read through its index/);
+    assert.equal(again.stdout, traced.stdout);
+
+    // stdout a pipe whose reader is gone before the CLI writes: both ways, status 1 and the same words.
+    const closed = (env: Record<string, string>) =>
+      new Promise<Outcome>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.destroy();
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ stdout: '', stderr, code }));
+      });
+    const fast = await closed(world.env);
+    const full = await closed({ ...world.env, AWSMFA_FULL_CLI: '1' });
+    assert.equal(fast.code, 1, fast.stderr);
+    assert.match(fast.stderr, /stdout was closed before all the shell code was written; none of it should be applied\n$/);
+    assert.deepEqual(fast, full);
+  } finally {
+    await world.close();
+  }
+});

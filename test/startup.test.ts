@@ -4,10 +4,13 @@
  * load the SDK. A cached `env` compiles only dist/awsmfa-env.js (src/fast-env.ts).
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, createWorld, runProgram } from './helpers/fixture.js';
+
+const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** Preloaded into the CLI's process: at exit, what was loaded goes to a file as JSON. */
 const REPORTER = `
@@ -92,6 +95,35 @@ test('a cached env compiles only its own bundle, through the code cache the buil
       seen.map((script) => ({ file: script.file.slice(script.file.lastIndexOf('/') + 1), cached: script.cached, rejected: script.rejected })),
       [{ file: 'awsmfa-env.js', cached: true, rejected: false }],
     );
+  } finally {
+    await world.close();
+  }
+});
+
+test('a cached env asks whether stderr is a terminal without loading node:tty (and with it node:net), nor node:os', async (t) => {
+  const world = await createWorld();
+  try {
+    const reporter = join(world.home, 'reporter.cjs');
+    const report = join(world.home, 'loaded.json');
+    await writeFile(reporter, REPORTER);
+    const made = await runProgram(process.execPath, [CLI, 'env', 'doug', '--shell', 'bash', '--token-code', world.code()], { env: world.env });
+    assert.equal(made.code, 0, made.stderr);
+    const loaded = async () => JSON.parse(await readFile(report, 'utf8')) as { files: string[]; builtins: string[] };
+    const env = { ...world.env, LOADED_REPORT: report };
+    const command = [process.execPath, '-r', reporter, CLI, 'env', 'doug', '--shell', 'bash'].map(quote).join(' ');
+    const out = join(world.home, 'out.sh');
+    const cases: [string, string][] = [['stderr on /dev/null', `${command} >${quote(out)} 2>/dev/null`]];
+    // A terminal on stderr, as a user has: a pseudo-terminal made by script(1).
+    if (spawnSync('script', ['-V']).status === 0) cases.push(['stderr on a terminal', `script -qec ${quote(`${command} >${quote(out)}`)} /dev/null`]);
+    else t.diagnostic('script(1) is not installed (apt-get install bsdutils): the terminal case is not run');
+    for (const [label, line] of cases) {
+      const result = await runProgram('bash', ['-c', line], { env });
+      assert.equal(result.code, 0, `${label}: ${result.stderr}`);
+      if (label === 'stderr on a terminal') assert.match(result.stdout, /awsmfa: doug: cached session until/, label);
+      assert.match(await readFile(out, 'utf8'), /AWS_SESSION_TOKEN/, label);
+      const { builtins } = await loaded();
+      for (const name of ['tty', 'net', 'os', 'stream']) assert.ok(!builtins.includes(name), `${label}: node:${name} is loaded`);
+    }
   } finally {
     await world.close();
   }

@@ -10,8 +10,8 @@
  */
 import { createRequire } from 'node:module';
 import { AwsmfaError } from '../errors.js';
-import { arch as osArch, type as osType } from 'node:os';
 import { platform } from '../platform/index.js';
+import { nodeOs } from '../platform/node-os.js';
 import type { LongTermKeys } from './profiles.js';
 
 export const KEYRING_SERVICE = 'awsmfa';
@@ -60,7 +60,7 @@ function load(profile: string | undefined): KeyringBinding {
     binding = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringBinding;
     return binding;
   } catch (error) {
-    throw new KeyringError(`the keyring cannot be used on this system (${osType()} ${osArch()}): its module @napi-rs/keyring did not load (${firstLine(error)})`, {
+    throw new KeyringError(`the keyring cannot be used on this system (${nodeOs().type()} ${nodeOs().arch()}): its module @napi-rs/keyring did not load (${firstLine(error)})`, {
       hint: fallbackHint(profile),
       cause: error,
     });

@@ -46,12 +46,26 @@ class DescriptorWriter extends EventEmitter {
 
 /**
  * Whether the open descriptor is a terminal. Only a character device can be one, and only for those is
- * node:tty loaded to ask; a pipe, a socket or a file is answered by fstat.
+ * node:tty loaded to ask, as loading it loads node:net too: more than the rest of a cached `env`. On
+ * Linux the device's number answers for the devices a terminal user's stderr is on, or a script's:
+ * a pseudo-terminal (what every terminal window and ssh session gives, majors 136–143) is one, and the
+ * memory devices (major 1: /dev/null, /dev/zero, /dev/full…) are not. Any other device is asked.
  */
 function isTerminal(fd: number): boolean {
-  if (!fstatSync(fd).isCharacterDevice()) return false;
+  const stats = fstatSync(fd);
+  if (!stats.isCharacterDevice()) return false;
+  if (process.platform === 'linux') {
+    const major = linuxMajor(stats.rdev);
+    if (major === 1) return false;
+    if (major >= 136 && major <= 143) return true;
+  }
   const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
   return isatty(fd);
+}
+
+/** The major number of a Linux device number, as glibc's major() takes it apart. */
+export function linuxMajor(rdev: number): number {
+  return ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 }
 
 /** A writer for an open descriptor; throws when it is not open (the process's own streams then decide). */

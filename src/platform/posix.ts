@@ -2,8 +2,8 @@
 import type { Stats } from 'node:fs';
 // fs.promises is loaded when first used (by a write): a cached `env` does not load it.
 import { promises as fs, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { nodeOs } from './node-os.js';
 import type { Platform } from './platform.js';
 
 function octal(mode: number): string {
@@ -15,11 +15,11 @@ const linuxLike = process.platform === 'linux' || process.platform === 'freebsd'
 
 export const posix: Platform = {
   name: 'posix',
-  home: (env) => env.HOME || homedir(),
+  home: (env) => env.HOME || nodeOs().homedir(),
   // The XDG base directory rule: a relative XDG_CACHE_HOME is invalid and ignored.
-  configHome: (env) => (env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config')),
+  configHome: (env) => (env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(env.HOME || nodeOs().homedir(), '.config')),
   powershellProfileDirs: (_home, configHome) => [join(configHome, 'powershell')],
-  cacheBase: (env) => (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache')),
+  cacheBase: (env) => (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || nodeOs().homedir(), '.cache')),
   cacheOverride: 'set XDG_CACHE_HOME to a directory of your own',
   // process.getuid exists on every system this module serves (index.ts picks win32.ts elsewhere).
   foreignOwner: (info) => (info.uid !== process.getuid!() ? `uid ${info.uid}` : undefined),

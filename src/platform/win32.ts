@@ -10,15 +10,15 @@
 // fs.promises and timers.promises are loaded when first used: both platforms are in the cached `env`'s
 // bundle, which uses neither.
 import { existsSync, promises as fs, type Stats } from 'node:fs';
-import { homedir } from 'node:os';
 import { win32 as path } from 'node:path';
 import { promises as timers } from 'node:timers';
 import { AwsmfaError } from '../errors.js';
+import { nodeOs } from './node-os.js';
 import type { Platform } from './platform.js';
 
 /** icacls's name for this user; DOMAIN\user when the domain is known. */
 export function accountName(env: NodeJS.ProcessEnv): string {
-  const user = env.USERNAME || path.basename(homedir());
+  const user = env.USERNAME || path.basename(nodeOs().homedir());
   return env.USERDOMAIN ? `${env.USERDOMAIN}\\${user}` : user;
 }
 
@@ -94,11 +94,11 @@ export async function replaceWithRetry(
 export const win32: Platform = {
   name: 'win32',
   // As the AWS CLI on Windows: %USERPROFILE%, not a HOME that Git Bash or MSYS may have set.
-  home: (env) => env.USERPROFILE || homedir(),
-  configHome: (env) => env.APPDATA || path.join(env.USERPROFILE || homedir(), 'AppData', 'Roaming'),
+  home: (env) => env.USERPROFILE || nodeOs().homedir(),
+  configHome: (env) => env.APPDATA || path.join(env.USERPROFILE || nodeOs().homedir(), 'AppData', 'Roaming'),
   // PowerShell 7 and Windows PowerShell 5.1; a Documents folder moved elsewhere (OneDrive) is not followed.
   powershellProfileDirs: (home) => [path.join(home, 'Documents', 'PowerShell'), path.join(home, 'Documents', 'WindowsPowerShell')],
-  cacheBase: (env) => env.LOCALAPPDATA || path.join(env.USERPROFILE || homedir(), 'AppData', 'Local'),
+  cacheBase: (env) => env.LOCALAPPDATA || path.join(env.USERPROFILE || nodeOs().homedir(), 'AppData', 'Local'),
   cacheOverride: 'set LOCALAPPDATA to a folder of your own',
   foreignOwner: () => undefined,
   openToOthers: () => false,

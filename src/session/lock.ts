@@ -12,13 +12,13 @@
 import { randomBytes } from 'node:crypto';
 import { constants, readFileSync, unlinkSync } from 'node:fs';
 import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsmfaError } from '../errors.js';
 import { undoOnInterrupt } from '../interrupts.js';
 import { say } from '../output.js';
 import { platform } from '../platform/index.js';
+import { nodeOs } from '../platform/node-os.js';
 import type { SessionCache } from './cache.js';
 
 /** How long a run waits for another one by default (a person may be typing the code over there). */
@@ -173,7 +173,7 @@ export interface LockOptions {
 export async function lockDevice(cache: SessionCache, device: string, options: LockOptions): Promise<DeviceLock> {
   await cache.ensureDirectory();
   const path = lockPath(cache, device);
-  const host = hostname();
+  const host = nodeOs().hostname();
   const me: Holder = { pid: process.pid, host, since: new Date().toISOString() };
   const content = `${JSON.stringify(me)}\n`;
   const waitMs = lockWaitSeconds(options.env) * 1000;
