@@ -20,10 +20,14 @@
 process.on('SIGUSR1', () => undefined);
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
+import type { Module as NodeModule } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
+// The class of this very module, which node:module exports: requiring node:module would cost every start
+// about half a millisecond, as Node builds that module's public exports at its first require.
+const Module = module.constructor as typeof NodeModule;
+type Module = NodeModule;
 const building = process.env.AWSMFA_BUILD_CODE_CACHE === '1';
 /** Bundles the main bundle requires when it needs them; each has `<name>.cache` beside it. */
 const LAZY = ['sts-client.js'].map((name) => join(__dirname, name));
@@ -73,7 +77,7 @@ extensions['.js'] = (module, filename) => {
 // lazy bundles are loaded then if the run did not need them, so that their top level is compiled too.
 if (building) {
   process.on('exit', () => {
-    const require = createRequire(__filename);
+    const require = Module.createRequire(__filename);
     // Only for a run of the full CLI: the build's cached `env` runs (scripts/warm-env-cache.ts) are there
     // for the fast bundle's cache alone.
     if (compiled.has(join(__dirname, MAIN))) {

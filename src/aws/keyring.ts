@@ -8,9 +8,9 @@
  * The native binding is loaded only when a secret is read or written, never at start-up, and loaded
  * with a plain require: a keyring secret is read where the rest of the profile is read, synchronously.
  */
-import { createRequire } from 'node:module';
 import { AwsmfaError } from '../errors.js';
 import { platform } from '../platform/index.js';
+import { lazyRequire } from '../platform/lazy-require.js';
 import { nodeOs } from '../platform/node-os.js';
 import type { LongTermKeys } from './profiles.js';
 
@@ -57,7 +57,7 @@ let binding: KeyringBinding | undefined;
 function load(profile: string | undefined): KeyringBinding {
   if (binding !== undefined) return binding;
   try {
-    binding = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringBinding;
+    binding = lazyRequire('@napi-rs/keyring') as KeyringBinding;
     return binding;
   } catch (error) {
     throw new KeyringError(`the keyring cannot be used on this system (${nodeOs().type()} ${nodeOs().arch()}): its module @napi-rs/keyring did not load (${firstLine(error)})`, {

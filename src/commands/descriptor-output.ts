@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { fstatSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { lazyRequire } from '../platform/lazy-require.js';
 import type { Writable } from 'node:stream';
 
 /** Waiting for a pipe that is full (a descriptor someone left non-blocking) without a busy loop. */
@@ -59,7 +59,7 @@ function isTerminal(fd: number): boolean {
     if (major === 1) return false;
     if (major >= 136 && major <= 143) return true;
   }
-  const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+  const { isatty } = lazyRequire('node:tty') as typeof import('node:tty');
   return isatty(fd);
 }
 

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { lazyRequire } from '../platform/lazy-require.js';
 import { join } from 'node:path';
 import { AwsmfaError } from '../errors.js';
 import { aliasDefinition, isPosixAliasName, isPosixFunctionName, posixSession, quoteSingle } from './bash.js';
@@ -62,7 +62,7 @@ export const zsh: Dialect = {
  * cached `env` carries every dialect and has no use for it (loading it is a tenth of that command's work).
  */
 function sha256Hex(text: string): string {
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const { createHash } = lazyRequire('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(text).digest('hex');
 }
 
