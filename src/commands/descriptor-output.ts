@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { fstatSync, writeSync } from 'node:fs';
+import { platform } from '../platform/index.js';
 import { lazyRequire } from '../platform/lazy-require.js';
 import type { Writable } from 'node:stream';
 
@@ -45,27 +46,17 @@ class DescriptorWriter extends EventEmitter {
 }
 
 /**
- * Whether the open descriptor is a terminal. Only a character device can be one, and only for those is
- * node:tty loaded to ask, as loading it loads node:net too: more than the rest of a cached `env`. On
- * Linux the device's number answers for the devices a terminal user's stderr is on, or a script's:
- * a pseudo-terminal (what every terminal window and ssh session gives, majors 136–143) is one, and the
- * memory devices (major 1: /dev/null, /dev/zero, /dev/full…) are not. Any other device is asked.
+ * Whether the open descriptor is a terminal. Only a character device can be one; where its number does
+ * not tell (see the platform), node:tty is loaded to ask, which loads node:net too: more than the rest
+ * of a cached `env`.
  */
 function isTerminal(fd: number): boolean {
-  const stats = fstatSync(fd);
-  if (!stats.isCharacterDevice()) return false;
-  if (process.platform === 'linux') {
-    const major = linuxMajor(stats.rdev);
-    if (major === 1) return false;
-    if (major >= 136 && major <= 143) return true;
-  }
+  const info = fstatSync(fd);
+  if (!info.isCharacterDevice()) return false;
+  const known = platform.terminalByNumber(info);
+  if (known !== undefined) return known;
   const { isatty } = lazyRequire('node:tty') as typeof import('node:tty');
   return isatty(fd);
-}
-
-/** The major number of a Linux device number, as glibc's major() takes it apart. */
-export function linuxMajor(rdev: number): number {
-  return ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 }
 
 /** A writer for an open descriptor; throws when it is not open (the process's own streams then decide). */

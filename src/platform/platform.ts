@@ -45,6 +45,11 @@ export interface Platform {
   /** The terminal's path, to read from (the MFA code) and to write to (questions). */
   readonly terminalInput: string;
   readonly terminalOutput: string;
+  /**
+   * Whether a character device is a terminal, where its device number tells (asking the terminal driver
+   * means loading node:tty, and node:net with it); undefined where it must be asked.
+   */
+  terminalByNumber(info: Pick<Stats, 'rdev'>): boolean | undefined;
   /** The program name of this process's parent, where that costs no more than one small file read. */
   parentProcessName(): string | undefined;
   /** The program `exec` starts when given no command: the user's interactive shell. */

@@ -12,6 +12,25 @@ function octal(mode: number): string {
 
 const darwin = process.platform === 'darwin';
 const linuxLike = process.platform === 'linux' || process.platform === 'freebsd';
+const linux = process.platform === 'linux';
+
+/** The major number of a Linux device number, as glibc's major() takes it apart. */
+function linuxMajor(rdev: number): number {
+  return ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+}
+
+/**
+ * Linux numbers its devices for good: a pseudo-terminal (what every terminal window and ssh session
+ * gives, majors 136–143) is a terminal, and the memory devices (major 1: /dev/null, /dev/zero,
+ * /dev/full…) are not. Any other device, and any device elsewhere, is asked.
+ */
+function terminalByNumber(info: Pick<Stats, 'rdev'>): boolean | undefined {
+  if (!linux) return undefined;
+  const major = linuxMajor(info.rdev);
+  if (major === 1) return false;
+  if (major >= 136 && major <= 143) return true;
+  return undefined;
+}
 
 export const posix: Platform = {
   name: 'posix',
@@ -40,6 +59,7 @@ export const posix: Platform = {
   replaceFile: (temporary, target) => fs.rename(temporary, target),
   terminalInput: '/dev/tty',
   terminalOutput: '/dev/tty',
+  terminalByNumber,
   parentProcessName() {
     if (process.platform !== 'linux') return undefined;
     try {

@@ -133,6 +133,7 @@ export const win32: Platform = {
   terminalInput: '\\\\.\\CONIN$',
   terminalOutput: '\\\\.\\CONOUT$',
   // No /proc; asking Windows for the parent costs a process. PSModulePath tells PowerShell instead.
+  terminalByNumber: () => undefined,
   parentProcessName: () => undefined,
   // SHELL when Git Bash or MSYS set it; else PowerShell 7 when it is on PATH, else the Windows
   // PowerShell that every Windows has.

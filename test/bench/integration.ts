@@ -162,6 +162,7 @@ export async function integrationBenchmarks(options: IntegrationOptions): Promis
             console.error(`${shell}: ${extra} processes unchanged, ${runsOfAwsmfa} awsmfa runs after a change`);
           }
           await tabRow(shell, home, file, options, runs, rows);
+          if (shell === 'bash' || shell === 'zsh') await aliasFloorRow(shell, home, options, runs, rows);
         }
       } finally {
         await rm(home.dir, { recursive: true, force: true });
@@ -206,12 +207,53 @@ async function tabRow(shell: Shell, home: Home, file: string, options: Integrati
     console.error(`pwsh Tab: ${ms.toFixed(1)} ms`);
     return;
   }
+  if (shell === 'fish') {
+    // fish's own Tab on as many candidates, without awsmfa: one `complete` offering the names of a variable.
+    const list = join(home.dir, 'floor-names.txt');
+    await writeFile(list, `${FLOOR_NAMES.join('\n')}\n`);
+    const setup = `set -g __floor (string split -- \\n < '${list}')\ncomplete -c floortab -f -a '$__floor'\n`;
+    const floorAsked = await script('floor-tab-fish', `${setup}test (complete -C 'floortab ' | count) -gt 4999\n`);
+    const floorNotAsked = await script('floor-notab-fish', setup);
+    const [value, base] = await timePair(() => floorAsked, () => floorNotAsked, runs, options.warmup);
+    const measured = value.medianMs - base.medianMs;
+    rows.push({ case: "fish's own Tab on 5,000 candidates of one `complete`, no awsmfa (the shell's floor)", floor: 'the same script, no Tab', value: options.fmt(value), floorValue: options.fmt(base), measured, target: '—', met: null, note: 'no target: what the shell itself takes', unit: ' ms' });
+    console.error(`fish Tab floor, 5,000: +${measured.toFixed(1)} ms`);
+  }
   const asked = await script(`tab-${shell}`, `${sourceLine(shell, file)}${ask[shell]}`);
   const notAsked = await script(`notab-${shell}`, sourceLine(shell, file));
   const [value, base] = await timePair(() => asked, () => notAsked, runs, options.warmup);
   const measured = value.medianMs - base.medianMs;
   rows.push({ case: `Tab on profile names, 5,000 profiles, ${shell}`, floor: 'the same shell, integration loaded, no Tab', value: options.fmt(value), floorValue: options.fmt(base), measured, target: '+ ≤ 20 ms', met: measured <= 20 });
   console.error(`${shell} Tab: +${measured.toFixed(1)} ms`);
+}
+
+/** The 5,000 profile names of config(5000), as `alias` and Tab see them. */
+const FLOOR_NAMES = Array.from({ length: 5000 }, (_, i) => `acct${i}-admin`);
+
+/**
+ * What defining the same 5,000 aliases costs the shell itself, without awsmfa, each in the cheapest way
+ * it has: bash one `mapfile` and one `alias` (as the integration does), zsh one `alias` from a compiled
+ * file. No target: it is the floor under the integration's row at 5,000 profiles, measured in the same run.
+ */
+async function aliasFloorRow(shell: 'bash' | 'zsh', home: Home, options: IntegrationOptions, runs: number, rows: IntegrationRow[]): Promise<void> {
+  const definitions = FLOOR_NAMES.map((name) => `aws-${name}=__awsmfa_use ${name}`);
+  let rc: string;
+  if (shell === 'bash') {
+    const list = join(home.dir, 'floor-aliases.txt');
+    await writeFile(list, `${definitions.join('\n')}\n`);
+    rc = `mapfile -t __floor <'${list}'\nIFS=$'\\n'; set -f\nalias -- \${__floor[@]}\nset +f; unset IFS __floor\n`;
+  } else {
+    const file = join(home.dir, 'floor-aliases.zsh');
+    await writeFile(file, `alias -- \\\n${definitions.map((definition) => `    '${definition}'`).join(' \\\n')}\n`);
+    await run('zsh', ['-fc', `zcompile '${file}'`]);
+    rc = `source '${file}'\n`;
+  }
+  const defined = await startCommand(shell, home, 'floor', rc);
+  const bare = await startCommand(shell, home, 'bare', '');
+  const [value, base] = await timePair(() => defined, () => bare, runs, options.warmup);
+  const measured = value.medianMs - base.medianMs;
+  rows.push({ case: `${shell}'s own \`alias\` defining the same 5,000 aliases, no awsmfa (the shell's floor)`, floor: `the same ${shell} without it`, value: options.fmt(value), floorValue: options.fmt(base), measured, target: '—', met: null, note: 'no target: what the shell itself takes', unit: ' ms' });
+  console.error(`${shell} alias floor, 5,000: +${measured.toFixed(1)} ms`);
 }
 
 /** Processes started by 100 prompts with a session, against none. */

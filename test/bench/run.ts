@@ -34,6 +34,8 @@ export interface Row {
   readonly target: string;
   readonly met: boolean | null;
   readonly note?: string;
+  /** The unit `measured` is in, where the target does not say (a row without one). */
+  readonly unit?: string;
 }
 
 const rows: Row[] = [];
@@ -329,7 +331,7 @@ async function write(): Promise<void> {
     '',
     '| case | floor / peer | awsmfa | floor / peer | measured | target | met |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.case} | ${r.floor} | ${r.value} | ${r.floorValue} | ${Number.isNaN(r.measured) ? '—' : `${r.measured.toFixed(2)}${r.target.includes('ms') ? ' ms' : r.target.includes('µs') ? ' µs' : r.target.includes('process') ? '' : '×'}`} | ${r.target} | ${r.met === null ? `— (${r.note})` : r.met ? 'yes' : `no${r.note ? ` (${r.note})` : ''}`} |`),
+    ...rows.map((r) => `| ${r.case} | ${r.floor} | ${r.value} | ${r.floorValue} | ${Number.isNaN(r.measured) ? '—' : `${r.measured.toFixed(2)}${r.unit !== undefined ? r.unit : r.target.includes('ms') ? ' ms' : r.target.includes('µs') ? ' µs' : r.target.includes('process') ? '' : '×'}`} | ${r.target} | ${r.met === null ? `— (${r.note})` : r.met ? 'yes' : `no${r.note ? ` (${r.note})` : ''}`} |`),
     '',
   ];
   // What the figures do not say themselves (the misses and what was tried) is kept beside this script.
