@@ -132,8 +132,8 @@ export const win32: Platform = {
   replaceFile: (temporary, target) => replaceWithRetry(temporary, target),
   terminalInput: '\\\\.\\CONIN$',
   terminalOutput: '\\\\.\\CONOUT$',
-  // No /proc; asking Windows for the parent costs a process. PSModulePath tells PowerShell instead.
   terminalByNumber: () => undefined,
+  // No /proc; asking Windows for the parent costs a process. PSModulePath tells PowerShell instead.
   parentProcessName: () => undefined,
   // SHELL when Git Bash or MSYS set it; else PowerShell 7 when it is on PATH, else the Windows
   // PowerShell that every Windows has.
