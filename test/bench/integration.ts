@@ -2,7 +2,9 @@
  * The shell integration against the size of the AWS config: a new interactive shell with the
  * integration against the same shell without it, at 10, 1,000 and 5,000 profiles and with a 10 MB
  * config; the processes such a start runs (none when the config is unchanged, one awsmfa run after a
- * change); Tab on profile names with 5,000 profiles; the processes a prompt with a session runs.
+ * change); Tab on profile names with 5,000 profiles; the processes a prompt with a session runs; and,
+ * without targets, what the shells themselves take for the same work (their own aliases, fish's own
+ * Tab, PowerShell's start with the integration's hooks left empty).
  * Every figure is against a floor measured in the same run.
  */
 import { execFile } from 'node:child_process';
@@ -96,8 +98,11 @@ async function startCommand(shell: Shell, home: Home, name: string, rc: string):
       await writeFile(join(dir, 'fish', 'config.fish'), rc);
       return { argv: ['fish', '-i', '-c', 'exit'], env: { ...home.env, XDG_CONFIG_HOME: dir } };
     case 'pwsh':
+      // Up to the first prompt drawn, as an interactive start goes before anything can be typed:
+      // PowerShell compiles a prompt function at its first call (the bare shell's own prompt too), and
+      // that costs milliseconds, where the other shells' first prompt costs microseconds.
       await writeFile(join(dir, 'profile.ps1'), rc);
-      return { argv: [PWSH, '-NoLogo', '-NoProfile', '-Command', `. '${join(dir, 'profile.ps1')}'; exit 0`], env: home.env };
+      return { argv: [PWSH, '-NoLogo', '-NoProfile', '-Command', `. '${join(dir, 'profile.ps1')}'; $null = prompt; exit 0`], env: home.env };
   }
 }
 
@@ -134,8 +139,11 @@ export async function integrationBenchmarks(options: IntegrationOptions): Promis
       rows.push({ case: `new interactive ${shell}, integration loaded`, floor: '—', value: '—', floorValue: '—', measured: NaN, target: `+ ≤ ${BUDGET_MS[shell]} ms`, met: null, note: `${shell} not installed` });
       continue;
     }
-    // PowerShell starts in about half a second: fewer runs of it.
-    const runs = shell === 'pwsh' ? Math.max(3, Math.round(options.runs / 3)) : options.runs;
+    // As many runs of PowerShell as of the others, though it takes a second to start: the difference
+    // of two of its starts varies by tens of milliseconds from one pair to the next (its own start-up
+    // work runs on threads of its own, on the same cores), and a third of the runs left the medians
+    // that far apart between runs of the bench.
+    const runs = options.runs;
     for (const size of sizes) {
       const home = await makeHome(size.text());
       try {
@@ -163,6 +171,7 @@ export async function integrationBenchmarks(options: IntegrationOptions): Promis
           }
           await tabRow(shell, home, file, options, runs, rows);
           if (shell === 'bash' || shell === 'zsh') await aliasFloorRow(shell, home, options, runs, rows);
+          if (shell === 'pwsh') await hooksFloorRow(home, options, runs, rows);
         }
       } finally {
         await rm(home.dir, { recursive: true, force: true });
@@ -254,6 +263,30 @@ async function aliasFloorRow(shell: 'bash' | 'zsh', home: Home, options: Integra
   const measured = value.medianMs - base.medianMs;
   rows.push({ case: `${shell}'s own \`alias\` defining the same 5,000 aliases, no awsmfa (the shell's floor)`, floor: `the same ${shell} without it`, value: options.fmt(value), floorValue: options.fmt(base), measured, target: '—', met: null, note: 'no target: what the shell itself takes', unit: ' ms' });
   console.error(`${shell} alias floor, 5,000: +${measured.toFixed(1)} ms`);
+}
+
+/**
+ * What PowerShell itself takes to start with the hooks the integration needs, each with an empty body
+ * and no awsmfa: a command that is an advanced function (so that `&&` and `||` see it fail), TabExpansion2
+ * and the prompt wrapped (the wrapped one called), and a CommandNotFoundAction (the aliases). No target:
+ * it is the floor under the integration's start rows, measured in the same run, first prompt included.
+ */
+async function hooksFloorRow(home: Home, options: IntegrationOptions, runs: number, rows: IntegrationRow[]): Promise<void> {
+  const rc = [
+    'function global:awsmfa { [CmdletBinding(PositionalBinding = $false)] param([Parameter(ValueFromRemainingArguments = $true)] [object[]] $Arguments) }',
+    '${function:global:__floor_tab} = ${function:TabExpansion2}',
+    'function global:TabExpansion2 { __floor_tab @args }',
+    '${function:global:__floor_prompt} = ${function:prompt}',
+    'function global:prompt { __floor_prompt }',
+    '$ExecutionContext.InvokeCommand.CommandNotFoundAction = { param($name, $lookup) }',
+    '',
+  ].join('\n');
+  const hooked = await startCommand('pwsh', home, 'hooks', rc);
+  const bare = await startCommand('pwsh', home, 'bare', '');
+  const [value, base] = await timePair(() => hooked, () => bare, runs, options.warmup);
+  const measured = value.medianMs - base.medianMs;
+  rows.push({ case: "PowerShell's own start with the integration's four hooks, empty, no awsmfa (the shell's floor)", floor: 'the same pwsh without them', value: options.fmt(value), floorValue: options.fmt(base), measured, target: '—', met: null, note: 'no target: what the shell itself takes', unit: ' ms' });
+  console.error(`pwsh hooks floor: +${measured.toFixed(1)} ms`);
 }
 
 /** Processes started by 100 prompts with a session, against none. */
