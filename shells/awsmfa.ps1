@@ -231,7 +231,7 @@ if ($global:__awsmfa_want_prompt -and -not ${function:__awsmfa_user_prompt}) {
         # Not set until a native command has run, and StrictMode stops a script that reads it then.
         $exitCode = $ExecutionContext.SessionState.PSVariable.GetValue('global:LASTEXITCODE')
         # Without a session (a new shell, as a rule) the segment is not asked for: PowerShell compiles a
-        # function at its first call, and compiling and running the segment's (its `-replace` the
+        # function at its first call, and compiling the segment's and running it (its `-replace` is the
         # session's first regular expression) cost a new shell's first prompt about 50 ms.
         $segment = if ($env:AWSMFA_PROFILE) { __awsmfa_prompt_segment } else { '' }
         $global:LASTEXITCODE = $exitCode
