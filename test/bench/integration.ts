@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -101,8 +101,13 @@ async function startCommand(shell: Shell, home: Home, name: string, rc: string):
       // Up to the first prompt drawn, as an interactive start goes before anything can be typed:
       // PowerShell compiles a prompt function at its first call (the bare shell's own prompt too), and
       // that costs milliseconds, where the other shells' first prompt costs microseconds.
+      // PowerShell keeps a profile of what its start compiled in $XDG_CACHE_HOME/powershell and has
+      // it compiled ahead at the next start: each command keeps its own, as a user's shell does, so that
+      // the runs taken in turns do not each start from the other's (awsmfa's own cache is shared).
       await writeFile(join(dir, 'profile.ps1'), rc);
-      return { argv: [PWSH, '-NoLogo', '-NoProfile', '-Command', `. '${join(dir, 'profile.ps1')}'; $null = prompt; exit 0`], env: home.env };
+      await mkdir(join(dir, 'cache'), { recursive: true });
+      await symlink(join(home.dir, '.cache', 'awsmfa'), join(dir, 'cache', 'awsmfa')).catch(() => undefined);
+      return { argv: [PWSH, '-NoLogo', '-NoProfile', '-Command', `. '${join(dir, 'profile.ps1')}'; $null = prompt; exit 0`], env: { ...home.env, XDG_CACHE_HOME: join(dir, 'cache') } };
   }
 }
 
