@@ -432,9 +432,10 @@ function global:__awsmfa_complete([string] $word, $ast, [int] $cursor) {
     $results.ToArray()
 }
 
-# The names the completer is registered for: awsmfa, and the wrapper's (`init --cmd`). Read through
-# PSVariable, which gives $null for a variable not set yet where StrictMode would stop the script.
-$global:__awsmfa_completion_names = @($ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_completion_names') | Where-Object { $_ })
+# The names the completer is registered for: awsmfa, and the wrapper's (`init --cmd`), which the
+# integration keeps as one line of words (an earlier version kept an array). Read through PSVariable,
+# which gives $null for a variable not set yet where StrictMode would stop the script.
+$global:__awsmfa_completion_names = @(@($ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_completion_names')) | ForEach-Object { "$_".Split(' ') } | Where-Object { $_ })
 if ($global:__awsmfa_completion_names -cnotcontains 'awsmfa') { $global:__awsmfa_completion_names = @('awsmfa') + $global:__awsmfa_completion_names }
 function global:__awsmfa_register_completion {
     Register-ArgumentCompleter -Native -CommandName $global:__awsmfa_completion_names -ScriptBlock {

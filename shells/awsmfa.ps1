@@ -34,11 +34,13 @@ function global:__awsmfa_load {
 # (`init --cmd`), this one's added to those an earlier load registered. Registering it costs pwsh's
 # first cmdlet call, so it waits for the first use too: Tab and MenuComplete call TabExpansion2, which
 # the completion script wraps (its wrapper is put on the line after this) to compile the rest first.
-# Language statements only: a first generic .NET type or method call here cost tens of milliseconds.
-# A variable never set cannot be read by name under StrictMode: that is the first load.
-try { $previous = $global:__awsmfa_completion_names } catch { $previous = $null }
-# (Names an earlier load registered may come twice; registering a name again only replaces it.)
-$global:__awsmfa_completion_names = if ($previous) { @($previous) + 'awsmfa' + '__AWSMFA_CMD__' } else { 'awsmfa', '__AWSMFA_CMD__' }
+# A variable never set cannot be read by name under StrictMode (that is the first load), so it is read
+# through PSVariable, which gives $null then. The names are kept as one line of words (a function name
+# holds no space): PowerShell compiles code the first time a session uses a construct, and an array
+# built by an `if` here, or a try/catch, cost a start more than the line. (Names an earlier load
+# registered may come twice; registering a name again only replaces it.)
+$previous = $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_completion_names')
+$global:__awsmfa_completion_names = "$previous awsmfa __AWSMFA_CMD__"
 #AWSMFA-COMPLETION-START-UP
 
 $global:__awsmfa_deferred = @'
@@ -221,26 +223,32 @@ function global:__awsmfa_prompt_segment {
     $segment
 }
 
-# The prompt function there was is kept as __awsmfa_user_prompt and called after the indicator, with
-# $LASTEXITCODE (and $?, where it was false) as the command before the prompt left them. Only once:
-# loading this again must not wrap the wrapper.
+# The prompt function there was is kept as __awsmfa_user_prompt. Without a session (a new shell, as a
+# rule) it is called as it is, and sees $? and $LASTEXITCODE as the command before the prompt left
+# them: the `if` between changes neither. With one, the indicator comes first (below). Only once:
+# loading this again must not wrap the wrapper. PowerShell compiles a function at its first call, and
+# each kind of statement the first time a session runs one, so the wrapper a new shell's first prompt
+# compiles is kept to the one `if` (test/bench/notes.md has the counts).
 if ($global:__awsmfa_want_prompt -and -not ${function:__awsmfa_user_prompt}) {
     ${function:global:__awsmfa_user_prompt} = if (${function:prompt}) { ${function:prompt} } else { { 'PS> ' } }
     function global:prompt {
-        $succeeded = $global:?
-        # Not set until a native command has run, and StrictMode stops a script that reads it then.
-        $exitCode = $ExecutionContext.SessionState.PSVariable.GetValue('global:LASTEXITCODE')
-        # Without a session (a new shell, as a rule) the segment is not asked for: PowerShell compiles a
-        # function at its first call, and compiling the segment's and running it (its `-replace` is the
-        # session's first regular expression) cost a new shell's first prompt about 50 ms.
-        $segment = if ($env:AWSMFA_PROFILE) { __awsmfa_prompt_segment } else { '' }
-        $global:LASTEXITCODE = $exitCode
-        # A prompt that reads $? first sees a failure as a failure: a caught exception sets it false.
-        if (-not $succeeded) { try { [void][int]::Parse('awsmfa') } catch { } }
-        $rest = __awsmfa_user_prompt
-        $global:LASTEXITCODE = $exitCode
-        $segment + (@($rest) -join '')
+        if ($env:AWSMFA_PROFILE) { __awsmfa_prompt_session } else { __awsmfa_user_prompt }
     }
+}
+
+# The indicator, then the prompt there was, with $LASTEXITCODE (and $?, where it was false) as the
+# command before the prompt left them: $? is still the caller's at a function's first statement.
+function global:__awsmfa_prompt_session {
+    $succeeded = $global:?
+    # Not set until a native command has run, and StrictMode stops a script that reads it then.
+    $exitCode = $ExecutionContext.SessionState.PSVariable.GetValue('global:LASTEXITCODE')
+    $segment = __awsmfa_prompt_segment
+    $global:LASTEXITCODE = $exitCode
+    # A prompt that reads $? first sees a failure as a failure: a caught exception sets it false.
+    if (-not $succeeded) { try { [void][int]::Parse('awsmfa') } catch { } }
+    $rest = __awsmfa_user_prompt
+    $global:LASTEXITCODE = $exitCode
+    $segment + (@($rest) -join '')
 }
 
 # --- Aliases -----------------------------------------------------------------------------------------
@@ -250,7 +258,7 @@ if ($global:__awsmfa_want_prompt -and -not ${function:__awsmfa_user_prompt}) {
 # there are. The alias is looked up in the profile index (in the completion code above) when the name
 # is used, so it is the config as it is then. A handler that was set before keeps its turn.
 # Under StrictMode a variable that was never set cannot be read by name: that is the first load.
-try { $installed = $global:__awsmfa_not_found_installed } catch { $installed = $false }
+$installed = $ExecutionContext.SessionState.PSVariable.GetValue('global:__awsmfa_not_found_installed')
 if ($global:__awsmfa_want_aliases -and -not $installed) {
     $global:__awsmfa_not_found_installed = $true
     $global:__awsmfa_previous_not_found = $ExecutionContext.InvokeCommand.CommandNotFoundAction

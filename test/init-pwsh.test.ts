@@ -96,6 +96,8 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
     `$global:__awsmfa_script = ${literal(argv)}; awsmfa exec doug -- aws s3 ls --recursive`,
     // 15: every command, as Tab lists them.
     complete('awsmfa '),
+    // 16: without a session, the prompt after a failed native command is the user's, as they left it.
+    `$env:AWSMFA_PROFILE = $null; $global:LASTEXITCODE = 3; try { [int]::Parse('x') } catch { }; prompt; "after=$global:LASTEXITCODE"`,
   ];
   const r = await runPwsh(scripts, { env: { ...world.env, NO_COLOR: null } });
   for (const [i, result] of r.entries()) {
@@ -132,6 +134,7 @@ test('pwsh: use, unset, the prompt, aliases and Tab completion in one session', 
   // Sorted, as bash, zsh and fish show them, not in the order the commands are defined.
   assert.ok(r[15]!.output.length > 5 && r[15]!.output.includes('env'), r[15]!.output.join(' '));
   assert.deepEqual(r[15]!.output, [...r[15]!.output].sort());
+  assert.deepEqual(r[16]!.output, ['PS[ok=False code=3]> ', 'after=3']);
 });
 
 test('pwsh: a failed use, unset, alias or Invoke-Expression stops &&, runs ||, and stops the script under ErrorAction Stop', async (t) => {
